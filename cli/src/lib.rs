@@ -1,0 +1,1 @@
+//! The pppp command-line tool.

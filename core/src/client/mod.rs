@@ -1,0 +1,124 @@
+//! The synchronous driver: real sockets and threads around the sans-IO core.
+//!
+//! * [`discover`] finds cameras on the LAN (broadcast on every interface and/or unicast).
+//! * [`Session`] owns one I/O thread per camera: the thread owns the [`std::net::UdpSocket`]
+//!   and the [`crate::proto::controller::Controller`]; commands reach it through a
+//!   `crossbeam-channel`, frames leave through bounded channels (video and audio drop the
+//!   oldest frame when the consumer falls behind, and count the drops; command replies are
+//!   FIFO and never dropped).
+//!
+//! This module is the only part of the crate that reads the clock or touches the OS.
+
+mod discover;
+mod io;
+mod session;
+
+use std::net::{SocketAddr, ToSocketAddrs};
+use std::time::Instant;
+
+pub use discover::{discover, DiscoverOptions};
+pub use session::{Session, SessionConfig, SessionEvent, SessionStats};
+
+pub use crate::proto::controller::Frame;
+pub use crate::proto::discovery::{Device, LAN_PORT};
+
+use crate::error::{Error, Result};
+
+/// The environment variable listing LAN-search targets (`host[:port],…`). When set, searches
+/// go to these addresses by unicast instead of broadcast.
+pub const LAN_TARGETS_ENV: &str = "PPPP_LAN_TARGETS";
+
+/// The one clock read of the library.
+#[allow(clippy::disallowed_methods)]
+pub(crate) fn now() -> Instant {
+    Instant::now()
+}
+
+/// Parses `HOST[:PORT]` (a name, an IPv4 address, or `[v6]:port`) into a socket address,
+/// using `default_port` when none is given. Names are resolved; IPv4 results are preferred.
+pub fn parse_host(s: &str, default_port: u16) -> Result<SocketAddr> {
+    let s = s.trim();
+    let bad = |reason: &str| Error::InvalidAddress {
+        addr: s.to_owned(),
+        reason: reason.to_owned(),
+    };
+    if s.is_empty() {
+        return Err(bad("empty"));
+    }
+    if let Ok(a) = s.parse::<SocketAddr>() {
+        return Ok(a);
+    }
+    if let Ok(ip) = s.parse::<std::net::IpAddr>() {
+        return Ok(SocketAddr::new(ip, default_port));
+    }
+    let (host, port) = match s.rsplit_once(':') {
+        Some((h, p)) if !h.contains(':') => {
+            let port = p
+                .parse::<u16>()
+                .map_err(|_| bad("the port must be a number 0-65535"))?;
+            (h, port)
+        }
+        _ => (s, default_port),
+    };
+    let addrs: Vec<SocketAddr> = (host, port)
+        .to_socket_addrs()
+        .map_err(|e| bad(&format!("cannot resolve: {e}")))?
+        .collect();
+    addrs
+        .iter()
+        .find(|a| a.is_ipv4())
+        .or(addrs.first())
+        .copied()
+        .ok_or_else(|| bad("name resolved to no address"))
+}
+
+/// The targets of [`LAN_TARGETS_ENV`], if the variable is set and not empty.
+pub fn lan_targets_from_env() -> Option<Result<Vec<SocketAddr>>> {
+    let v = std::env::var(LAN_TARGETS_ENV).ok()?;
+    if v.trim().is_empty() {
+        return None;
+    }
+    Some(
+        v.split(',')
+            .map(str::trim)
+            .filter(|p| !p.is_empty())
+            .map(|p| parse_host(p, LAN_PORT))
+            .collect(),
+    )
+}
+
+/// The broadcast addresses of this machine's IPv4 interfaces (plus 255.255.255.255).
+pub fn broadcast_targets(port: u16) -> Vec<SocketAddr> {
+    let ifaces: Vec<crate::proto::discovery::Interface> = if_addrs::get_if_addrs()
+        .unwrap_or_default()
+        .into_iter()
+        .filter_map(|i| match i.addr {
+            if_addrs::IfAddr::V4(v4) => Some(crate::proto::discovery::Interface {
+                ip: v4.ip,
+                netmask: v4.netmask,
+            }),
+            _ => None,
+        })
+        .collect();
+    crate::proto::discovery::broadcast_targets(&ifaces, port)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn host_forms() {
+        assert_eq!(
+            parse_host("127.0.0.1", 32108).unwrap().to_string(),
+            "127.0.0.1:32108"
+        );
+        assert_eq!(
+            parse_host("127.0.0.1:9", 32108).unwrap().to_string(),
+            "127.0.0.1:9"
+        );
+        assert_eq!(parse_host("localhost:9", 1).unwrap().port(), 9);
+        assert!(parse_host("127.0.0.1:x", 1).is_err());
+        assert!(parse_host("", 1).is_err());
+    }
+}

@@ -1,0 +1,292 @@
+//! Channel-0 command framing: the 8-byte little-endian header shared by the three camera
+//! dialects (PROTOCOL.md §4.1) and a stream decoder that cuts the channel-0 byte stream into
+//! blocks.
+//!
+//! | start | dialect | bytes 2–3 | bytes 4–7 |
+//! |---|---|---|---|
+//! | `06 0a` | SHIX JSON | `a0 80` request / `a1 80` response | u32 LE JSON length |
+//! | `01 0a` | VStarcam CGI | cmd u16 (0 in requests) | u16 length · u16 version |
+//! | `11 0a` | iLnk binary | cmd u16 | u16 length (ticket + payload) · u16 dest |
+
+use std::fmt;
+
+/// Size of the command header.
+pub const HEADER_LEN: usize = 8;
+/// Default cap on a block's length: anything larger is treated as garbage.
+pub const DEFAULT_MAX_BLOCK: usize = 4 * 1024 * 1024;
+
+/// The dialect a block's start code belongs to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum BlockKind {
+    /// `06 0a`: SHIX JSON.
+    Shix,
+    /// `01 0a`: VStarcam CGI text (or binary behind a CGI response code).
+    Cgi,
+    /// `11 0a`: iLnk binary.
+    Binary,
+}
+
+impl BlockKind {
+    /// The two start-code bytes.
+    pub fn start(self) -> [u8; 2] {
+        match self {
+            BlockKind::Shix => [0x06, 0x0a],
+            BlockKind::Cgi => [0x01, 0x0a],
+            BlockKind::Binary => [0x11, 0x0a],
+        }
+    }
+
+    fn from_start(b0: u8, b1: u8) -> Option<BlockKind> {
+        match (b0, b1) {
+            (0x06, 0x0a) => Some(BlockKind::Shix),
+            (0x01, 0x0a) => Some(BlockKind::Cgi),
+            (0x11, 0x0a) => Some(BlockKind::Binary),
+            _ => None,
+        }
+    }
+}
+
+/// One channel-0 block.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Block {
+    /// Dialect of the start code.
+    pub kind: BlockKind,
+    /// Bytes 2–3 as a little-endian u16: the command code (CGI, binary) or the
+    /// request/response marker (SHIX: `0x80a0` request, `0x80a1` response).
+    pub cmd: u16,
+    /// Bytes 6–7 as a little-endian u16 (CGI version, binary dest; SHIX: high half of the length).
+    pub aux: u16,
+    /// Everything after the 8-byte header (for binary blocks: ticket and payload).
+    pub payload: Vec<u8>,
+}
+
+impl fmt::Debug for Block {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "Block({:?}, cmd=0x{:04x}, aux=0x{:04x}, {} bytes)",
+            self.kind,
+            self.cmd,
+            self.aux,
+            self.payload.len()
+        )
+    }
+}
+
+/// SHIX request marker (bytes 2–3 `a0 80`).
+pub const SHIX_REQUEST: u16 = 0x80a0;
+/// SHIX response marker seen from cameras (bytes 2–3 `a1 80`).
+pub const SHIX_RESPONSE: u16 = 0x80a1;
+
+/// Encodes a SHIX JSON block with bytes 2–3 = `marker`.
+pub fn encode_shix(marker: u16, json: &[u8]) -> Vec<u8> {
+    let mut v = Vec::with_capacity(HEADER_LEN + json.len());
+    v.extend_from_slice(&BlockKind::Shix.start());
+    v.extend_from_slice(&marker.to_le_bytes());
+    v.extend_from_slice(&(json.len() as u32).to_le_bytes());
+    v.extend_from_slice(json);
+    v
+}
+
+/// Encodes a VStarcam CGI block: `cmd` (0 in requests), u16 length, u16 `version`.
+///
+/// The text must be shorter than 64 KiB; longer payloads are truncated by the caller's
+/// contract (CGI requests are one URL line).
+pub fn encode_cgi(cmd: u16, version: u16, payload: &[u8]) -> Vec<u8> {
+    let len = payload.len().min(u16::MAX as usize);
+    let mut v = Vec::with_capacity(HEADER_LEN + len);
+    v.extend_from_slice(&BlockKind::Cgi.start());
+    v.extend_from_slice(&cmd.to_le_bytes());
+    v.extend_from_slice(&(len as u16).to_le_bytes());
+    v.extend_from_slice(&version.to_le_bytes());
+    v.extend_from_slice(&payload[..len]);
+    v
+}
+
+/// Encodes an iLnk binary block: `cmd`, `dest`, the 4-byte ticket and the (already
+/// XqBytes-encoded) payload; the length field counts ticket + payload.
+pub fn encode_binary(cmd: u16, dest: u16, ticket: [u8; 4], payload: &[u8]) -> Vec<u8> {
+    let len = (4 + payload.len()).min(u16::MAX as usize);
+    let mut v = Vec::with_capacity(HEADER_LEN + len);
+    v.extend_from_slice(&BlockKind::Binary.start());
+    v.extend_from_slice(&cmd.to_le_bytes());
+    v.extend_from_slice(&(len as u16).to_le_bytes());
+    v.extend_from_slice(&dest.to_le_bytes());
+    v.extend_from_slice(&ticket);
+    v.extend_from_slice(&payload[..len - 4]);
+    v
+}
+
+/// Payload length announced by a header, or None if `h` is not a known header.
+fn announced_len(h: &[u8]) -> Option<(BlockKind, usize)> {
+    let kind = BlockKind::from_start(h[0], h[1])?;
+    let len = match kind {
+        BlockKind::Shix => u32::from_le_bytes([h[4], h[5], h[6], h[7]]) as usize,
+        BlockKind::Cgi | BlockKind::Binary => u16::from_le_bytes([h[4], h[5]]) as usize,
+    };
+    Some((kind, len))
+}
+
+/// Counters of a [`BlockDecoder`].
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct BlockStats {
+    /// Blocks decoded.
+    pub blocks: u64,
+    /// Bytes discarded while looking for a start code.
+    pub garbage_bytes: u64,
+    /// Times the decoder resynchronised (garbage, oversize header, or a skipped index).
+    pub resyncs: u64,
+}
+
+/// Cuts a channel-0 byte stream into [`Block`]s. Several blocks may share a DRW and one block
+/// may span many; garbage is skipped up to the next start code.
+#[derive(Debug)]
+pub struct BlockDecoder {
+    buf: Vec<u8>,
+    max_block: usize,
+    stats: BlockStats,
+}
+
+impl Default for BlockDecoder {
+    fn default() -> Self {
+        Self::new(DEFAULT_MAX_BLOCK)
+    }
+}
+
+impl BlockDecoder {
+    /// A decoder refusing blocks longer than `max_block` bytes.
+    pub fn new(max_block: usize) -> Self {
+        BlockDecoder {
+            buf: Vec::new(),
+            max_block,
+            stats: BlockStats::default(),
+        }
+    }
+
+    /// Appends stream bytes.
+    pub fn push(&mut self, data: &[u8]) {
+        self.buf.extend_from_slice(data);
+    }
+
+    /// Drops any partial block (call after the transport skipped indexes).
+    pub fn resync(&mut self) {
+        if !self.buf.is_empty() {
+            self.stats.garbage_bytes += self.buf.len() as u64;
+        }
+        self.stats.resyncs += 1;
+        self.buf.clear();
+    }
+
+    /// Counters.
+    pub fn stats(&self) -> BlockStats {
+        self.stats
+    }
+
+    /// Bytes waiting for the rest of a block.
+    pub fn pending(&self) -> usize {
+        self.buf.len()
+    }
+
+    /// Returns the next complete block, if the buffer holds one.
+    pub fn next_block(&mut self) -> Option<Block> {
+        loop {
+            if self.buf.len() < 2 {
+                return None;
+            }
+            if BlockKind::from_start(self.buf[0], self.buf[1]).is_none() {
+                self.skip_garbage();
+                continue;
+            }
+            if self.buf.len() < HEADER_LEN {
+                return None;
+            }
+            let (kind, len) = announced_len(&self.buf[..HEADER_LEN])?;
+            if len > self.max_block {
+                // A start code followed by an absurd length: not a real header.
+                self.buf.drain(..1);
+                self.stats.garbage_bytes += 1;
+                self.stats.resyncs += 1;
+                continue;
+            }
+            if self.buf.len() < HEADER_LEN + len {
+                return None;
+            }
+            let h = &self.buf[..HEADER_LEN];
+            let cmd = u16::from_le_bytes([h[2], h[3]]);
+            let aux = u16::from_le_bytes([h[6], h[7]]);
+            let payload = self.buf[HEADER_LEN..HEADER_LEN + len].to_vec();
+            self.buf.drain(..HEADER_LEN + len);
+            self.stats.blocks += 1;
+            return Some(Block {
+                kind,
+                cmd,
+                aux,
+                payload,
+            });
+        }
+    }
+
+    fn skip_garbage(&mut self) {
+        let n = self.buf.len();
+        let found = (1..n.saturating_sub(1))
+            .find(|&i| BlockKind::from_start(self.buf[i], self.buf[i + 1]).is_some());
+        let at = match found {
+            Some(i) => i,
+            // Keep a last byte that may begin a start code split across packets.
+            None if matches!(self.buf[n - 1], 0x06 | 0x01 | 0x11) => n - 1,
+            None => n,
+        };
+        self.buf.drain(..at);
+        self.stats.garbage_bytes += at as u64;
+        self.stats.resyncs += 1;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shix_block_layout() {
+        let json = br#"{"pro":"check_user","cmd":100,"devmac":"0000","user":"admin","pwd":"6666"}"#;
+        let b = encode_shix(SHIX_REQUEST, json);
+        assert_eq!(&b[..8], &[0x06, 0x0a, 0xa0, 0x80, 0x4a, 0, 0, 0]);
+    }
+
+    #[test]
+    fn splits_concatenated_and_spanning_blocks_and_skips_garbage() {
+        let a = encode_shix(SHIX_RESPONSE, b"{\"cmd\":1}");
+        let b = encode_cgi(0x6001, 1, b"var x=1;");
+        let c = encode_binary(0x1120, 0xff, [1, 2, 3, 4], &[9, 9]);
+        let mut stream = vec![0x77, 0x06, 0x01];
+        stream.extend(&a);
+        stream.extend(&b);
+        stream.extend(&c);
+        let mut d = BlockDecoder::default();
+        let mut got = Vec::new();
+        for chunk in stream.chunks(3) {
+            d.push(chunk);
+            while let Some(b) = d.next_block() {
+                got.push(b);
+            }
+        }
+        assert_eq!(got.len(), 3);
+        assert_eq!(got[0].payload, b"{\"cmd\":1}");
+        assert_eq!(got[0].cmd, SHIX_RESPONSE);
+        assert_eq!(
+            (got[1].kind, got[1].cmd, got[1].aux),
+            (BlockKind::Cgi, 0x6001, 1)
+        );
+        assert_eq!(got[2].payload, vec![1, 2, 3, 4, 9, 9]);
+        assert_eq!(d.stats().garbage_bytes, 3);
+    }
+
+    #[test]
+    fn absurd_length_is_garbage() {
+        let mut d = BlockDecoder::new(1000);
+        d.push(&[0x06, 0x0a, 0xa1, 0x80, 0xff, 0xff, 0xff, 0x7f]);
+        d.push(&encode_shix(SHIX_RESPONSE, b"{}"));
+        let b = d.next_block().unwrap();
+        assert_eq!(b.payload, b"{}");
+    }
+}

@@ -1,0 +1,713 @@
+//! The controller's transport session: LAN search, handshake, keepalive, DRW channels and
+//! close (PROTOCOL.md §3, §7). One state machine, sans-IO.
+//!
+//! ```text
+//! Searching ──PUNCH_PKT(our DID)──▶ Punching ──P2P_RDY──▶ Connected ──close()──▶ Closing ──▶ Closed
+//!     │  (also P2P_RDY directly: "rdy-first")      │ (CLOSE during the handshake is ignored)
+//!     └──────────── timeout ──────────────────────▶ Closed(NotFound / HandshakeTimeout)
+//! ```
+//!
+//! The LAN search goes to every configured target, under every candidate cipher when the PSK is
+//! `auto`; the cipher under which the device's answer decodes is remembered. From the first
+//! matching PUNCH_PKT on, the session talks only to the address that packet came from
+//! (real cameras answer from a random session port); datagrams from anywhere else change nothing.
+
+use std::collections::VecDeque;
+use std::net::SocketAddr;
+use std::time::{Duration, Instant};
+
+use crate::proto::cipher::Cipher;
+use crate::proto::drw::{
+    Delivery, DrwConfig, DrwReceiver, DrwSender, RecvStats, SendStats, WriteError,
+};
+use crate::proto::packet::{self, Message, WireDid, CHANNELS, MAX_ACK_INDEXES};
+use crate::proto::psk::{self, PskChoice};
+use crate::proto::Transmit;
+use crate::Uid;
+
+/// Configuration of a [`Conn`].
+#[derive(Clone, Debug)]
+pub struct ConnConfig {
+    /// The device to connect to.
+    pub uid: Uid,
+    /// Where the LAN search goes: unicast addresses and/or broadcast addresses, port 32108 by
+    /// default. Must not be empty.
+    pub targets: Vec<SocketAddr>,
+    /// PSK to use, or `Auto` to detect it.
+    pub psk: PskChoice,
+    /// Interval between LAN search rounds.
+    pub search_interval: Duration,
+    /// Interval between PUNCH_PKT echoes while waiting for P2P_RDY.
+    pub punch_interval: Duration,
+    /// Give up when no session is established after this long.
+    pub connect_timeout: Duration,
+    /// Send ALIVE after this long without sending anything.
+    pub alive_interval: Duration,
+    /// Declare the device dead after this long without hearing from it.
+    pub dead_after: Duration,
+    /// How long `close()` waits for unacknowledged data before sending CLOSE.
+    pub close_linger: Duration,
+    /// Also send the iLnk LAN_SEARCH_EXT (0x32) in each search round.
+    pub lan_search_ext: bool,
+    /// Channel 0 skips an index missing for this long (devices that never resend it).
+    pub command_skip_after: Option<Duration>,
+    /// DRW tunables.
+    pub drw: DrwConfig,
+}
+
+impl ConnConfig {
+    /// Defaults for `uid` searched at `targets`.
+    pub fn new(uid: Uid, targets: Vec<SocketAddr>) -> Self {
+        ConnConfig {
+            uid,
+            targets,
+            psk: PskChoice::Auto,
+            search_interval: Duration::from_millis(250),
+            punch_interval: Duration::from_millis(150),
+            connect_timeout: Duration::from_secs(10),
+            alive_interval: Duration::from_secs(1),
+            dead_after: Duration::from_secs(8),
+            close_linger: Duration::from_secs(1),
+            lan_search_ext: false,
+            command_skip_after: None,
+            drw: DrwConfig::default(),
+        }
+    }
+}
+
+/// Why a session ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CloseReason {
+    /// `close()` was called.
+    Local,
+    /// The device sent MSG_CLOSE.
+    Remote,
+    /// The device went silent for longer than `dead_after`.
+    PeerTimeout,
+    /// Nothing answered the LAN search within `connect_timeout`.
+    NotFound,
+    /// The device answered the search but never completed the handshake.
+    HandshakeTimeout,
+}
+
+/// Events of a [`Conn`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ConnEvent {
+    /// The device answered the LAN search from `addr`, under `cipher`.
+    Found {
+        /// The device's session address.
+        addr: SocketAddr,
+        /// The cipher its answer decoded under.
+        cipher: Cipher,
+    },
+    /// The handshake completed.
+    Connected {
+        /// The device's session address.
+        peer: SocketAddr,
+        /// The cipher in use.
+        cipher: Cipher,
+    },
+    /// A channel has data to read.
+    Readable(u8),
+    /// The session ended; nothing more will happen.
+    Closed(CloseReason),
+}
+
+/// Counters of a [`Conn`].
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ConnStats {
+    /// Datagrams sent.
+    pub datagrams_sent: u64,
+    /// Datagrams received from the peer and decoded.
+    pub datagrams_received: u64,
+    /// Datagrams from other addresses, ignored.
+    pub strangers: u64,
+    /// Datagrams that did not decode (bad magic after decryption, malformed payload).
+    pub undecodable: u64,
+    /// Per-channel sender counters.
+    pub send: [SendStats; CHANNELS],
+    /// Per-channel receiver counters.
+    pub recv: [RecvStats; CHANNELS],
+}
+
+impl ConnStats {
+    /// Total retransmissions over all channels.
+    pub fn retransmits(&self) -> u64 {
+        self.send.iter().map(|s| s.retransmits).sum()
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum State {
+    Idle,
+    Searching,
+    Punching,
+    Connected,
+    Closing,
+    Closed(CloseReason),
+}
+
+/// The controller's transport state machine.
+#[derive(Debug)]
+pub struct Conn {
+    config: ConnConfig,
+    ch0: DrwConfig,
+    did: WireDid,
+    state: State,
+    now: Instant,
+    started: Instant,
+    candidates: Vec<Cipher>,
+    cipher: Option<Cipher>,
+    peer: Option<SocketAddr>,
+    next_probe: Option<Instant>,
+    connected_at: Option<Instant>,
+    got_data: bool,
+    last_rx: Instant,
+    last_tx: Instant,
+    closing_deadline: Option<Instant>,
+    senders: Vec<DrwSender>,
+    receivers: Vec<DrwReceiver>,
+    readable_flags: u8,
+    /// Control datagrams, already sealed.
+    control: VecDeque<(SocketAddr, Vec<u8>)>,
+    events: VecDeque<ConnEvent>,
+    stats: ConnStats,
+    scratch: Vec<u8>,
+    rr: usize,
+}
+
+/// A CLOSE this soon after connecting, before any data, belongs to a "CLOSE then RDY"
+/// handshake that arrived out of order; it is ignored.
+const CLOSE_GRACE: Duration = Duration::from_millis(500);
+
+impl Conn {
+    /// A new, idle session; call [`Conn::start`] to begin the search.
+    pub fn new(config: ConnConfig, now: Instant) -> Self {
+        let candidates = match &config.psk {
+            PskChoice::Auto => psk::auto_candidates(Some(config.uid.prefix())),
+            PskChoice::Plain => vec![Cipher::plain()],
+            PskChoice::Named(name) => vec![Cipher::from_psk(name)],
+        };
+        let ch0 = DrwConfig {
+            skip_stalled_after: config.command_skip_after,
+            ..config.drw.clone()
+        };
+        Conn {
+            did: WireDid::from(&config.uid),
+            senders: (0..CHANNELS).map(|_| DrwSender::new(&config.drw)).collect(),
+            receivers: (0..CHANNELS).map(|_| DrwReceiver::new()).collect(),
+            ch0,
+            config,
+            state: State::Idle,
+            now,
+            started: now,
+            candidates,
+            cipher: None,
+            peer: None,
+            next_probe: None,
+            connected_at: None,
+            got_data: false,
+            last_rx: now,
+            last_tx: now,
+            closing_deadline: None,
+            readable_flags: 0,
+            control: VecDeque::new(),
+            events: VecDeque::new(),
+            stats: ConnStats::default(),
+            scratch: Vec::with_capacity(packet::MAX_DRW_DATAGRAM),
+            rr: 0,
+        }
+    }
+
+    /// Starts the LAN search.
+    pub fn start(&mut self, now: Instant) {
+        self.now = now;
+        if self.state != State::Idle {
+            return;
+        }
+        self.started = now;
+        self.state = State::Searching;
+        self.send_probes();
+    }
+
+    /// Skips the search: punch `addr` directly (the device's session address is known).
+    pub fn start_at(&mut self, now: Instant, addr: SocketAddr, cipher: Cipher) {
+        self.now = now;
+        if self.state != State::Idle {
+            return;
+        }
+        self.started = now;
+        self.peer = Some(addr);
+        self.cipher = Some(cipher);
+        self.state = State::Punching;
+        self.send_punch();
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &ConnConfig {
+        &self.config
+    }
+
+    /// True once the handshake completed and until the session closes.
+    pub fn is_connected(&self) -> bool {
+        matches!(self.state, State::Connected | State::Closing)
+    }
+
+    /// True when the session ended.
+    pub fn is_closed(&self) -> bool {
+        matches!(self.state, State::Closed(_))
+    }
+
+    /// Why the session ended, if it did.
+    pub fn close_reason(&self) -> Option<CloseReason> {
+        match self.state {
+            State::Closed(r) => Some(r),
+            _ => None,
+        }
+    }
+
+    /// The device's session address, once known.
+    pub fn peer(&self) -> Option<SocketAddr> {
+        self.peer
+    }
+
+    /// The cipher in use, once known.
+    pub fn cipher(&self) -> Option<&Cipher> {
+        self.cipher.as_ref()
+    }
+
+    /// When the handshake completed.
+    pub fn connected_at(&self) -> Option<Instant> {
+        self.connected_at
+    }
+
+    /// Counters.
+    pub fn stats(&self) -> ConnStats {
+        let mut s = self.stats.clone();
+        for c in 0..CHANNELS {
+            s.send[c] = self.senders[c].stats();
+            s.recv[c] = self.receivers[c].stats();
+        }
+        s
+    }
+
+    fn drw_config(&self, channel: usize) -> &DrwConfig {
+        if channel == 0 {
+            &self.ch0
+        } else {
+            &self.config.drw
+        }
+    }
+
+    /// Queues `data` on `channel` (0–7) for reliable, ordered delivery.
+    pub fn write(&mut self, channel: u8, data: &[u8]) -> Result<(), ConnWriteError> {
+        let c = channel as usize;
+        if c >= CHANNELS {
+            return Err(ConnWriteError::BadChannel(channel));
+        }
+        if !matches!(self.state, State::Connected) {
+            return Err(ConnWriteError::NotConnected);
+        }
+        let cfg = if c == 0 { &self.ch0 } else { &self.config.drw };
+        self.senders[c]
+            .write(cfg, data)
+            .map_err(ConnWriteError::Buffer)
+    }
+
+    /// Bytes written on `channel` and not yet acknowledged.
+    pub fn unacked(&self, channel: u8) -> usize {
+        self.senders
+            .get(channel as usize)
+            .map_or(0, |s| s.buffered())
+    }
+
+    /// Bytes readable on `channel`.
+    pub fn readable(&self, channel: u8) -> usize {
+        self.receivers
+            .get(channel as usize)
+            .map_or(0, |r| r.readable())
+    }
+
+    /// Takes the next in-order delivery of `channel`.
+    pub fn read(&mut self, channel: u8) -> Option<Delivery> {
+        self.receivers.get_mut(channel as usize)?.read()
+    }
+
+    /// Begins a graceful close: unacknowledged data gets `close_linger` to drain, then one
+    /// MSG_CLOSE is sent. Closing a session that is not connected ends it at once.
+    pub fn close(&mut self, now: Instant) {
+        self.now = now;
+        match self.state {
+            State::Connected => {
+                self.state = State::Closing;
+                self.closing_deadline = Some(now + self.config.close_linger);
+                self.maybe_finish_close();
+            }
+            State::Closing | State::Closed(_) => {}
+            State::Idle | State::Searching | State::Punching => self.finish(CloseReason::Local),
+        }
+    }
+
+    /// Ends the session at once, sending MSG_CLOSE if connected (ForceClose).
+    pub fn abort(&mut self, now: Instant) {
+        self.now = now;
+        if self.is_connected() {
+            self.queue_control(Message::Close);
+        }
+        self.finish(CloseReason::Local);
+    }
+
+    fn maybe_finish_close(&mut self) {
+        let drained = self.senders.iter().all(|s| s.is_idle());
+        let expired = self.closing_deadline.is_some_and(|d| d <= self.now);
+        if drained || expired {
+            self.queue_control(Message::Close);
+            self.finish(CloseReason::Local);
+        }
+    }
+
+    fn finish(&mut self, reason: CloseReason) {
+        if matches!(self.state, State::Closed(_)) {
+            return;
+        }
+        self.state = State::Closed(reason);
+        self.events.push_back(ConnEvent::Closed(reason));
+    }
+
+    /// Queues a control message, sealed under the session cipher or, while it is unknown,
+    /// once under every candidate cipher.
+    fn queue_to(&mut self, dst: SocketAddr, msg: Message<'_>) {
+        let plain = msg.to_vec();
+        match &self.cipher {
+            Some(c) => self.control.push_back((dst, c.seal(&plain))),
+            None => {
+                for c in &self.candidates {
+                    self.control.push_back((dst, c.seal(&plain)));
+                }
+            }
+        }
+    }
+
+    fn queue_control(&mut self, msg: Message<'_>) {
+        if let Some(peer) = self.peer {
+            self.queue_to(peer, msg);
+        }
+    }
+
+    fn send_probes(&mut self) {
+        let targets = self.config.targets.clone();
+        for dst in targets {
+            self.queue_to(dst, Message::LanSearch);
+            if self.config.lan_search_ext {
+                self.queue_to(dst, Message::LanSearchExt);
+            }
+        }
+        self.next_probe = Some(self.now + self.config.search_interval);
+    }
+
+    fn send_punch(&mut self) {
+        self.queue_control(Message::PunchPkt(self.did));
+        self.next_probe = Some(self.now + self.config.punch_interval);
+    }
+
+    /// Processes one received datagram (ciphertext as received).
+    pub fn handle_datagram(&mut self, now: Instant, from: SocketAddr, data: &[u8]) {
+        self.now = now;
+        match self.state {
+            State::Idle | State::Closed(_) => {}
+            State::Searching => self.handle_search_reply(from, data),
+            State::Punching | State::Connected | State::Closing => {
+                if Some(from) != self.peer {
+                    self.stats.strangers += 1;
+                    return;
+                }
+                let Some(cipher) = &self.cipher else { return };
+                let mut plain = data.to_vec();
+                cipher.decrypt(&mut plain);
+                match packet::decode(&plain) {
+                    Ok(msg) => self.handle_peer_message(msg),
+                    Err(_) => self.stats.undecodable += 1,
+                }
+            }
+        }
+        self.collect_readable();
+    }
+
+    fn handle_search_reply(&mut self, from: SocketAddr, data: &[u8]) {
+        let Some((i, plain)) = psk::detect(data, &self.candidates) else {
+            self.stats.undecodable += 1;
+            return;
+        };
+        let did = match packet::decode(&plain) {
+            Ok(Message::PunchPkt(d)) | Ok(Message::P2pRdy(d)) => d,
+            _ => return, // another device's chatter, or our own broadcast echoed back
+        };
+        if !self.same_device(&did) {
+            return;
+        }
+        let rdy = matches!(packet::decode(&plain), Ok(Message::P2pRdy(_)));
+        let cipher = self.candidates[i].clone();
+        self.stats.datagrams_received += 1;
+        self.last_rx = self.now;
+        self.peer = Some(from);
+        self.cipher = Some(cipher.clone());
+        self.events
+            .push_back(ConnEvent::Found { addr: from, cipher });
+        if rdy {
+            self.become_connected();
+        } else {
+            self.state = State::Punching;
+            self.send_punch();
+        }
+    }
+
+    fn same_device(&self, did: &WireDid) -> bool {
+        // Compare parsed forms so that padding differences do not matter.
+        match did.to_uid() {
+            Ok(uid) => uid == self.config.uid,
+            Err(_) => did.0 == self.did.0,
+        }
+    }
+
+    fn become_connected(&mut self) {
+        self.state = State::Connected;
+        self.connected_at = Some(self.now);
+        self.next_probe = None;
+        // Acknowledge the device's P2P_RDY burst with traffic so it stops re-sending it.
+        self.queue_control(Message::Alive);
+        if let (Some(peer), Some(cipher)) = (self.peer, self.cipher.clone()) {
+            self.events.push_back(ConnEvent::Connected { peer, cipher });
+        }
+    }
+
+    fn handle_peer_message(&mut self, msg: Message<'_>) {
+        self.stats.datagrams_received += 1;
+        self.last_rx = self.now;
+        match msg {
+            Message::P2pRdy(did) => {
+                if self.state == State::Punching && self.same_device(&did) {
+                    self.become_connected();
+                } else if self.is_connected() {
+                    // The device repeats P2P_RDY until it hears from us (CS2 behaviour).
+                    self.queue_control(Message::Alive);
+                }
+            }
+            Message::PunchPkt(_) => {
+                if self.state == State::Punching {
+                    self.send_punch();
+                }
+            }
+            Message::Alive => {
+                if self.state == State::Punching {
+                    self.become_connected();
+                }
+                self.queue_control(Message::AliveAck);
+            }
+            Message::AliveAck | Message::P2pRdyAck => {}
+            Message::Close => self.handle_remote_close(),
+            Message::Drw {
+                channel,
+                index,
+                data,
+            } => {
+                if self.state == State::Punching {
+                    // A device that skips P2P_RDY and starts sending data is connected.
+                    self.become_connected();
+                }
+                self.got_data = true;
+                let c = channel as usize;
+                let cfg = if c == 0 { &self.ch0 } else { &self.config.drw };
+                self.receivers[c].handle(cfg, self.now, index, data);
+                if self.receivers[c].has_data() {
+                    self.readable_flags |= 1 << c;
+                }
+            }
+            Message::DrwAck { channel, indexes } => {
+                let c = channel as usize;
+                let cfg = if c == 0 { &self.ch0 } else { &self.config.drw };
+                for i in indexes.iter() {
+                    self.senders[c].handle_ack(cfg, self.now, i);
+                }
+                if self.state == State::Closing {
+                    self.maybe_finish_close();
+                }
+            }
+            Message::Hello | Message::LanSearch | Message::LanSearchExt | Message::Other { .. } => {
+            }
+        }
+    }
+
+    fn handle_remote_close(&mut self) {
+        match self.state {
+            // "CLOSE then P2P_RDY" devices: a CLOSE during the handshake is part of it.
+            State::Punching => {}
+            State::Connected
+                if !self.got_data
+                    && self
+                        .connected_at
+                        .is_some_and(|t| self.now < t + CLOSE_GRACE) => {}
+            _ => self.finish(CloseReason::Remote),
+        }
+    }
+
+    fn collect_readable(&mut self) {
+        for c in 0..CHANNELS {
+            if self.readable_flags & (1 << c) != 0 {
+                self.events.push_back(ConnEvent::Readable(c as u8));
+            }
+        }
+        self.readable_flags = 0;
+    }
+
+    /// Advances timers: search/punch retries, keepalive, liveness, retransmission, ACK flush.
+    pub fn handle_timeout(&mut self, now: Instant) {
+        self.now = now;
+        match self.state {
+            State::Idle | State::Closed(_) => return,
+            State::Searching | State::Punching => {
+                if now >= self.started + self.config.connect_timeout {
+                    let reason = if self.state == State::Searching {
+                        CloseReason::NotFound
+                    } else {
+                        CloseReason::HandshakeTimeout
+                    };
+                    self.finish(reason);
+                    return;
+                }
+                if self.next_probe.is_some_and(|t| t <= now) {
+                    if self.state == State::Searching {
+                        self.send_probes();
+                    } else {
+                        self.send_punch();
+                    }
+                }
+                return;
+            }
+            State::Connected | State::Closing => {}
+        }
+        if now >= self.last_rx + self.config.dead_after {
+            self.finish(CloseReason::PeerTimeout);
+            return;
+        }
+        if now >= self.last_tx + self.config.alive_interval {
+            self.queue_control(Message::Alive);
+        }
+        for c in 0..CHANNELS {
+            let cfg = if c == 0 { &self.ch0 } else { &self.config.drw };
+            self.senders[c].handle_timeout(cfg, now);
+            let had = self.receivers[c].has_data();
+            self.receivers[c].handle_timeout(cfg, now);
+            if !had && self.receivers[c].has_data() {
+                self.readable_flags |= 1 << c;
+            }
+        }
+        self.collect_readable();
+        if self.state == State::Closing {
+            self.maybe_finish_close();
+        }
+    }
+
+    /// The next datagram to send, if any. Drain after every `handle_*` call and after writes.
+    #[must_use]
+    pub fn poll_transmit(&mut self) -> Option<Transmit> {
+        let (dst, data) = match self.control.pop_front() {
+            Some(sealed) => sealed,
+            None => {
+                let (dst, mut data) = self.next_data()?;
+                if let Some(c) = &self.cipher {
+                    c.encrypt(&mut data);
+                }
+                (dst, data)
+            }
+        };
+        self.stats.datagrams_sent += 1;
+        self.last_tx = self.now;
+        Some(Transmit {
+            src: None,
+            dst,
+            data,
+        })
+    }
+
+    /// The next ACK or DRW datagram (plaintext), if connected and one is due.
+    fn next_data(&mut self) -> Option<(SocketAddr, Vec<u8>)> {
+        if !self.is_connected() {
+            return None;
+        }
+        let peer = self.peer?;
+        let now = self.now;
+        // ACKs first: they unblock the device's window.
+        for c in 0..CHANNELS {
+            let cfg = if c == 0 { &self.ch0 } else { &self.config.drw };
+            if let Some(batch) = self.receivers[c].take_acks(cfg, now, false) {
+                debug_assert!(batch.len() <= MAX_ACK_INDEXES);
+                let mut out = Vec::with_capacity(8 + 2 * batch.len());
+                packet::encode_drw_ack(&mut out, c as u8, &batch);
+                return Some((peer, out));
+            }
+        }
+        // Data, round-robin over the channels.
+        for k in 0..CHANNELS {
+            let c = (self.rr + k) % CHANNELS;
+            let cfg = if c == 0 { &self.ch0 } else { &self.config.drw };
+            self.scratch.clear();
+            if self.senders[c].poll_transmit(cfg, now, c as u8, &mut self.scratch) {
+                self.rr = (c + 1) % CHANNELS;
+                return Some((peer, self.scratch.clone()));
+            }
+        }
+        None
+    }
+
+    /// The next event, if any. Drain after every `handle_*` call.
+    #[must_use]
+    pub fn poll_event(&mut self) -> Option<ConnEvent> {
+        self.events.pop_front()
+    }
+
+    /// When `handle_timeout` must be called next (None: only on new input).
+    #[must_use]
+    pub fn poll_timeout(&self) -> Option<Instant> {
+        match self.state {
+            State::Idle | State::Closed(_) => None,
+            State::Searching | State::Punching => {
+                let deadline = self.started + self.config.connect_timeout;
+                Some(self.next_probe.map_or(deadline, |p| p.min(deadline)))
+            }
+            State::Connected | State::Closing => {
+                let mut t = (self.last_rx + self.config.dead_after)
+                    .min(self.last_tx + self.config.alive_interval);
+                for c in 0..CHANNELS {
+                    let cfg = self.drw_config(c);
+                    if let Some(x) = self.senders[c].poll_timeout(cfg) {
+                        t = t.min(x);
+                    }
+                    if self.senders[c].has_pending(cfg) {
+                        t = t.min(self.now);
+                    }
+                    if let Some(x) = self.receivers[c].poll_timeout(cfg) {
+                        t = t.min(x);
+                    }
+                }
+                if let Some(d) = self.closing_deadline {
+                    t = t.min(d);
+                }
+                Some(t)
+            }
+        }
+    }
+}
+
+/// Why a write was refused.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum ConnWriteError {
+    /// Channel number outside 0–7.
+    #[error("invalid channel {0} (channels are 0-7)")]
+    BadChannel(u8),
+    /// The session is not (or no longer) connected.
+    #[error("session is not connected")]
+    NotConnected,
+    /// The channel's send buffer is full.
+    #[error(transparent)]
+    Buffer(WriteError),
+}

@@ -1,0 +1,972 @@
+//! A complete fake camera, written from PROTOCOL.md as a *device*: it answers LAN search, runs
+//! every handshake variant, keeps sessions alive and drops silent ones, speaks the SHIX JSON
+//! dialect on channel 0, streams MJPEG on channel 1 and ADPCM audio on channel 2, retransmits
+//! its own data, and serves several controllers at once.
+//!
+//! It shares the codecs of [`crate::proto`] (packet, cipher, command framing, AV header) but none
+//! of the controller's session logic: its reliability layer below is its own, in the style of the
+//! CS2 device library (a 10 ms tick, same-index retransmission, gap-triggered resend).
+
+use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::net::{IpAddr, SocketAddr};
+use std::time::{Duration, Instant};
+
+use serde_json::{json, Map, Value};
+
+use super::jpeg;
+use crate::proto::adpcm;
+use crate::proto::av::{self, AvHeader, FrameAssembler};
+use crate::proto::cipher::Cipher;
+use crate::proto::command::{self, BlockDecoder, BlockKind, SHIX_RESPONSE};
+use crate::proto::packet::{self, Message, WireDid, CHANNELS, MAX_DRW_DATA};
+use crate::proto::{seq, Transmit};
+use crate::Uid;
+
+/// How the device completes the handshake (PROTOCOL.md §7.2).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum Handshake {
+    /// CS2 device: the controller echoes PUNCH_PKT, the device answers with a P2P_RDY burst.
+    #[default]
+    Echo,
+    /// The device sends P2P_RDY right after its answer to the LAN search.
+    RdyFirst,
+    /// The device answers a PUNCH_PKT with MSG_CLOSE, then P2P_RDY (AnkerMake style).
+    CloseThenRdy,
+}
+
+impl std::str::FromStr for Handshake {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "echo" => Ok(Handshake::Echo),
+            "rdy-first" => Ok(Handshake::RdyFirst),
+            "close-then-rdy" => Ok(Handshake::CloseThenRdy),
+            _ => Err(format!(
+                "unknown handshake {s:?} (expected echo, rdy-first or close-then-rdy)"
+            )),
+        }
+    }
+}
+
+/// Configuration of a [`FakeCamera`].
+#[derive(Clone, Debug)]
+pub struct CameraConfig {
+    /// The camera's UID.
+    pub uid: Uid,
+    /// PSK the camera encrypts with (`None`: plain).
+    pub psk: Option<String>,
+    /// Accepted user.
+    pub user: String,
+    /// Accepted password.
+    pub password: String,
+    /// Handshake variant.
+    pub handshake: Handshake,
+    /// Send P2P_RDY as 28 bytes with a length field of 20 (a real BATE camera does).
+    pub long_rdy: bool,
+    /// The LAN-search socket (port 32108 on real cameras).
+    pub lan_addr: SocketAddr,
+    /// The session socket the camera answers from.
+    pub session_addr: SocketAddr,
+    /// Answer searches and run sessions from the LAN socket instead (some iLnk cameras).
+    pub answer_from_lan_port: bool,
+    /// Video frames per second.
+    pub fps: u32,
+    /// Picture width.
+    pub width: u16,
+    /// Picture height.
+    pub height: u16,
+    /// JPEG quality 1–100.
+    pub quality: u8,
+    /// Send ALIVE after this long without sending.
+    pub alive_interval: Duration,
+    /// Drop a session after this long without hearing from the controller.
+    pub idle_timeout: Duration,
+    /// Answer `set_datetime` (126) as 128, as real cameras do.
+    pub reply_aliases: bool,
+    /// Concurrent sessions accepted.
+    pub max_sessions: usize,
+    /// Bytes a session may hold unacknowledged before video frames are skipped.
+    pub send_buffer: usize,
+    /// Retransmission timeout of the camera's own packets.
+    pub rto: Duration,
+    /// Never send this channel-0 index (a firmware bug some devices have).
+    pub skip_command_index: Option<u16>,
+    /// Device clock at start, seconds since the Unix epoch (timestamps in AV headers).
+    pub epoch_seconds: u32,
+    /// How long a reboot keeps the camera silent.
+    pub reboot_time: Duration,
+}
+
+impl CameraConfig {
+    /// Defaults for `uid` on `ip`: LAN socket `ip:32108`, session socket `ip:40000`, no PSK,
+    /// `admin`/`6666`, 320×240 at 10 fps.
+    pub fn new(uid: Uid, ip: IpAddr) -> Self {
+        CameraConfig {
+            uid,
+            psk: None,
+            user: "admin".into(),
+            password: "6666".into(),
+            handshake: Handshake::Echo,
+            long_rdy: false,
+            lan_addr: SocketAddr::new(ip, 32108),
+            session_addr: SocketAddr::new(ip, 40000),
+            answer_from_lan_port: false,
+            fps: 10,
+            width: 320,
+            height: 240,
+            quality: 75,
+            alive_interval: Duration::from_secs(1),
+            idle_timeout: Duration::from_secs(8),
+            reply_aliases: true,
+            max_sessions: 8,
+            send_buffer: 4 * 1024 * 1024,
+            rto: Duration::from_millis(300),
+            skip_command_index: None,
+            epoch_seconds: 1_700_000_000,
+            reboot_time: Duration::from_secs(2),
+        }
+    }
+}
+
+/// Counters of a [`FakeCamera`].
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct CameraStats {
+    /// LAN searches answered.
+    pub searches: u64,
+    /// Sessions opened.
+    pub sessions: u64,
+    /// Sessions open now.
+    pub active_sessions: usize,
+    /// Sessions dropped for silence.
+    pub idle_drops: u64,
+    /// Successful logins.
+    pub logins_ok: u64,
+    /// Refused logins.
+    pub logins_failed: u64,
+    /// Commands answered (including refusals).
+    pub commands: u64,
+    /// Commands answered with result −1 because they are unknown.
+    pub unknown_commands: u64,
+    /// Video frames queued for sending.
+    pub video_frames: u64,
+    /// Video frames skipped because a session's send buffer was full.
+    pub frames_skipped: u64,
+    /// Audio frames queued.
+    pub audio_frames: u64,
+    /// Retransmitted DRW packets.
+    pub retransmits: u64,
+    /// Datagrams sent.
+    pub datagrams_sent: u64,
+    /// Datagrams received and decoded.
+    pub datagrams_received: u64,
+    /// Datagrams that did not decode under the camera's cipher, or came from unknown peers.
+    pub ignored: u64,
+    /// Talk-back frames received on channel 3.
+    pub talk_frames: u64,
+    /// PCM samples decoded from talk-back audio.
+    pub talk_samples: u64,
+    /// Sum of absolute sample values of talk-back audio (proves non-silence arrived).
+    pub talk_energy: u64,
+    /// Reboots performed.
+    pub reboots: u64,
+    /// The last PTZ command (`parms`, `value`).
+    pub last_ptz: Option<(i64, i64)>,
+}
+
+const TICK: Duration = Duration::from_millis(10);
+const WINDOW: usize = 128;
+const AUDIO_SAMPLES: usize = 512;
+
+#[derive(Debug)]
+struct OutPkt {
+    index: u16,
+    data: Vec<u8>,
+    sent: Option<Instant>,
+    tries: u32,
+    acked: bool,
+}
+
+/// The camera's sending half of one channel.
+#[derive(Debug, Default)]
+struct ChanTx {
+    next: u16,
+    pkts: VecDeque<OutPkt>,
+    bytes: usize,
+}
+
+impl ChanTx {
+    fn queue(&mut self, data: &[u8], skip: Option<u16>) {
+        for chunk in data.chunks(MAX_DRW_DATA) {
+            if skip == Some(self.next) {
+                self.next = self.next.wrapping_add(1);
+            }
+            self.pkts.push_back(OutPkt {
+                index: self.next,
+                data: chunk.to_vec(),
+                sent: None,
+                tries: 0,
+                acked: false,
+            });
+            self.next = self.next.wrapping_add(1);
+            self.bytes += chunk.len();
+        }
+    }
+
+    fn ack(&mut self, index: u16, now: Instant, guard: Duration) {
+        let Some(front) = self.pkts.front() else {
+            return;
+        };
+        let pos = seq::offset(index, front.index) as usize;
+        let Some(p) = self.pkts.get_mut(pos) else {
+            return;
+        };
+        if p.index != index || p.acked || p.sent.is_none() {
+            return;
+        }
+        p.acked = true;
+        let acked_sent = p.sent;
+        // CS2-style gap detection: older packets still unacknowledged, sent clearly before the
+        // acknowledged one, are resent at once.
+        for q in self.pkts.iter_mut().take(pos) {
+            if !q.acked
+                && q.sent
+                    .is_some_and(|s| Some(s + guard) <= acked_sent && s + guard <= now)
+            {
+                q.sent = Some(now - Duration::from_secs(3600));
+            }
+        }
+        while self.pkts.front().is_some_and(|p| p.acked) {
+            if let Some(p) = self.pkts.pop_front() {
+                self.bytes -= p.data.len();
+            }
+        }
+    }
+}
+
+/// The camera's receiving half of one channel.
+#[derive(Debug, Default)]
+struct ChanRx {
+    next: u16,
+    held: BTreeMap<u16, Vec<u8>>,
+}
+
+impl ChanRx {
+    /// Accepts a packet; returns the data now deliverable in order.
+    fn accept(&mut self, index: u16, data: &[u8]) -> Vec<Vec<u8>> {
+        let d = seq::diff(index, self.next);
+        if d < 0 || d > 4096 {
+            return Vec::new();
+        }
+        if d > 0 {
+            self.held
+                .entry(seq::offset(index, self.next))
+                .or_insert_with(|| data.to_vec());
+            return Vec::new();
+        }
+        let mut out = vec![data.to_vec()];
+        self.next = self.next.wrapping_add(1);
+        // Held packets are keyed by offset from the old `next`; rebase as we go.
+        let mut rebased: BTreeMap<u16, Vec<u8>> = BTreeMap::new();
+        for (off, v) in std::mem::take(&mut self.held) {
+            rebased.insert(off - 1, v);
+        }
+        while let Some(v) = rebased.remove(&0) {
+            out.push(v);
+            self.next = self.next.wrapping_add(1);
+            rebased = rebased.into_iter().map(|(k, v)| (k - 1, v)).collect();
+        }
+        self.held = rebased;
+        out
+    }
+}
+
+#[derive(Debug)]
+struct Peer {
+    addr: SocketAddr,
+    /// The socket of ours this peer talks to.
+    local: SocketAddr,
+    heard: bool,
+    rdy_left: u8,
+    next_rdy: Option<Instant>,
+    last_rx: Instant,
+    last_tx: Instant,
+    tx: Vec<ChanTx>,
+    rx: Vec<ChanRx>,
+    acks: Vec<(u8, u16)>,
+    blocks: BlockDecoder,
+    talk: FrameAssembler,
+    video: bool,
+    next_frame: Option<Instant>,
+    audio: bool,
+    next_audio: Option<Instant>,
+}
+
+impl Peer {
+    fn new(addr: SocketAddr, local: SocketAddr, now: Instant) -> Self {
+        Peer {
+            addr,
+            local,
+            heard: false,
+            rdy_left: 0,
+            next_rdy: None,
+            last_rx: now,
+            last_tx: now,
+            tx: (0..CHANNELS).map(|_| ChanTx::default()).collect(),
+            rx: (0..CHANNELS).map(|_| ChanRx::default()).collect(),
+            acks: Vec::new(),
+            blocks: BlockDecoder::default(),
+            talk: FrameAssembler::default(),
+            video: false,
+            next_frame: None,
+            audio: false,
+            next_audio: None,
+        }
+    }
+}
+
+/// The fake camera. Sans-IO: feed it datagrams with the local address they arrived at.
+#[derive(Debug)]
+pub struct FakeCamera {
+    config: CameraConfig,
+    cipher: Cipher,
+    did: WireDid,
+    started: Instant,
+    now: Instant,
+    peers: HashMap<SocketAddr, Peer>,
+    out: VecDeque<Transmit>,
+    stats: CameraStats,
+    frame_counter: u32,
+    audio_counter: u32,
+    offline_until: Option<Instant>,
+    reboot_at: Option<Instant>,
+}
+
+impl FakeCamera {
+    /// A camera configured by `config`, powered on at `now`.
+    pub fn new(config: CameraConfig, now: Instant) -> Self {
+        FakeCamera {
+            cipher: config
+                .psk
+                .as_deref()
+                .map_or_else(Cipher::plain, Cipher::from_psk),
+            did: WireDid::from(&config.uid),
+            config,
+            started: now,
+            now,
+            peers: HashMap::new(),
+            out: VecDeque::new(),
+            stats: CameraStats::default(),
+            frame_counter: 0,
+            audio_counter: 0,
+            offline_until: None,
+            reboot_at: None,
+        }
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &CameraConfig {
+        &self.config
+    }
+
+    /// Counters.
+    pub fn stats(&self) -> CameraStats {
+        let mut s = self.stats.clone();
+        s.active_sessions = self.peers.len();
+        s
+    }
+
+    /// Addresses of the connected controllers.
+    pub fn peers(&self) -> Vec<SocketAddr> {
+        self.peers.keys().copied().collect()
+    }
+
+    /// The camera's sockets: the LAN-search socket and the session socket.
+    pub fn addrs(&self) -> [SocketAddr; 2] {
+        [self.config.lan_addr, self.config.session_addr]
+    }
+
+    fn session_local(&self) -> SocketAddr {
+        if self.config.answer_from_lan_port {
+            self.config.lan_addr
+        } else {
+            self.config.session_addr
+        }
+    }
+
+    fn send_raw(&mut self, src: SocketAddr, dst: SocketAddr, plain: &[u8]) {
+        self.stats.datagrams_sent += 1;
+        self.out.push_back(Transmit {
+            src: Some(src),
+            dst,
+            data: self.cipher.seal(plain),
+        });
+    }
+
+    fn send_msg(&mut self, src: SocketAddr, dst: SocketAddr, msg: Message<'_>) {
+        let mut v = msg.to_vec();
+        if self.config.long_rdy && matches!(msg, Message::P2pRdy(_)) {
+            v.extend_from_slice(&[0; 8]); // length field still says 20
+        }
+        self.send_raw(src, dst, &v);
+        if let Some(p) = self.peers.get_mut(&dst) {
+            p.last_tx = self.now;
+        }
+    }
+
+    /// Processes a datagram that arrived at our socket `local` from `from`.
+    pub fn handle_datagram(
+        &mut self,
+        now: Instant,
+        local: SocketAddr,
+        from: SocketAddr,
+        data: &[u8],
+    ) {
+        self.now = now;
+        if self.offline_until.is_some_and(|t| now < t) {
+            return;
+        }
+        let mut plain = data.to_vec();
+        self.cipher.decrypt(&mut plain);
+        let Ok(msg) = packet::decode(&plain) else {
+            self.stats.ignored += 1;
+            return;
+        };
+        self.stats.datagrams_received += 1;
+        match msg {
+            Message::LanSearch | Message::LanSearchExt => self.on_search(from),
+            Message::PunchPkt(did) if did == self.did => self.on_punch(local, from),
+            Message::P2pRdy(did) if did == self.did => {
+                // Either side receiving P2P_RDY is connected (CS2); answer with ours.
+                if !self.peers.contains_key(&from) && !self.open(local, from) {
+                    return;
+                }
+                self.burst_rdy(from, 1);
+                self.touch(from, false);
+            }
+            msg => {
+                if !self.peers.contains_key(&from) {
+                    self.stats.ignored += 1;
+                    return;
+                }
+                self.on_session_message(from, msg);
+            }
+        }
+    }
+
+    fn on_search(&mut self, from: SocketAddr) {
+        self.stats.searches += 1;
+        let src = self.session_local();
+        self.send_msg(src, from, Message::PunchPkt(self.did));
+        if self.config.handshake == Handshake::RdyFirst
+            && (self.peers.contains_key(&from) || self.open(src, from))
+        {
+            self.burst_rdy(from, 4);
+        }
+    }
+
+    fn on_punch(&mut self, local: SocketAddr, from: SocketAddr) {
+        if let Some(p) = self.peers.get(&from) {
+            if p.heard {
+                return; // a late echo; the session is running
+            }
+        } else if !self.open(local, from) {
+            return;
+        }
+        if self.config.handshake == Handshake::CloseThenRdy {
+            self.send_msg(local, from, Message::Close);
+        }
+        self.burst_rdy(from, 4);
+    }
+
+    /// Opens a session for `from`; false when full.
+    fn open(&mut self, local: SocketAddr, from: SocketAddr) -> bool {
+        if self.peers.len() >= self.config.max_sessions {
+            return false;
+        }
+        self.stats.sessions += 1;
+        self.peers.insert(from, Peer::new(from, local, self.now));
+        true
+    }
+
+    fn burst_rdy(&mut self, to: SocketAddr, n: u8) {
+        let local = self
+            .peers
+            .get(&to)
+            .map_or(self.session_local(), |p| p.local);
+        self.send_msg(local, to, Message::P2pRdy(self.did));
+        if let Some(p) = self.peers.get_mut(&to) {
+            p.rdy_left = n.saturating_sub(1);
+            p.next_rdy = Some(self.now + Duration::from_millis(10));
+        }
+    }
+
+    fn touch(&mut self, from: SocketAddr, heard: bool) {
+        if let Some(p) = self.peers.get_mut(&from) {
+            p.last_rx = self.now;
+            p.heard |= heard;
+        }
+    }
+
+    fn on_session_message(&mut self, from: SocketAddr, msg: Message<'_>) {
+        self.touch(from, true);
+        let now = self.now;
+        let guard = self.config.rto / 4;
+        match msg {
+            Message::Alive => {
+                let local = self.peers[&from].local;
+                self.send_msg(local, from, Message::AliveAck);
+            }
+            Message::Close => {
+                self.peers.remove(&from);
+            }
+            Message::DrwAck { channel, indexes } => {
+                if let Some(p) = self.peers.get_mut(&from) {
+                    for i in indexes.iter() {
+                        p.tx[channel as usize].ack(i, now, guard);
+                    }
+                }
+            }
+            Message::Drw {
+                channel,
+                index,
+                data,
+            } => {
+                let Some(p) = self.peers.get_mut(&from) else {
+                    return;
+                };
+                p.acks.push((channel, index));
+                let ready = p.rx[channel as usize].accept(index, data);
+                for chunk in ready {
+                    match channel {
+                        0 => {
+                            let p = self.peers.get_mut(&from).expect("peer exists");
+                            p.blocks.push(&chunk);
+                            let mut blocks = Vec::new();
+                            while let Some(b) = p.blocks.next_block() {
+                                blocks.push(b);
+                            }
+                            for b in blocks {
+                                self.on_block(from, b.kind, &b.payload);
+                            }
+                        }
+                        3 => self.on_talk(from, &chunk),
+                        _ => {}
+                    }
+                }
+                if self.peers.get(&from).is_some_and(|p| p.acks.len() >= 17) {
+                    self.flush_acks(from);
+                }
+            }
+            _ => {}
+        }
+        self.transmit(from);
+    }
+
+    fn on_talk(&mut self, from: SocketAddr, chunk: &[u8]) {
+        let Some(p) = self.peers.get_mut(&from) else {
+            return;
+        };
+        p.talk.push(chunk);
+        while let Some(f) = p.talk.next_frame() {
+            self.stats.talk_frames += 1;
+            let pcm = adpcm::decode(&f.data);
+            self.stats.talk_samples += pcm.len() as u64;
+            self.stats.talk_energy += pcm.iter().map(|s| s.unsigned_abs() as u64).sum::<u64>();
+        }
+    }
+
+    fn on_block(&mut self, from: SocketAddr, kind: BlockKind, payload: &[u8]) {
+        if kind != BlockKind::Shix {
+            // Cameras close on commands of a dialect they do not speak (cam-reverse#51).
+            let local = self.peers[&from].local;
+            self.send_msg(local, from, Message::Close);
+            self.peers.remove(&from);
+            return;
+        }
+        let Ok(Value::Object(req)) = serde_json::from_slice::<Value>(payload) else {
+            return; // garbage JSON gets no answer, like the real thing
+        };
+        self.stats.commands += 1;
+        let cmd = req.get("cmd").and_then(Value::as_i64).unwrap_or(-1);
+        let reply = self.execute(from, cmd, &req);
+        self.reply(from, reply);
+    }
+
+    fn execute(&mut self, from: SocketAddr, cmd: i64, req: &Map<String, Value>) -> Value {
+        let user = req.get("user").and_then(Value::as_str);
+        let pwd = req.get("pwd").and_then(Value::as_str);
+        let auth = match (user, pwd) {
+            (Some(u), Some(p)) if u == self.config.user && p == self.config.password => 0,
+            (_, None) => -1,
+            _ => -3,
+        };
+        if cmd == 100 {
+            if auth == 0 {
+                self.stats.logins_ok += 1;
+                return json!({"cmd": 100, "result": 0, "admin": 1, "restrict": 0, "mode": 110,
+                    "type": 600, "checkstr": "SHIX", "cloud_key": 3_052_283_891u64});
+            }
+            self.stats.logins_failed += 1;
+            return json!({"cmd": 100, "result": auth});
+        }
+        if auth != 0 {
+            return json!({"cmd": cmd, "result": auth});
+        }
+        let i = |k: &str| req.get(k).and_then(Value::as_i64);
+        match cmd {
+            101 => json!({"cmd": 101, "result": 0, "tz": -3, "time": self.device_seconds(),
+                "icut": 0, "batValue": 90, "batStatus": 1, "sysver": "PPPP_FAKE_1.0 (pppp emulator)",
+                "mcuver": "1.1.1.1", "sensor": "EMU0", "isShow4KMenu": 0, "isShowIcutAuto": 1,
+                "rotmir": 0, "signal": 100, "lamp": 1}),
+            102 => {
+                if i("reboot") == Some(1) {
+                    self.reboot_at = Some(self.now + Duration::from_millis(200));
+                }
+                json!({"cmd": 102, "result": 0})
+            }
+            111 => {
+                let p = self
+                    .peers
+                    .get_mut(&from)
+                    .expect("command from a known peer");
+                if let Some(v) = i("video") {
+                    p.video = v != 0;
+                    p.next_frame = p.video.then_some(self.now);
+                }
+                if let Some(a) = i("audio") {
+                    p.audio = a != 0;
+                    p.next_audio = p.audio.then_some(self.now);
+                }
+                json!({"cmd": 111, "result": 0})
+            }
+            126 => {
+                let answer = if self.config.reply_aliases { 128 } else { 126 };
+                json!({"cmd": answer, "result": 0})
+            }
+            128 => {
+                self.stats.last_ptz = Some((i("parms").unwrap_or(0), i("value").unwrap_or(0)));
+                json!({"cmd": 128, "result": 0})
+            }
+            107 => {
+                json!({"cmd": 107, "result": 0, "pirenable": 0, "pirsensitive": 2, "pirvideo": 0,
+                "pirPush": 0, "pirvideotime": 10, "pirDelayTime": 30, "AalarmInterval": 60,
+                "pirCloudUpCount": 0})
+            }
+            112 => json!({"cmd": 112, "result": 0, "wifissid": "pppp-lab", "signal": 100}),
+            113 => json!({"cmd": 113, "result": 0, "count": 2,
+                "list": [{"ssid": "pppp-lab", "signal": 100, "encryption": 1},
+                         {"ssid": "neighbour", "signal": 40, "encryption": 1}]}),
+            305 => json!({"cmd": 305, "result": 0, "status": 0}),
+            9000 => {
+                json!({"cmd": 9000, "result": 0, "flashOrTf": 1, "uploadType": 0, "isExistTf": 0,
+                "productName": "pppp-emulator", "fwVer": "1.0", "supportNewUp": 0})
+            }
+            134 => json!({"cmd": 134, "result": 0, "inputvol": 80, "outputvol": 80}),
+            103 => json!({"cmd": 103, "result": 0, "devname": "pppp emulator"}),
+            1 | 106 | 108 | 114 | 199 | 300 | 304 => json!({"cmd": cmd, "result": 0}),
+            _ => {
+                self.stats.unknown_commands += 1;
+                json!({"cmd": cmd, "result": -1})
+            }
+        }
+    }
+
+    fn device_seconds(&self) -> u64 {
+        self.config.epoch_seconds as u64 + (self.now - self.started).as_secs()
+    }
+
+    /// Writes a reply the way cameras do: one block per DRW, pretty-printed with tabs.
+    fn reply(&mut self, to: SocketAddr, reply: Value) {
+        let text = pretty_tabs(&reply);
+        let block = command::encode_shix(SHIX_RESPONSE, text.as_bytes());
+        let skip = self.config.skip_command_index;
+        if let Some(p) = self.peers.get_mut(&to) {
+            p.tx[0].queue(&block, skip);
+        }
+    }
+
+    fn flush_acks(&mut self, to: SocketAddr) {
+        let Some(p) = self.peers.get_mut(&to) else {
+            return;
+        };
+        if p.acks.is_empty() {
+            return;
+        }
+        let acks = std::mem::take(&mut p.acks);
+        let local = p.local;
+        for ch in 0..CHANNELS as u8 {
+            let list: Vec<u16> = acks
+                .iter()
+                .filter(|(c, _)| *c == ch)
+                .map(|(_, i)| *i)
+                .collect();
+            for batch in list.chunks(17) {
+                let mut v = Vec::new();
+                packet::encode_drw_ack(&mut v, ch, batch);
+                self.send_raw(local, to, &v);
+            }
+        }
+        if let Some(p) = self.peers.get_mut(&to) {
+            p.last_tx = self.now;
+        }
+    }
+
+    /// Sends what is due on every channel of `to`: retransmissions, then new packets.
+    fn transmit(&mut self, to: SocketAddr) {
+        let now = self.now;
+        let rto = self.config.rto;
+        let Some(p) = self.peers.get_mut(&to) else {
+            return;
+        };
+        let local = p.local;
+        let mut out = Vec::new();
+        let mut retransmits = 0;
+        for (ch, tx) in p.tx.iter_mut().enumerate() {
+            for pkt in tx.pkts.iter_mut().take(WINDOW) {
+                if pkt.acked {
+                    continue;
+                }
+                let due = match pkt.sent {
+                    None => true,
+                    Some(s) => s + rto * (1 << pkt.tries.min(3)) <= now,
+                };
+                if due {
+                    if pkt.sent.is_some() {
+                        retransmits += 1;
+                        pkt.tries += 1;
+                    }
+                    pkt.sent = Some(now);
+                    let mut v = Vec::with_capacity(8 + pkt.data.len());
+                    packet::encode_drw(&mut v, ch as u8, pkt.index, &pkt.data);
+                    out.push(v);
+                }
+            }
+        }
+        self.stats.retransmits += retransmits;
+        if !out.is_empty() {
+            p.last_tx = now;
+        }
+        for v in out {
+            self.send_raw(local, to, &v);
+        }
+    }
+
+    fn video_frame(&mut self, to: SocketAddr) {
+        let index = self.frame_counter;
+        self.frame_counter = self.frame_counter.wrapping_add(1);
+        let p = &self.peers[&to];
+        let unacked: usize = p.tx.iter().map(|t| t.bytes).sum();
+        if unacked > self.config.send_buffer {
+            self.stats.frames_skipped += 1;
+            return;
+        }
+        let jpeg = jpeg::frame(
+            index as u64,
+            self.config.width,
+            self.config.height,
+            self.config.quality,
+        );
+        let elapsed = self.now - self.started;
+        let h = AvHeader {
+            codec: av::codec_byte::MJPEG,
+            stream: 0,
+            millis: elapsed.subsec_millis() as u16,
+            seconds: self
+                .config
+                .epoch_seconds
+                .wrapping_add(elapsed.as_secs() as u32),
+            index,
+            len: jpeg.len() as u32,
+            ..AvHeader::default()
+        };
+        let mut rec = h.encode().to_vec();
+        rec.extend_from_slice(&jpeg);
+        self.stats.video_frames += 1;
+        if let Some(p) = self.peers.get_mut(&to) {
+            p.tx[1].queue(&rec, None);
+        }
+    }
+
+    fn audio_frame(&mut self, to: SocketAddr) {
+        let index = self.audio_counter;
+        self.audio_counter = self.audio_counter.wrapping_add(1);
+        // A 500 Hz tone at 8 kHz, continuous across frames.
+        let base = index as usize * AUDIO_SAMPLES;
+        let pcm: Vec<i16> = (0..AUDIO_SAMPLES)
+            .map(|i| {
+                let t = (base + i) as f64 / 8000.0;
+                (6000.0 * (2.0 * std::f64::consts::PI * 500.0 * t).sin()) as i16
+            })
+            .collect();
+        let data = adpcm::encode(&pcm);
+        let elapsed = self.now - self.started;
+        let h = AvHeader {
+            codec: av::codec_byte::ADPCM,
+            stream: 1,
+            millis: elapsed.subsec_millis() as u16,
+            seconds: self
+                .config
+                .epoch_seconds
+                .wrapping_add(elapsed.as_secs() as u32),
+            index,
+            len: data.len() as u32,
+            ..AvHeader::default()
+        };
+        let mut rec = h.encode().to_vec();
+        rec.extend_from_slice(&data);
+        self.stats.audio_frames += 1;
+        if let Some(p) = self.peers.get_mut(&to) {
+            p.tx[2].queue(&rec, None);
+        }
+    }
+
+    /// Advances timers: RDY bursts, keepalive, idle drop, media, retransmission.
+    pub fn handle_timeout(&mut self, now: Instant) {
+        self.now = now;
+        if let Some(t) = self.offline_until {
+            if now < t {
+                return;
+            }
+            self.offline_until = None;
+        }
+        if self.reboot_at.is_some_and(|t| t <= now) {
+            self.reboot();
+            return;
+        }
+        let peers: Vec<SocketAddr> = self.peers.keys().copied().collect();
+        for to in peers {
+            let Some(p) = self.peers.get(&to) else {
+                continue;
+            };
+            if now >= p.last_rx + self.config.idle_timeout {
+                // The CS2 device drops a silent session without a word.
+                self.stats.idle_drops += 1;
+                self.peers.remove(&to);
+                continue;
+            }
+            let (local, rdy_due, heard) = (p.local, p.next_rdy.is_some_and(|t| t <= now), p.heard);
+            if rdy_due {
+                self.send_msg(local, to, Message::P2pRdy(self.did));
+                let p = self.peers.get_mut(&to).expect("peer exists");
+                if p.rdy_left > 0 {
+                    p.rdy_left -= 1;
+                    p.next_rdy = Some(now + Duration::from_millis(10));
+                } else if !heard {
+                    // Keep announcing until the controller speaks (about once a second).
+                    p.next_rdy = Some(now + Duration::from_secs(1));
+                } else {
+                    p.next_rdy = None;
+                }
+            }
+            let interval = Duration::from_secs(1) / self.config.fps.max(1);
+            while self
+                .peers
+                .get(&to)
+                .and_then(|p| p.next_frame)
+                .is_some_and(|t| t <= now)
+            {
+                self.video_frame(to);
+                let p = self.peers.get_mut(&to).expect("peer exists");
+                p.next_frame = p.next_frame.map(|t| t + interval);
+            }
+            let audio_interval = Duration::from_millis(64);
+            while self
+                .peers
+                .get(&to)
+                .and_then(|p| p.next_audio)
+                .is_some_and(|t| t <= now)
+            {
+                self.audio_frame(to);
+                let p = self.peers.get_mut(&to).expect("peer exists");
+                p.next_audio = p.next_audio.map(|t| t + audio_interval);
+            }
+            self.flush_acks(to);
+            self.transmit(to);
+            if let Some(p) = self.peers.get(&to) {
+                if now >= p.last_tx + self.config.alive_interval {
+                    self.send_msg(local, to, Message::Alive);
+                }
+            }
+        }
+    }
+
+    fn reboot(&mut self) {
+        self.stats.reboots += 1;
+        self.reboot_at = None;
+        let peers: Vec<(SocketAddr, SocketAddr)> =
+            self.peers.values().map(|p| (p.addr, p.local)).collect();
+        for (to, local) in peers {
+            self.send_msg(local, to, Message::Close);
+        }
+        self.peers.clear();
+        self.offline_until = Some(self.now + self.config.reboot_time);
+    }
+
+    /// The next datagram to send (its `src` names the socket).
+    #[must_use]
+    pub fn poll_transmit(&mut self) -> Option<Transmit> {
+        self.out.pop_front()
+    }
+
+    /// When `handle_timeout` must run next: every 10 ms while sessions exist.
+    #[must_use]
+    pub fn poll_timeout(&self) -> Option<Instant> {
+        if let Some(t) = self.offline_until {
+            return Some(t);
+        }
+        if self.peers.is_empty() && self.reboot_at.is_none() {
+            return None;
+        }
+        Some(self.now + TICK)
+    }
+}
+
+/// Pretty-prints a JSON object the way SHIX cameras do: one key per line, a tab after the colon.
+fn pretty_tabs(v: &Value) -> String {
+    let Value::Object(m) = v else {
+        return v.to_string();
+    };
+    let mut s = String::from("{\n");
+    let n = m.len();
+    for (i, (k, v)) in m.iter().enumerate() {
+        s.push('\t');
+        s.push_str(&Value::from(k.as_str()).to_string());
+        s.push_str(":\t");
+        s.push_str(&v.to_string());
+        if i + 1 < n {
+            s.push(',');
+        }
+        s.push('\n');
+    }
+    s.push('}');
+    s
+}
+
+impl super::Node for FakeCamera {
+    fn addrs(&self) -> Vec<SocketAddr> {
+        let a = FakeCamera::addrs(self);
+        if a[0] == a[1] {
+            vec![a[0]]
+        } else {
+            a.to_vec()
+        }
+    }
+    fn handle_datagram(&mut self, now: Instant, local: SocketAddr, from: SocketAddr, data: &[u8]) {
+        FakeCamera::handle_datagram(self, now, local, from, data)
+    }
+    fn handle_timeout(&mut self, now: Instant) {
+        FakeCamera::handle_timeout(self, now)
+    }
+    fn poll_transmit(&mut self) -> Option<Transmit> {
+        FakeCamera::poll_transmit(self)
+    }
+    fn poll_timeout(&self) -> Option<Instant> {
+        FakeCamera::poll_timeout(self)
+    }
+    fn as_any(&self) -> &dyn std::any::Any {
+        self
+    }
+    fn as_any_mut(&mut self) -> &mut dyn std::any::Any {
+        self
+    }
+}

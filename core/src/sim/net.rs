@@ -1,0 +1,351 @@
+//! A simulated network of sans-IO nodes joined by a [`Link`], driven on a [`SimClock`].
+
+use std::any::Any;
+use std::cmp::Reverse;
+use std::collections::{BinaryHeap, HashMap};
+use std::net::{Ipv4Addr, SocketAddr};
+use std::time::{Duration, Instant};
+
+use super::{Link, LinkConfig, SimClock};
+use crate::proto::conn::Conn;
+use crate::proto::controller::Controller;
+use crate::proto::discovery::Discovery;
+use crate::proto::Transmit;
+
+/// Anything that can sit on the simulated network.
+pub trait Node: Any {
+    /// The addresses the node receives on (its sockets).
+    fn addrs(&self) -> Vec<SocketAddr>;
+    /// A datagram arrived at `local` from `from`.
+    fn handle_datagram(&mut self, now: Instant, local: SocketAddr, from: SocketAddr, data: &[u8]);
+    /// Timers.
+    fn handle_timeout(&mut self, now: Instant);
+    /// The next datagram to send.
+    fn poll_transmit(&mut self) -> Option<Transmit>;
+    /// The next deadline.
+    fn poll_timeout(&self) -> Option<Instant>;
+    /// Upcast for typed access.
+    fn as_any(&self) -> &dyn Any;
+    /// Upcast for typed access.
+    fn as_any_mut(&mut self) -> &mut dyn Any;
+}
+
+/// A single-socket state machine (controller, transport, discovery) bound to one address.
+#[derive(Debug)]
+pub struct Endpoint<M> {
+    /// The socket address.
+    pub addr: SocketAddr,
+    /// The state machine.
+    pub machine: M,
+}
+
+impl<M> Endpoint<M> {
+    /// Binds `machine` to `addr`.
+    pub fn new(addr: SocketAddr, machine: M) -> Self {
+        Endpoint { addr, machine }
+    }
+}
+
+macro_rules! single_socket_node {
+    ($t:ty) => {
+        impl Node for Endpoint<$t> {
+            fn addrs(&self) -> Vec<SocketAddr> {
+                vec![self.addr]
+            }
+            fn handle_datagram(
+                &mut self,
+                now: Instant,
+                _local: SocketAddr,
+                from: SocketAddr,
+                data: &[u8],
+            ) {
+                self.machine.handle_datagram(now, from, data)
+            }
+            fn handle_timeout(&mut self, now: Instant) {
+                self.machine.handle_timeout(now)
+            }
+            fn poll_transmit(&mut self) -> Option<Transmit> {
+                self.machine.poll_transmit()
+            }
+            fn poll_timeout(&self) -> Option<Instant> {
+                self.machine.poll_timeout()
+            }
+            fn as_any(&self) -> &dyn Any {
+                self
+            }
+            fn as_any_mut(&mut self) -> &mut dyn Any {
+                self
+            }
+        }
+    };
+}
+
+single_socket_node!(Controller);
+single_socket_node!(Conn);
+single_socket_node!(Discovery);
+
+/// Index of a node in a [`Network`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct NodeId(usize);
+
+#[derive(Debug, PartialEq, Eq, PartialOrd, Ord)]
+struct InFlight {
+    at: Instant,
+    seq: u64,
+    from: SocketAddr,
+    to: SocketAddr,
+    data: Vec<u8>,
+}
+
+/// Counters of a [`Network`].
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct NetStats {
+    /// Datagrams delivered to a node.
+    pub delivered: u64,
+    /// Datagrams to an address no node has.
+    pub unroutable: u64,
+    /// Steps taken.
+    pub steps: u64,
+}
+
+/// Nodes, a link and a virtual clock. Every datagram crosses the link (loss, duplication,
+/// reordering, latency); delivery and timers run in virtual-time order.
+pub struct Network {
+    clock: SimClock,
+    link: Link,
+    nodes: Vec<Box<dyn Node>>,
+    by_addr: HashMap<SocketAddr, usize>,
+    queue: BinaryHeap<Reverse<InFlight>>,
+    seq: u64,
+    stats: NetStats,
+}
+
+impl std::fmt::Debug for Network {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Network")
+            .field("now", &self.clock.elapsed())
+            .field("nodes", &self.nodes.len())
+            .field("in_flight", &self.queue.len())
+            .finish()
+    }
+}
+
+impl Network {
+    /// An empty network whose link has `config`, seeded with `seed`.
+    pub fn new(config: LinkConfig, seed: u64) -> Self {
+        Network {
+            clock: SimClock::new(),
+            link: Link::new(config, seed),
+            nodes: Vec::new(),
+            by_addr: HashMap::new(),
+            queue: BinaryHeap::new(),
+            seq: 0,
+            stats: NetStats::default(),
+        }
+    }
+
+    /// The current virtual time.
+    pub fn now(&self) -> Instant {
+        self.clock.now()
+    }
+
+    /// Virtual time since the network was created.
+    pub fn elapsed(&self) -> Duration {
+        self.clock.elapsed()
+    }
+
+    /// The link, e.g. to change impairments mid-test.
+    pub fn link_mut(&mut self) -> &mut Link {
+        &mut self.link
+    }
+
+    /// The link.
+    pub fn link(&self) -> &Link {
+        &self.link
+    }
+
+    /// Counters.
+    pub fn stats(&self) -> NetStats {
+        self.stats
+    }
+
+    /// Adds a node; its addresses must be unique in the network.
+    pub fn add<N: Node>(&mut self, node: N) -> NodeId {
+        let id = self.nodes.len();
+        for a in node.addrs() {
+            let prev = self.by_addr.insert(a, id);
+            assert!(prev.is_none(), "address {a} used twice in the simulation");
+        }
+        self.nodes.push(Box::new(node));
+        NodeId(id)
+    }
+
+    /// Typed access to a node.
+    ///
+    /// # Panics
+    /// If `id` does not hold an `N` (a bug in the test).
+    pub fn get<N: Node>(&self, id: NodeId) -> &N {
+        self.nodes[id.0]
+            .as_any()
+            .downcast_ref()
+            .expect("node has the requested type")
+    }
+
+    /// Typed mutable access to a node. Call [`Network::step`] or a `drive_*` method afterwards
+    /// so that what the node queued is sent.
+    ///
+    /// # Panics
+    /// If `id` does not hold an `N` (a bug in the test).
+    pub fn get_mut<N: Node>(&mut self, id: NodeId) -> &mut N {
+        self.nodes[id.0]
+            .as_any_mut()
+            .downcast_mut()
+            .expect("node has the requested type")
+    }
+
+    /// Puts a datagram on the wire as if `from` had sent it to `to` (bypasses the link).
+    pub fn inject(&mut self, from: SocketAddr, to: SocketAddr, data: Vec<u8>) {
+        let at = self.clock.now();
+        self.push(at, from, to, data);
+    }
+
+    fn push(&mut self, at: Instant, from: SocketAddr, to: SocketAddr, data: Vec<u8>) {
+        self.seq += 1;
+        self.queue.push(Reverse(InFlight {
+            at,
+            seq: self.seq,
+            from,
+            to,
+            data,
+        }));
+    }
+
+    fn is_broadcast(a: &SocketAddr) -> bool {
+        match a {
+            SocketAddr::V4(v4) => *v4.ip() == Ipv4Addr::BROADCAST || v4.ip().octets()[3] == 255,
+            SocketAddr::V6(_) => false,
+        }
+    }
+
+    /// Moves every queued transmit of every node onto the link.
+    fn flush(&mut self) {
+        let now = self.clock.now();
+        for i in 0..self.nodes.len() {
+            while let Some(t) = self.nodes[i].poll_transmit() {
+                let from = t.src.or_else(|| self.nodes[i].addrs().first().copied());
+                let Some(from) = from else { continue };
+                let dsts: Vec<SocketAddr> = if Self::is_broadcast(&t.dst) {
+                    self.by_addr
+                        .iter()
+                        .filter(|(a, id)| a.port() == t.dst.port() && **id != i)
+                        .map(|(a, _)| *a)
+                        .collect()
+                } else {
+                    vec![t.dst]
+                };
+                for dst in dsts {
+                    for at in self.link.offer(now, t.data.len()) {
+                        self.push(at, from, dst, t.data.clone());
+                    }
+                }
+            }
+        }
+    }
+
+    /// The next instant something happens, if anything will.
+    fn next_event(&self) -> Option<Instant> {
+        let q = self.queue.peek().map(|r| r.0.at);
+        let t = self.nodes.iter().filter_map(|n| n.poll_timeout()).min();
+        match (q, t) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
+    }
+
+    /// Advances to the next event and processes everything due then. Returns false when
+    /// nothing will ever happen again (idle).
+    pub fn step(&mut self) -> bool {
+        self.flush();
+        let Some(next) = self.next_event() else {
+            return false;
+        };
+        self.clock.advance_to(next);
+        let now = self.clock.now();
+        self.stats.steps += 1;
+        while self.queue.peek().is_some_and(|r| r.0.at <= now) {
+            let Some(Reverse(d)) = self.queue.pop() else {
+                break;
+            };
+            match self.by_addr.get(&d.to) {
+                Some(&i) => {
+                    self.stats.delivered += 1;
+                    self.nodes[i].handle_datagram(now, d.to, d.from, &d.data);
+                }
+                None => self.stats.unroutable += 1,
+            }
+        }
+        for n in &mut self.nodes {
+            if n.poll_timeout().is_some_and(|t| t <= now) {
+                n.handle_timeout(now);
+            }
+        }
+        self.flush();
+        true
+    }
+
+    /// Steps until `done` returns true (true) or `limit` of virtual time passes or the
+    /// network goes idle (false).
+    pub fn drive_until(
+        &mut self,
+        limit: Duration,
+        mut done: impl FnMut(&mut Network) -> bool,
+    ) -> bool {
+        let end = self.clock.now() + limit;
+        loop {
+            if done(self) {
+                return true;
+            }
+            if self.next_event().is_none_or(|t| t > end) {
+                self.flush();
+                if self.next_event().is_none_or(|t| t > end) {
+                    self.clock.advance_to(end);
+                    return done(self);
+                }
+            }
+            if !self.step() {
+                return done(self);
+            }
+        }
+    }
+
+    /// Runs for `d` of virtual time.
+    pub fn drive_for(&mut self, d: Duration) {
+        self.drive_until(d, |_| false);
+    }
+
+    /// Steps until nothing more will happen, or `limit` passes. True when idle.
+    pub fn drive_until_idle(&mut self, limit: Duration) -> bool {
+        let end = self.clock.now() + limit;
+        loop {
+            self.flush();
+            match self.next_event() {
+                None => return true,
+                Some(t) if t > end => return false,
+                Some(_) => {
+                    self.step();
+                }
+            }
+        }
+    }
+
+    /// Takes at most `n` steps (catches livelocks: a test asserting progress within `n`).
+    /// Returns the number of steps taken.
+    pub fn drive_bounded(&mut self, n: u64) -> u64 {
+        for i in 0..n {
+            if !self.step() {
+                return i;
+            }
+        }
+        n
+    }
+}
