@@ -1,1 +1,5 @@
-fn main() {}
+//! The `pppp` binary.
+
+fn main() {
+    std::process::exit(pppp_cli::run(std::env::args_os()));
+}

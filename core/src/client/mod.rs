@@ -9,6 +9,8 @@
 //!
 //! This module is the only part of the crate that reads the clock or touches the OS.
 
+#[cfg(feature = "sim")]
+mod camera;
 mod discover;
 mod io;
 mod session;
@@ -16,6 +18,8 @@ mod session;
 use std::net::{SocketAddr, ToSocketAddrs};
 use std::time::Instant;
 
+#[cfg(feature = "sim")]
+pub use camera::{CameraServer, CameraServerConfig};
 pub use discover::{discover, DiscoverOptions};
 pub use session::{Session, SessionConfig, SessionEvent, SessionStats};
 

@@ -295,7 +295,7 @@ mod tests {
         while let Some(d) = r.read() {
             match d {
                 Delivery::Data(x) => v.extend(x),
-                Delivery::Skipped(n) => v.extend(std::iter::repeat(0xEE).take(n as usize)),
+                Delivery::Skipped(n) => v.extend(std::iter::repeat_n(0xEE, n as usize)),
             }
         }
         v

@@ -1,0 +1,167 @@
+//! `pppp camera`: the fake camera on real sockets.
+
+use std::net::{IpAddr, SocketAddr};
+use std::time::{Duration, Instant};
+
+use pppp::client::{CameraServer, CameraServerConfig, LAN_PORT};
+use pppp::proto::psk::{self, PskChoice};
+use pppp::sim::{CameraConfig, Handshake, LinkConfig};
+use pppp::Uid;
+
+use crate::common::{interrupted, is_set, seconds, CliError, CliResult};
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// The camera's UID.
+    #[arg(long, default_value = "DGOA-123456-ABCDE")]
+    uid: String,
+    /// Address to bind (use 0.0.0.0 to be reachable from the LAN).
+    #[arg(long, default_value = "127.0.0.1")]
+    bind: IpAddr,
+    /// LAN-search port (real cameras: 32108; 0 picks a free port).
+    #[arg(long, default_value_t = LAN_PORT)]
+    lan_port: u16,
+    /// Session port the camera answers from (0 picks a free port, like real cameras).
+    #[arg(long, default_value_t = 0)]
+    session_port: u16,
+    /// PSK: auto (the one of the UID's prefix, else none), none, a known name, or custom:<psk>.
+    #[arg(long, default_value = "auto")]
+    psk: String,
+    /// Accepted user.
+    #[arg(long, default_value = "admin")]
+    user: String,
+    /// Accepted password.
+    #[arg(long, default_value = "6666")]
+    password: String,
+    /// Handshake variant.
+    #[arg(long, default_value = "echo", value_parser = ["echo", "rdy-first", "close-then-rdy"])]
+    handshake: String,
+    /// Loss probability on every datagram, both directions (0..1).
+    #[arg(long, default_value_t = 0.0)]
+    loss: f64,
+    /// Duplication probability (0..1).
+    #[arg(long, default_value_t = 0.0)]
+    dup: f64,
+    /// Reordering probability (0..1).
+    #[arg(long, default_value_t = 0.0)]
+    reorder: f64,
+    /// Seed of the impairments.
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+    /// Video frames per second.
+    #[arg(long, default_value_t = 10)]
+    fps: u32,
+    /// Picture width.
+    #[arg(long, default_value_t = 640)]
+    width: u16,
+    /// Picture height.
+    #[arg(long, default_value_t = 480)]
+    height: u16,
+    /// Send P2P_RDY as 28 bytes with a length of 20, like some real cameras.
+    #[arg(long)]
+    long_rdy: bool,
+    /// Answer searches from the LAN port instead of a separate session port.
+    #[arg(long)]
+    answer_from_lan_port: bool,
+    /// Stop after this many seconds (default: until Ctrl-C).
+    #[arg(long)]
+    duration: Option<f64>,
+}
+
+fn probability(p: f64, flag: &str) -> Result<f64, CliError> {
+    if (0.0..=1.0).contains(&p) {
+        Ok(p)
+    } else {
+        Err(CliError::usage(format!("{flag} must be between 0 and 1")))
+    }
+}
+
+pub fn run(a: Args) -> CliResult {
+    let uid = Uid::parse(&a.uid).map_err(pppp::Error::from)?;
+    let psk = match PskChoice::parse(&a.psk).map_err(pppp::Error::from)? {
+        PskChoice::Auto => psk::for_prefix(uid.prefix()).first().map(|s| s.to_string()),
+        PskChoice::Plain => None,
+        PskChoice::Named(n) => Some(n),
+    };
+    let handshake: Handshake = a.handshake.parse().map_err(CliError::usage)?;
+    if a.fps == 0 || a.fps > 120 {
+        return Err(CliError::usage("--fps must be 1-120"));
+    }
+    if a.width < 16 || a.height < 16 || a.width > 4096 || a.height > 4096 {
+        return Err(CliError::usage("--width/--height must be 16-4096"));
+    }
+    let mut cam = CameraConfig::new(uid.clone(), a.bind);
+    cam.lan_addr = SocketAddr::new(a.bind, a.lan_port);
+    cam.session_addr = SocketAddr::new(a.bind, a.session_port);
+    cam.psk = psk.clone();
+    cam.user = a.user.clone();
+    cam.password = a.password;
+    cam.handshake = handshake;
+    cam.fps = a.fps;
+    cam.width = a.width;
+    cam.height = a.height;
+    cam.long_rdy = a.long_rdy;
+    cam.answer_from_lan_port = a.answer_from_lan_port;
+    let impaired = a.loss > 0.0 || a.dup > 0.0 || a.reorder > 0.0;
+    let link = impaired
+        .then(|| -> Result<_, CliError> {
+            Ok((
+                LinkConfig {
+                    loss: probability(a.loss, "--loss")?,
+                    dup: probability(a.dup, "--dup")?,
+                    reorder: probability(a.reorder, "--reorder")?,
+                    latency: Duration::ZERO,
+                    ..LinkConfig::default()
+                },
+                a.seed,
+            ))
+        })
+        .transpose()?;
+    let duration = a.duration.map(|d| seconds(d, "--duration")).transpose()?;
+    let mut server = CameraServer::start(CameraServerConfig { camera: cam, link }).map_err(|e| {
+        CliError::msg(format!("cannot start the fake camera on {}:{}: {e}", a.bind, a.lan_port))
+    })?;
+    println!(
+        "fake camera {uid} listening on {} (LAN search), session port {}, PSK {}, login {}/****, handshake {}, {}x{} @ {} fps",
+        server.lan_addr(),
+        server.session_addr().port(),
+        psk.as_deref().unwrap_or("none"),
+        a.user,
+        a.handshake,
+        a.width,
+        a.height,
+        a.fps
+    );
+    let stop = interrupted();
+    #[allow(clippy::disallowed_methods)]
+    let started = Instant::now();
+    let mut last_line = String::new();
+    let mut last_print = started;
+    loop {
+        std::thread::sleep(Duration::from_millis(100));
+        let elapsed = started.elapsed();
+        if is_set(&stop) || duration.is_some_and(|d| elapsed >= d) {
+            break;
+        }
+        if elapsed < last_print.duration_since(started) + Duration::from_secs(2) {
+            continue;
+        }
+        let s = server.stats();
+        let line = format!(
+            "sessions {} (total {}), logins ok {} / refused {}, commands {}, frames {}, retransmits {}",
+            s.active_sessions, s.sessions, s.logins_ok, s.logins_failed, s.commands, s.video_frames, s.retransmits
+        );
+        if line != last_line {
+            println!("{line}");
+            last_line = line;
+        }
+        last_print = started + elapsed;
+    }
+    server.stop();
+    let s = server.stats();
+    println!(
+        "stopped: {} sessions, {} logins, {} frames sent, {} retransmits",
+        s.sessions, s.logins_ok, s.video_frames, s.retransmits
+    );
+    Ok(())
+}

@@ -1,0 +1,99 @@
+//! The synchronous client against the fake camera on real loopback sockets.
+
+use std::time::Duration;
+
+use pppp::client::{discover, CameraServer, CameraServerConfig, DiscoverOptions, Session, SessionConfig};
+use pppp::sim::CameraConfig;
+use pppp::{Error, Uid};
+
+const UID: &str = "DGOA-654321-QWERT";
+
+fn camera(psk: Option<&str>) -> CameraServer {
+    let mut c = CameraConfig::new(Uid::parse(UID).unwrap(), "127.0.0.1".parse().unwrap());
+    c.lan_addr = "127.0.0.1:0".parse().unwrap();
+    c.session_addr = "127.0.0.1:0".parse().unwrap();
+    c.width = 160;
+    c.height = 120;
+    c.fps = 25;
+    c.psk = psk.map(str::to_owned);
+    CameraServer::start(CameraServerConfig { camera: c, link: None }).unwrap()
+}
+
+fn config(cam: &CameraServer) -> SessionConfig {
+    let mut c = SessionConfig::new(UID).host(cam.lan_addr().to_string());
+    c.broadcast = false;
+    c.connect_timeout = Duration::from_secs(5);
+    c
+}
+
+#[test]
+fn connect_login_stream_close() {
+    let cam = camera(Some("camera"));
+    let s = Session::connect(config(&cam)).unwrap();
+    assert_eq!(s.peer(), Some(cam.session_addr()), "follows the camera to its session port");
+    assert_eq!(s.cipher().unwrap().name(), Some("camera"));
+    let info = s.login().unwrap();
+    assert_eq!(info["result"], 0);
+    s.start_video().unwrap();
+    let mut got = 0;
+    while got < 10 {
+        let f = s.next_frame(Duration::from_secs(5)).unwrap().expect("a frame within 5 s");
+        jpeg_decoder::Decoder::new(&f.data[..]).decode().unwrap();
+        got += 1;
+    }
+    let reply = s.command(serde_json::json!({"pro": "get_parms"})).unwrap();
+    assert_eq!(reply["cmd"], 101);
+    s.close();
+    assert!(!s.is_open());
+    assert!(matches!(s.command(serde_json::json!({"cmd": 101})), Err(Error::Closed(_))));
+}
+
+#[test]
+fn wrong_password_is_a_distinct_error() {
+    let cam = camera(None);
+    let s = Session::connect(config(&cam).credentials("admin", "nope")).unwrap();
+    match s.login() {
+        Err(Error::WrongPassword { result }) => assert_eq!(result, -3),
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn bad_input_errors() {
+    let cam = camera(None);
+    let mut c = config(&cam);
+    c.uid = "DGOA-12X456-ABCDE".into();
+    assert!(matches!(Session::connect(c), Err(Error::InvalidUid(_))));
+    assert!(matches!(Session::connect(config(&cam).psk("nosuchpsk")), Err(Error::UnknownPsk(_))));
+    let mut c = config(&cam);
+    c.host = Some("127.0.0.1:notaport".into());
+    assert!(matches!(Session::connect(c), Err(Error::InvalidAddress { .. })));
+}
+
+#[test]
+fn offline_camera() {
+    let cam = camera(None);
+    let mut c = config(&cam);
+    c.uid = "DGOA-000001-AAAAA".into(); // nobody answers for this UID
+    c.connect_timeout = Duration::from_millis(800);
+    match Session::connect(c) {
+        Err(Error::Offline { uid, .. }) => assert_eq!(uid, "DGOA-000001-AAAAA"),
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn discovery_by_unicast() {
+    let cam = camera(Some("SHIX"));
+    let devices = discover(&DiscoverOptions {
+        to: vec![cam.lan_addr().to_string()],
+        broadcast: false,
+        timeout: Duration::from_millis(600),
+        ..DiscoverOptions::default()
+    })
+    .unwrap();
+    assert_eq!(devices.len(), 1, "{devices:?}");
+    assert_eq!(devices[0].uid.to_string(), UID);
+    assert_eq!(devices[0].addr, cam.session_addr());
+    assert_eq!(devices[0].cipher.name(), Some("SHIX"));
+}
