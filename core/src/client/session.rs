@@ -179,6 +179,7 @@ enum Cmd {
     Video(Option<u8>, Reply<Value>),
     Audio(bool, Reply<Value>),
     Write(u8, Vec<u8>, Reply<()>),
+    Talk(Vec<i16>, Reply<()>),
     Close(Sender<()>),
 }
 
@@ -220,6 +221,7 @@ impl std::fmt::Debug for Cmd {
             Cmd::Video(..) => "Video",
             Cmd::Audio(..) => "Audio",
             Cmd::Write(..) => "Write",
+            Cmd::Talk(..) => "Talk",
             Cmd::Close(_) => "Close",
         })
     }
@@ -386,6 +388,20 @@ impl Session {
         self.call(|tx| Cmd::Write(channel, data, tx), self.wait())
     }
 
+    /// Sends 16-bit mono PCM at 8 kHz to the camera's speaker (channel 3, IMA ADPCM, paced in
+    /// real time by the session thread). Returns once the audio is queued; at most 30 s may
+    /// wait at any time.
+    pub fn talk(&self, pcm: &[i16]) -> Result<()> {
+        self.call(|tx| Cmd::Talk(pcm.to_vec(), tx), self.wait())
+    }
+
+    /// [`Session::talk`] for little-endian 16-bit PCM bytes; an odd byte count is an error.
+    pub fn talk_bytes(&self, pcm: &[u8]) -> Result<()> {
+        let samples = crate::proto::adpcm::pcm_from_le_bytes(pcm)
+            .map_err(|e| Error::InvalidArgument(e.to_string()))?;
+        self.talk(&samples)
+    }
+
     /// Waits up to `timeout` for the next video frame. `Ok(None)` on timeout; frames
     /// received before a close are still returned, then the close is an error.
     pub fn next_frame(&self, timeout: Duration) -> Result<Option<Frame>> {
@@ -465,6 +481,7 @@ fn controller_error(e: ControllerError) -> Error {
             Error::Closed(ClosedBy::Local)
         }
         ControllerError::Write(w) => Error::BufferFull(w.to_string()),
+        e @ ControllerError::TalkQueueFull { .. } => Error::BufferFull(e.to_string()),
     }
 }
 
@@ -533,6 +550,9 @@ impl Worker {
                     other => controller_error(other.into()),
                 });
                 let _ = tx.send(r);
+            }
+            Cmd::Talk(pcm, tx) => {
+                let _ = tx.send(c.talk(now, &pcm).map_err(controller_error));
             }
             Cmd::Close(tx) => {
                 c.close(now);

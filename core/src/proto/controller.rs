@@ -200,6 +200,22 @@ pub struct Controller {
     audio: FrameAssembler,
     events: VecDeque<Event>,
     stats: ControllerStats,
+    started: Instant,
+    talk: VecDeque<Vec<u8>>,
+    next_talk: Option<Instant>,
+    talk_index: u32,
+}
+
+/// Samples per talk-back frame: 512 samples of 8 kHz audio (64 ms), 256 bytes of ADPCM
+/// (PROTOCOL.md §6.4).
+pub const TALK_FRAME_SAMPLES: usize = 512;
+/// Sample rate of talk-back audio.
+pub const TALK_SAMPLE_RATE: u32 = 8000;
+/// Most talk-back audio that may wait to be sent (30 s).
+pub const TALK_MAX_QUEUED: Duration = Duration::from_secs(30);
+
+fn talk_frame_duration() -> Duration {
+    Duration::from_micros(TALK_FRAME_SAMPLES as u64 * 1_000_000 / TALK_SAMPLE_RATE as u64)
 }
 
 impl Controller {
@@ -216,7 +232,76 @@ impl Controller {
             audio: FrameAssembler::new(config.max_frame),
             events: VecDeque::new(),
             stats: ControllerStats::default(),
+            started: now,
+            talk: VecDeque::new(),
+            next_talk: None,
+            talk_index: 0,
             config,
+        }
+    }
+
+    /// Queues 16-bit mono PCM at 8 kHz for the camera's speaker. It is encoded to IMA ADPCM in
+    /// frames of 512 samples, each behind an AV header (type 8, stream 1), and written to
+    /// channel 3 in real time, one frame every 64 ms. A final partial frame is padded with
+    /// silence. At most 30 s may be queued.
+    pub fn talk(&mut self, now: Instant, pcm: &[i16]) -> Result<(), ControllerError> {
+        self.now = now;
+        if !self.conn.is_connected() {
+            return Err(ControllerError::Write(ConnWriteError::NotConnected));
+        }
+        let frames = pcm.len().div_ceil(TALK_FRAME_SAMPLES);
+        let queued = talk_frame_duration() * (self.talk.len() + frames) as u32;
+        if queued > TALK_MAX_QUEUED {
+            return Err(ControllerError::TalkQueueFull {
+                queued: talk_frame_duration() * self.talk.len() as u32,
+            });
+        }
+        for chunk in pcm.chunks(TALK_FRAME_SAMPLES) {
+            let mut samples = chunk.to_vec();
+            samples.resize(TALK_FRAME_SAMPLES, 0);
+            let data = crate::proto::adpcm::encode(&samples);
+            let elapsed = now.saturating_duration_since(self.started);
+            let header = AvHeader {
+                codec: av::codec_byte::ADPCM,
+                stream: 1,
+                millis: elapsed.subsec_millis() as u16,
+                seconds: elapsed.as_secs() as u32,
+                index: self.talk_index,
+                len: data.len() as u32,
+                ..AvHeader::default()
+            };
+            self.talk_index = self.talk_index.wrapping_add(1);
+            let mut rec = header.encode().to_vec();
+            rec.extend_from_slice(&data);
+            self.talk.push_back(rec);
+        }
+        if self.next_talk.is_none() && !self.talk.is_empty() {
+            self.next_talk = Some(now);
+            self.send_due_talk();
+        }
+        Ok(())
+    }
+
+    /// Talk-back audio still waiting to be sent.
+    pub fn talk_queued(&self) -> Duration {
+        talk_frame_duration() * self.talk.len() as u32
+    }
+
+    fn send_due_talk(&mut self) {
+        while let Some(due) = self.next_talk {
+            if due > self.now {
+                return;
+            }
+            let Some(rec) = self.talk.pop_front() else {
+                self.next_talk = None;
+                return;
+            };
+            if self.conn.write(channel::TALK, &rec).is_err() {
+                self.talk.clear();
+                self.next_talk = None;
+                return;
+            }
+            self.next_talk = Some(due + talk_frame_duration());
         }
     }
 
@@ -348,6 +433,7 @@ impl Controller {
     pub fn handle_timeout(&mut self, now: Instant) {
         self.now = now;
         self.conn.handle_timeout(now);
+        self.send_due_talk();
         while self.pending.front().is_some_and(|p| p.deadline <= now) {
             if let Some(p) = self.pending.pop_front() {
                 self.events.push_back(Event::CommandFailed {
@@ -374,7 +460,10 @@ impl Controller {
     /// When `handle_timeout` must be called next.
     #[must_use]
     pub fn poll_timeout(&self) -> Option<Instant> {
-        let t = self.conn.poll_timeout();
+        let t = match (self.conn.poll_timeout(), self.next_talk) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, _) => a,
+        };
         match (t, self.pending.iter().map(|p| p.deadline).min()) {
             (Some(a), Some(b)) => Some(a.min(b)),
             (None, Some(_)) => None, // closed: pending commands were failed already
@@ -529,4 +618,10 @@ pub enum ControllerError {
     /// The transport refused the bytes.
     #[error(transparent)]
     Write(#[from] ConnWriteError),
+    /// Too much talk-back audio is waiting.
+    #[error("talk-back queue full ({queued:?} of audio waiting; at most 30 s may be queued)")]
+    TalkQueueFull {
+        /// Audio already queued.
+        queued: Duration,
+    },
 }
