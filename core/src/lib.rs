@@ -26,6 +26,7 @@
 
 pub mod client;
 pub mod error;
+pub mod media;
 pub mod proto;
 #[cfg(feature = "sim")]
 pub mod sim;

@@ -2,7 +2,9 @@
 
 use std::time::Duration;
 
-use pppp::client::{discover, CameraServer, CameraServerConfig, DiscoverOptions, Session, SessionConfig};
+use pppp::client::{
+    discover, CameraServer, CameraServerConfig, DiscoverOptions, Session, SessionConfig,
+};
 use pppp::sim::CameraConfig;
 use pppp::{Error, Uid};
 
@@ -16,7 +18,11 @@ fn camera(psk: Option<&str>) -> CameraServer {
     c.height = 120;
     c.fps = 25;
     c.psk = psk.map(str::to_owned);
-    CameraServer::start(CameraServerConfig { camera: c, link: None }).unwrap()
+    CameraServer::start(CameraServerConfig {
+        camera: c,
+        link: None,
+    })
+    .unwrap()
 }
 
 fn config(cam: &CameraServer) -> SessionConfig {
@@ -30,14 +36,21 @@ fn config(cam: &CameraServer) -> SessionConfig {
 fn connect_login_stream_close() {
     let cam = camera(Some("camera"));
     let s = Session::connect(config(&cam)).unwrap();
-    assert_eq!(s.peer(), Some(cam.session_addr()), "follows the camera to its session port");
+    assert_eq!(
+        s.peer(),
+        Some(cam.session_addr()),
+        "follows the camera to its session port"
+    );
     assert_eq!(s.cipher().unwrap().name(), Some("camera"));
     let info = s.login().unwrap();
     assert_eq!(info["result"], 0);
     s.start_video().unwrap();
     let mut got = 0;
     while got < 10 {
-        let f = s.next_frame(Duration::from_secs(5)).unwrap().expect("a frame within 5 s");
+        let f = s
+            .next_frame(Duration::from_secs(5))
+            .unwrap()
+            .expect("a frame within 5 s");
         jpeg_decoder::Decoder::new(&f.data[..]).decode().unwrap();
         got += 1;
     }
@@ -45,7 +58,10 @@ fn connect_login_stream_close() {
     assert_eq!(reply["cmd"], 101);
     s.close();
     assert!(!s.is_open());
-    assert!(matches!(s.command(serde_json::json!({"cmd": 101})), Err(Error::Closed(_))));
+    assert!(matches!(
+        s.command(serde_json::json!({"cmd": 101})),
+        Err(Error::Closed(_))
+    ));
 }
 
 #[test]
@@ -64,10 +80,16 @@ fn bad_input_errors() {
     let mut c = config(&cam);
     c.uid = "DGOA-12X456-ABCDE".into();
     assert!(matches!(Session::connect(c), Err(Error::InvalidUid(_))));
-    assert!(matches!(Session::connect(config(&cam).psk("nosuchpsk")), Err(Error::UnknownPsk(_))));
+    assert!(matches!(
+        Session::connect(config(&cam).psk("nosuchpsk")),
+        Err(Error::UnknownPsk(_))
+    ));
     let mut c = config(&cam);
     c.host = Some("127.0.0.1:notaport".into());
-    assert!(matches!(Session::connect(c), Err(Error::InvalidAddress { .. })));
+    assert!(matches!(
+        Session::connect(c),
+        Err(Error::InvalidAddress { .. })
+    ));
 }
 
 #[test]

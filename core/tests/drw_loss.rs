@@ -21,15 +21,26 @@ fn run(link: LinkConfig, seed: u64) -> (u64, u64) {
     let now = rig.net.now();
     rig.controller().start_video(now, 1).unwrap();
     let ok = rig.until(Duration::from_secs(60), |e| {
-        e.iter().filter(|e| matches!(e, Event::Frame(f) if f.channel == 1)).count() >= FRAMES
+        e.iter()
+            .filter(|e| matches!(e, Event::Frame(f) if f.channel == 1))
+            .count()
+            >= FRAMES
     });
-    assert!(ok, "seed {seed}: only {} frames; closed: {:?}", rig.frames().len(), rig.closed());
+    assert!(
+        ok,
+        "seed {seed}: only {} frames; closed: {:?}",
+        rig.frames().len(),
+        rig.closed()
+    );
     let cam = camera_config();
     assert_frames_intact(&rig.frames(), &cam, FRAMES);
     assert_eq!(rig.camera().stats().frames_skipped, 0, "seed {seed}");
     assert!(rig.closed().is_none());
     let stats = rig.controller().stats();
-    (stats.conn.recv[1].duplicates, rig.camera().stats().retransmits)
+    (
+        stats.conn.recv[1].duplicates,
+        rig.camera().stats().retransmits,
+    )
 }
 
 #[test]
@@ -86,7 +97,10 @@ fn duplication_and_reordering() {
             ..LinkConfig::default()
         };
         let (dups, _) = run(link, seed);
-        assert!(dups > 0, "seed {seed}: duplicates must have been seen and suppressed");
+        assert!(
+            dups > 0,
+            "seed {seed}: duplicates must have been seen and suppressed"
+        );
     }
 }
 

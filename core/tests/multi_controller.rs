@@ -15,7 +15,9 @@ fn three_controllers_stream_independently() {
     let mut net = Network::new(LinkConfig::lossy(0.05), 11);
     let now = net.now();
     let cam = net.add(FakeCamera::new(cam_cfg.clone(), now));
-    let addrs: Vec<SocketAddr> = (1..=3).map(|i| format!("10.0.0.{}:5000{i}", 10 + i).parse().unwrap()).collect();
+    let addrs: Vec<SocketAddr> = (1..=3)
+        .map(|i| format!("10.0.0.{}:5000{i}", 10 + i).parse().unwrap())
+        .collect();
     let ids: Vec<_> = addrs
         .iter()
         .map(|a| {
@@ -34,11 +36,19 @@ fn three_controllers_stream_independently() {
             while let Some(e) = c.poll_event() {
                 events[k].push(e);
             }
-            if !logged_in[k] && events[k].iter().any(|e| matches!(e, Event::Connected { .. })) {
+            if !logged_in[k]
+                && events[k]
+                    .iter()
+                    .any(|e| matches!(e, Event::Connected { .. }))
+            {
                 c.login(t).unwrap();
                 logged_in[k] = true;
             }
-            if !video_started[k] && events[k].iter().any(|e| matches!(e, Event::Login { accepted: true, .. })) {
+            if !video_started[k]
+                && events[k]
+                    .iter()
+                    .any(|e| matches!(e, Event::Login { accepted: true, .. }))
+            {
                 c.start_video(t, 1).unwrap();
                 video_started[k] = true;
             }
@@ -47,7 +57,11 @@ fn three_controllers_stream_independently() {
             .iter()
             .all(|ev| ev.iter().filter(|e| matches!(e, Event::Frame(_))).count() >= 15)
     });
-    assert!(ok, "not every controller got 15 frames: {:?}", events.iter().map(|e| e.len()).collect::<Vec<_>>());
+    assert!(
+        ok,
+        "not every controller got 15 frames: {:?}",
+        events.iter().map(|e| e.len()).collect::<Vec<_>>()
+    );
     let s = net.get::<FakeCamera>(cam).stats();
     assert_eq!(s.sessions, 3);
     assert_eq!(s.active_sessions, 3);
@@ -66,9 +80,13 @@ fn three_controllers_stream_independently() {
             assert!(w[1].index > w[0].index);
         }
         for f in &frames {
-            let expected = pppp::sim::jpeg::frame(f.index as u64, cam_cfg.width, cam_cfg.height, cam_cfg.quality);
+            let expected = pppp::sim::jpeg::frame(
+                f.index as u64,
+                cam_cfg.width,
+                cam_cfg.height,
+                cam_cfg.quality,
+            );
             assert!(f.data == expected, "frame {} corrupted", f.index);
         }
     }
 }
-

@@ -1,8 +1,8 @@
 //! [`CameraServer`]: the fake camera of [`crate::sim`] on real UDP sockets, for `pppp camera`,
 //! the demo, the C and Python tests, and anyone testing their own code without a camera.
 
-use std::collections::BinaryHeap;
 use std::cmp::Reverse;
+use std::collections::BinaryHeap;
 use std::net::{SocketAddr, UdpSocket};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -55,12 +55,12 @@ impl CameraServer {
     /// Binds the camera's sockets and starts it on a background thread.
     pub fn start(config: CameraServerConfig) -> Result<CameraServer> {
         let mut cam = config.camera;
-        let lan = UdpSocket::bind(cam.lan_addr)?;
+        let lan = super::bind_udp(cam.lan_addr)?;
         let lan_addr = lan.local_addr()?;
         let (session, session_addr) = if cam.answer_from_lan_port {
             (None, lan_addr)
         } else {
-            let s = UdpSocket::bind(cam.session_addr)?;
+            let s = super::bind_udp(cam.session_addr)?;
             let a = s.local_addr()?;
             (Some(s), a)
         };
@@ -200,7 +200,9 @@ impl Runner {
             if let Some(Reverse(d)) = self.delayed.peek() {
                 next = next.min(d.at);
             }
-            let wait = next.saturating_duration_since(super::now()).max(Duration::from_micros(100));
+            let wait = next
+                .saturating_duration_since(super::now())
+                .max(Duration::from_micros(100));
             match self.rx.recv_timeout(wait) {
                 Ok(m) => self.inbound(m),
                 Err(RecvTimeoutError::Timeout) => {}
@@ -210,6 +212,9 @@ impl Runner {
             while let Ok(m) = self.rx.try_recv() {
                 self.inbound(m);
             }
+            // What a request changed is visible before its reply leaves (replies wait for the
+            // emulated processing delay), so a client that got a reply sees it in `stats()`.
+            *self.stats.lock() = self.camera.stats();
         }
         *self.stats.lock() = self.camera.stats();
     }
@@ -258,7 +263,9 @@ impl Runner {
 
     fn release_due(&mut self, now: Instant) {
         while self.delayed.peek().is_some_and(|Reverse(d)| d.at <= now) {
-            let Some(Reverse(d)) = self.delayed.pop() else { break };
+            let Some(Reverse(d)) = self.delayed.pop() else {
+                break;
+            };
             if d.inbound {
                 self.camera.handle_datagram(now, d.local, d.peer, &d.data);
             } else {

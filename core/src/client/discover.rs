@@ -1,6 +1,6 @@
 //! [`discover`]: find cameras on the LAN.
 
-use std::net::{SocketAddr, UdpSocket};
+use std::net::SocketAddr;
 use std::time::Duration;
 
 use super::io::{Flow, IoLoop, Machine};
@@ -60,6 +60,15 @@ impl Machine for Discovery {
 /// Probes go to each `to` address by unicast, to the targets of `PPPP_LAN_TARGETS` if set,
 /// and otherwise (when `broadcast` is on) to the broadcast address of every IPv4 interface.
 pub fn discover(options: &DiscoverOptions) -> Result<Vec<Device>> {
+    discover_with(options, |_| {})
+}
+
+/// [`discover`], calling `on_found` on the calling thread for each device as soon as it
+/// answers (before the listening time is over).
+pub fn discover_with(
+    options: &DiscoverOptions,
+    mut on_found: impl FnMut(&Device),
+) -> Result<Vec<Device>> {
     let psk = PskChoice::parse(&options.psk)?;
     let mut targets = options
         .to
@@ -83,7 +92,7 @@ pub fn discover(options: &DiscoverOptions) -> Result<Vec<Device>> {
     let bind = options
         .bind
         .unwrap_or_else(|| "0.0.0.0:0".parse().expect("valid literal"));
-    let socket = UdpSocket::bind(bind)?;
+    let socket = super::bind_udp(bind)?;
     if broadcast {
         socket.set_broadcast(true)?;
     }
@@ -93,6 +102,9 @@ pub fn discover(options: &DiscoverOptions) -> Result<Vec<Device>> {
     let mut d = Discovery::new(config, super::now());
     let mut io = IoLoop::new(socket);
     io.run(&mut d, |d, _| {
+        while let Some(dev) = d.poll_event() {
+            on_found(&dev);
+        }
         if d.is_done() {
             Flow::Stop
         } else {

@@ -6,6 +6,8 @@
 //!   `crossbeam-channel`, frames leave through bounded channels (video and audio drop the
 //!   oldest frame when the consumer falls behind, and count the drops; command replies are
 //!   FIFO and never dropped).
+//! * [`RawSession`] is the transport alone (byte-stream channels and unreliable packets, no
+//!   application layer), as the vendor-compatible C API needs it.
 //!
 //! This module is the only part of the crate that reads the clock or touches the OS.
 
@@ -13,6 +15,7 @@
 mod camera;
 mod discover;
 mod io;
+mod raw;
 mod session;
 
 use std::net::{SocketAddr, ToSocketAddrs};
@@ -20,7 +23,8 @@ use std::time::Instant;
 
 #[cfg(feature = "sim")]
 pub use camera::{CameraServer, CameraServerConfig};
-pub use discover::{discover, DiscoverOptions};
+pub use discover::{discover, discover_with, DiscoverOptions};
+pub use raw::{RawConfig, RawInfo, RawSession, RawState, ReadOutcome, MAX_PACKET};
 pub use session::{Session, SessionConfig, SessionEvent, SessionStats};
 
 pub use crate::proto::controller::Frame;
@@ -31,6 +35,22 @@ use crate::error::{Error, Result};
 /// The environment variable listing LAN-search targets (`host[:port],…`). When set, searches
 /// go to these addresses by unicast instead of broadcast.
 pub const LAN_TARGETS_ENV: &str = "PPPP_LAN_TARGETS";
+
+/// Kernel receive buffer requested for every socket: a camera sends bursts of up to 128
+/// full-size DRW packets per channel, more than the usual 208 KiB default holds.
+const RECV_BUFFER: usize = 4 * 1024 * 1024;
+/// Kernel send buffer requested for every socket.
+const SEND_BUFFER: usize = 1024 * 1024;
+
+/// Binds a UDP socket with large kernel buffers (best effort: the OS may cap them).
+pub(crate) fn bind_udp(addr: SocketAddr) -> std::io::Result<std::net::UdpSocket> {
+    use socket2::{Domain, Protocol, Socket, Type};
+    let socket = Socket::new(Domain::for_address(addr), Type::DGRAM, Some(Protocol::UDP))?;
+    let _ = socket.set_recv_buffer_size(RECV_BUFFER);
+    let _ = socket.set_send_buffer_size(SEND_BUFFER);
+    socket.bind(&addr.into())?;
+    Ok(socket.into())
+}
 
 /// The one clock read of the library.
 #[allow(clippy::disallowed_methods)]

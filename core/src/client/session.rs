@@ -20,7 +20,10 @@ use crate::proto::controller::{
     channel, CommandError, Controller, ControllerConfig, ControllerError, ControllerStats, Event,
     RequestId,
 };
+use crate::proto::dialect::{Dialect, DialectChoice, DialectSource};
+use crate::proto::ops::{self, FlipMirror, Op, Params, PtzDirection, SdInfo, WifiNetwork};
 use crate::proto::psk::PskChoice;
+use crate::proto::reconnect::{ReconnectPolicy, ReconnectState, Reconnector};
 use crate::proto::Transmit;
 use crate::Uid;
 
@@ -55,6 +58,24 @@ pub struct SessionConfig {
     pub video_queue: usize,
     /// Audio frames buffered for the consumer before the oldest is dropped.
     pub audio_queue: usize,
+    /// Sample rate of talk-back audio given to [`Session::talk`] (8000 by default; some
+    /// cameras play 11025).
+    pub talk_rate: u32,
+    /// Reconnect when the camera is lost (silence or MSG_CLOSE) after the session was up:
+    /// log in again, restart video/audio, keep delivering frames on the same
+    /// [`Session::next_frame`]. `None` (default): the session closes.
+    pub reconnect: Option<ReconnectPolicy>,
+    /// The channel-0 dialect: `auto` (default: the UID prefix table, then probing at login),
+    /// `shix`, `cgi` or `binary` (see [`crate::proto::dialect`]).
+    pub dialect: String,
+    /// Numbering of SHIX commands: `vi365` (default), `hdwificam-pro` or `lookcam-pro`
+    /// (PROTOCOL.md §8.2).
+    pub family: String,
+    /// How long each login attempt waits while other dialects remain to be probed.
+    pub probe_timeout: Duration,
+    /// Give up on a channel-0 index the camera never sends after this long and resynchronise
+    /// on the next command (some firmware skips an index). `None`: wait forever.
+    pub command_skip_after: Option<Duration>,
 }
 
 impl SessionConfig {
@@ -74,7 +95,31 @@ impl SessionConfig {
             dead_after: Duration::from_secs(8),
             video_queue: 32,
             audio_queue: 64,
+            reconnect: None,
+            talk_rate: crate::proto::controller::TALK_SAMPLE_RATE,
+            dialect: "auto".into(),
+            family: crate::proto::shix::VI365.name.into(),
+            probe_timeout: Duration::from_secs(2),
+            command_skip_after: Some(Duration::from_secs(5)),
         }
+    }
+
+    /// Sets the dialect (`auto`, `shix`, `cgi`, `binary`).
+    pub fn dialect(mut self, dialect: impl Into<String>) -> Self {
+        self.dialect = dialect.into();
+        self
+    }
+
+    /// Sets the SHIX command family (`vi365`, `hdwificam-pro`, `lookcam-pro`).
+    pub fn family(mut self, family: impl Into<String>) -> Self {
+        self.family = family.into();
+        self
+    }
+
+    /// Enables reconnection with `policy` (see [`SessionConfig::reconnect`]).
+    pub fn reconnect(mut self, policy: ReconnectPolicy) -> Self {
+        self.reconnect = Some(policy);
+        self
     }
 
     /// Sets the camera's address (`HOST[:PORT]`).
@@ -131,10 +176,34 @@ impl SessionConfig {
         conn.psk = psk;
         conn.connect_timeout = self.connect_timeout;
         conn.dead_after = self.dead_after;
+        conn.command_skip_after = self.command_skip_after;
+        let dialect = DialectChoice::parse(&self.dialect)
+            .map_err(|e| Error::InvalidArgument(e.to_string()))?;
+        let family = crate::proto::shix::family(&self.family).ok_or_else(|| {
+            Error::InvalidArgument(format!(
+                "unknown SHIX command family {:?} (expected {})",
+                self.family,
+                crate::proto::shix::FAMILIES
+                    .iter()
+                    .map(|f| f.name)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ))
+        })?;
         let mut c = ControllerConfig::new(conn);
         c.user = self.user.clone();
         c.password = self.password.clone();
         c.command_timeout = self.command_timeout;
+        if !(4000..=48000).contains(&self.talk_rate) {
+            return Err(Error::InvalidArgument(format!(
+                "talk_rate {} Hz (expected 4000-48000, usually 8000 or 11025)",
+                self.talk_rate
+            )));
+        }
+        c.talk_rate = self.talk_rate;
+        c.dialect = dialect;
+        c.family = family;
+        c.probe_timeout = self.probe_timeout;
         Ok(c)
     }
 }
@@ -149,6 +218,17 @@ pub enum SessionEvent {
         /// The cipher in use ("plain" or a PSK name).
         cipher: String,
     },
+    /// The camera was lost (only with a reconnect policy): reconnection attempts follow.
+    Disconnected {
+        /// Why the transport session ended.
+        reason: CloseReason,
+    },
+    /// The session is up again after [`SessionEvent::Disconnected`]; it logs in again and
+    /// restarts the media that was running.
+    Reconnected {
+        /// The attempt that succeeded (1-based).
+        attempt: u32,
+    },
     /// The session ended.
     Closed(CloseReason),
 }
@@ -162,6 +242,8 @@ pub struct SessionStats {
     pub video_dropped: u64,
     /// Audio frames dropped because the consumer fell behind.
     pub audio_dropped: u64,
+    /// Successful reconnections (the protocol counters restart with each).
+    pub reconnects: u64,
 }
 
 impl SessionStats {
@@ -176,10 +258,14 @@ type Reply<T> = Sender<Result<T>>;
 enum Cmd {
     Login(Reply<Value>),
     Json(Value, Reply<Value>),
+    Cgi(String, Reply<Value>),
+    Binary(u16, Vec<u8>, Reply<Value>),
+    Op(Op, Reply<Value>),
     Video(Option<u8>, Reply<Value>),
     Audio(bool, Reply<Value>),
     Write(u8, Vec<u8>, Reply<()>),
     Talk(Vec<i16>, Reply<()>),
+    TalkQueued(Reply<Duration>),
     Close(Sender<()>),
 }
 
@@ -188,6 +274,7 @@ struct Shared {
     state: Mutex<SharedState>,
     video_dropped: AtomicU64,
     audio_dropped: AtomicU64,
+    reconnects: AtomicU64,
 }
 
 #[derive(Debug, Default)]
@@ -197,6 +284,7 @@ struct SharedState {
     closed: Option<CloseReason>,
     stats: ControllerStats,
     local: Option<SocketAddr>,
+    dialect: Option<(Dialect, DialectSource)>,
 }
 
 /// A connected camera. Every method is callable from any thread; the protocol runs on the
@@ -218,10 +306,14 @@ impl std::fmt::Debug for Cmd {
         f.write_str(match self {
             Cmd::Login(_) => "Login",
             Cmd::Json(..) => "Json",
+            Cmd::Cgi(..) => "Cgi",
+            Cmd::Binary(..) => "Binary",
+            Cmd::Op(..) => "Op",
             Cmd::Video(..) => "Video",
             Cmd::Audio(..) => "Audio",
             Cmd::Write(..) => "Write",
             Cmd::Talk(..) => "Talk",
+            Cmd::TalkQueued(_) => "TalkQueued",
             Cmd::Close(_) => "Close",
         })
     }
@@ -236,7 +328,7 @@ impl Session {
         let bind = config
             .bind
             .unwrap_or_else(|| "0.0.0.0:0".parse().expect("valid literal"));
-        let socket = UdpSocket::bind(bind)?;
+        let socket = super::bind_udp(bind)?;
         if config.host.is_none() && config.broadcast {
             socket.set_broadcast(true)?;
         }
@@ -247,8 +339,15 @@ impl Session {
         let (audio_tx, audio_rx) = bounded(config.audio_queue);
         let (ev_tx, ev_rx) = unbounded();
         let (ready_tx, ready_rx) = bounded(1);
-        let controller = Controller::new(cc, super::now());
+        let reconnect = config.reconnect.clone().map(Reconnector::new);
+        let controller = Controller::new(cc.clone(), super::now());
         let worker = Worker {
+            cc,
+            reconnect,
+            want_video: None,
+            want_audio: false,
+            logged_in: false,
+            relogin: false,
             cmd: cmd_rx,
             video: (video_tx, video_rx.clone()),
             audio: (audio_tx, audio_rx.clone()),
@@ -315,6 +414,7 @@ impl Session {
             controller: self.shared.state.lock().stats.clone(),
             video_dropped: self.shared.video_dropped.load(Ordering::Relaxed),
             audio_dropped: self.shared.audio_dropped.load(Ordering::Relaxed),
+            reconnects: self.shared.reconnects.load(Ordering::Relaxed),
         }
     }
 
@@ -347,9 +447,142 @@ impl Session {
         self.config.command_timeout + Duration::from_secs(2)
     }
 
-    /// Logs in (SHIX `check_user`). A refusal is [`Error::WrongPassword`]. Returns the reply.
+    /// Logs in, in the camera's dialect (SHIX `check_user`, CGI `check_user.cgi`, iLnk
+    /// CMD_SYSTEM_USER_CHK); with dialect `auto` and a UID prefix the table does not know (or a
+    /// camera that does not answer the prefix's dialect) the dialects are probed in turn. A
+    /// refusal is [`Error::WrongPassword`] in every dialect; a camera that answers no dialect
+    /// is [`Error::Protocol`]. Returns the reply.
     pub fn login(&self) -> Result<Value> {
-        self.call(Cmd::Login, self.wait())
+        let probing = self.config.probe_timeout * 3 + self.config.connect_timeout * 2;
+        self.call(Cmd::Login, self.wait() + probing)
+    }
+
+    /// The channel-0 dialect in use: known after connecting when configured or given by the
+    /// UID prefix, otherwise after the login found it.
+    pub fn dialect(&self) -> Option<Dialect> {
+        self.shared.state.lock().dialect.map(|(d, _)| d)
+    }
+
+    /// How the dialect in use was decided.
+    pub fn dialect_source(&self) -> Option<DialectSource> {
+        self.shared.state.lock().dialect.map(|(_, s)| s)
+    }
+
+    /// Sends a VStarcam CGI request (`get_status.cgi`, `decoder_control.cgi?command=0&onestep=0`
+    /// …; the credentials are added) and returns the reply:
+    /// `{"dialect":"cgi","cmd":…,"cgi":…,"result":…,"fields":{…},"text":…}`.
+    pub fn cgi(&self, request: &str) -> Result<Value> {
+        self.call(|tx| Cmd::Cgi(request.to_owned(), tx), self.wait())
+    }
+
+    /// Sends an iLnk binary command with a plain payload (the ticket and XqBytes encoding are
+    /// added) and returns the reply (command + 0x100):
+    /// `{"dialect":"binary","cmd":…,"payload_hex":…,"ticket":…}`.
+    pub fn binary(&self, cmd: u16, payload: &[u8]) -> Result<Value> {
+        self.call(|tx| Cmd::Binary(cmd, payload.to_vec(), tx), self.wait())
+    }
+
+    /// Sends a typed operation in the camera's dialect and returns the raw reply (no check of
+    /// `result`); the typed methods below check it.
+    pub fn op(&self, op: Op) -> Result<Value> {
+        self.call(|tx| Cmd::Op(op, tx), self.wait())
+    }
+
+    /// Sends `op` and maps a non-zero `result` to [`Error::Rejected`].
+    fn checked(&self, op: Op) -> Result<Value> {
+        let reply = self.op(op)?;
+        match ops::check(&reply) {
+            Ok(()) => Ok(reply),
+            Err(result) => Err(Error::Rejected { result, reply }),
+        }
+    }
+
+    /// Starts moving the camera head (SHIX: the four axis directions only).
+    pub fn ptz(&self, direction: PtzDirection) -> Result<()> {
+        self.checked(Op::Ptz(direction)).map(drop)
+    }
+
+    /// Stops moving the camera head.
+    pub fn ptz_stop(&self) -> Result<()> {
+        self.checked(Op::PtzStop).map(drop)
+    }
+
+    /// Returns the camera head to its centre / home position.
+    pub fn ptz_center(&self) -> Result<()> {
+        self.checked(Op::PtzCenter).map(drop)
+    }
+
+    /// Stores the current position as preset `n` (0–15; VStarcam CGI cameras).
+    pub fn ptz_preset(&self, n: u8) -> Result<()> {
+        self.checked(Op::PtzSetPreset(n)).map(drop)
+    }
+
+    /// Moves to preset `n` (0–15; VStarcam CGI cameras).
+    pub fn ptz_goto_preset(&self, n: u8) -> Result<()> {
+        self.checked(Op::PtzGotoPreset(n)).map(drop)
+    }
+
+    /// Switches the IR cut filter / night vision on or off (SHIX, CGI).
+    pub fn set_ir(&self, on: bool) -> Result<()> {
+        self.checked(Op::SetIr(on)).map(drop)
+    }
+
+    /// Toggles the IR cut filter (iLnk binary cameras, which have no on/off command).
+    pub fn toggle_ir(&self) -> Result<()> {
+        self.checked(Op::ToggleIr).map(drop)
+    }
+
+    /// Switches the white light on or off (SHIX).
+    pub fn set_white_light(&self, on: bool) -> Result<()> {
+        self.checked(Op::SetWhiteLight(on)).map(drop)
+    }
+
+    /// Sets the image orientation.
+    pub fn set_flip_mirror(&self, fm: FlipMirror) -> Result<()> {
+        self.checked(Op::SetFlipMirror(fm)).map(drop)
+    }
+
+    /// Reads the camera's parameters (SHIX `get_parms`, CGI `get_status.cgi`, binary status).
+    pub fn params(&self) -> Result<Params> {
+        self.checked(Op::GetParams).map(|r| Params::from_reply(&r))
+    }
+
+    /// Sets parameters by name (SHIX `dev_control` fields such as `{"lamp": 1}`).
+    pub fn set_params(&self, fields: serde_json::Map<String, Value>) -> Result<()> {
+        self.checked(Op::SetParams(fields)).map(drop)
+    }
+
+    /// Scans for Wi-Fi networks.
+    pub fn wifi_scan(&self) -> Result<Vec<WifiNetwork>> {
+        self.checked(Op::WifiScan).map(|r| ops::wifi_networks(&r))
+    }
+
+    /// Makes the camera join a Wi-Fi network.
+    pub fn set_wifi(&self, ssid: &str, password: &str) -> Result<()> {
+        self.checked(Op::SetWifi {
+            ssid: ssid.to_owned(),
+            password: password.to_owned(),
+        })
+        .map(drop)
+    }
+
+    /// Reboots the camera (the session ends when it goes down).
+    pub fn reboot(&self) -> Result<()> {
+        self.checked(Op::Reboot).map(drop)
+    }
+
+    /// Sets the camera's clock: `epoch` seconds (UTC) and its time zone in seconds east of UTC.
+    pub fn set_time(&self, epoch: i64, tz_offset_secs: i32) -> Result<()> {
+        self.checked(Op::SetTime {
+            epoch,
+            tz_offset_secs,
+        })
+        .map(drop)
+    }
+
+    /// Reads SD card information.
+    pub fn sd_info(&self) -> Result<SdInfo> {
+        self.checked(Op::SdInfo).map(|r| ops::sd_info(&r))
     }
 
     /// Sends a raw JSON command and returns the reply matched to it. `user`, `pwd`,
@@ -388,8 +621,8 @@ impl Session {
         self.call(|tx| Cmd::Write(channel, data, tx), self.wait())
     }
 
-    /// Sends 16-bit mono PCM at 8 kHz to the camera's speaker (channel 3, IMA ADPCM, paced in
-    /// real time by the session thread). Returns once the audio is queued; at most 30 s may
+    /// Sends 16-bit mono PCM at [`SessionConfig::talk_rate`] (8 kHz by default) to the
+    /// camera's speaker (channel 3, IMA ADPCM, paced in real time by the session thread). Returns once the audio is queued; at most 30 s may
     /// wait at any time.
     pub fn talk(&self, pcm: &[i16]) -> Result<()> {
         self.call(|tx| Cmd::Talk(pcm.to_vec(), tx), self.wait())
@@ -400,6 +633,17 @@ impl Session {
         let samples = crate::proto::adpcm::pcm_from_le_bytes(pcm)
             .map_err(|e| Error::InvalidArgument(e.to_string()))?;
         self.talk(&samples)
+    }
+
+    /// The sample rate [`Session::talk`] expects.
+    pub fn talk_rate(&self) -> u32 {
+        self.config.talk_rate
+    }
+
+    /// Talk-back audio queued and not yet sent (wait for zero before closing to let the
+    /// camera play everything).
+    pub fn talk_queued(&self) -> Result<Duration> {
+        self.call(Cmd::TalkQueued, self.wait())
     }
 
     /// Waits up to `timeout` for the next video frame. `Ok(None)` on timeout; frames
@@ -447,6 +691,17 @@ impl Drop for Session {
 }
 
 struct Worker {
+    /// The controller configuration, to build a fresh controller for each reconnection.
+    cc: ControllerConfig,
+    reconnect: Option<Reconnector>,
+    /// Video the user asked for (resolution), restarted after a reconnection.
+    want_video: Option<u8>,
+    /// Audio the user asked for, restarted after a reconnection.
+    want_audio: bool,
+    /// The user logged in successfully (a reconnection logs in again).
+    logged_in: bool,
+    /// A login of our own (after a reconnection) is outstanding.
+    relogin: bool,
     cmd: Receiver<Cmd>,
     video: (Sender<Frame>, Receiver<Frame>),
     audio: (Sender<Frame>, Receiver<Frame>),
@@ -482,6 +737,11 @@ fn controller_error(e: ControllerError) -> Error {
         }
         ControllerError::Write(w) => Error::BufferFull(w.to_string()),
         e @ ControllerError::TalkQueueFull { .. } => Error::BufferFull(e.to_string()),
+        e @ (ControllerError::Cgi(_)
+        | ControllerError::Binary(_)
+        | ControllerError::Unsupported(_)
+        | ControllerError::DialectUnknown
+        | ControllerError::LoginInProgress) => Error::InvalidCommand(e.to_string()),
     }
 }
 
@@ -497,6 +757,11 @@ impl Worker {
         while let Ok(cmd) = self.cmd.try_recv() {
             self.apply(c, now, cmd);
         }
+        if let Some(attempt) = self.reconnect.as_mut().and_then(|r| r.handle_timeout(now)) {
+            tracing::info!(attempt, "reconnecting to the camera");
+            *c = Controller::new(self.cc.clone(), now);
+            c.start(now);
+        }
         let mut frames = false;
         while let Some(ev) = c.poll_event() {
             frames |= matches!(ev, Event::Frame(_));
@@ -509,7 +774,11 @@ impl Worker {
             self.last_stats = Some(now);
             self.publish(c, false);
         }
-        if c.conn().is_closed() && c.poll_timeout().is_none() {
+        let recovering = self
+            .reconnect
+            .as_ref()
+            .is_some_and(Reconnector::is_recovering);
+        if c.conn().is_closed() && c.poll_timeout().is_none() && !recovering {
             for tx in self.closers.drain(..) {
                 let _ = tx.send(());
             }
@@ -538,10 +807,35 @@ impl Worker {
                 }
             },
             Cmd::Json(v, tx) => self.track(c.command(now, v), tx),
-            Cmd::Video(Some(r), tx) => self.track(c.start_video(now, r), tx),
-            Cmd::Video(None, tx) => self.track(c.stop_video(now), tx),
-            Cmd::Audio(true, tx) => self.track(c.start_audio(now), tx),
-            Cmd::Audio(false, tx) => self.track(c.stop_audio(now), tx),
+            Cmd::Cgi(text, tx) => self.track(c.cgi(now, &text), tx),
+            Cmd::Binary(cmd, payload, tx) => self.track(c.binary(now, cmd, &payload), tx),
+            Cmd::Op(op, tx) => {
+                match &op {
+                    Op::StartVideo { resolution } => self.want_video = Some(*resolution),
+                    Op::StopVideo => self.want_video = None,
+                    Op::StartAudio => self.want_audio = true,
+                    Op::StopAudio => self.want_audio = false,
+                    _ => {}
+                }
+                self.track(c.op(now, op), tx)
+            }
+            Cmd::Video(Some(r), tx) => {
+                self.want_video = Some(r);
+                self.track(c.start_video(now, r), tx)
+            }
+            Cmd::Video(None, tx) => {
+                self.want_video = None;
+                self.track(c.stop_video(now), tx)
+            }
+            Cmd::Audio(on, tx) => {
+                self.want_audio = on;
+                let r = if on {
+                    c.start_audio(now)
+                } else {
+                    c.stop_audio(now)
+                };
+                self.track(r, tx)
+            }
             Cmd::Write(ch, data, tx) => {
                 let r = c.conn_mut().write(ch, &data).map_err(|e| match e {
                     crate::proto::conn::ConnWriteError::BadChannel(n) => {
@@ -554,7 +848,12 @@ impl Worker {
             Cmd::Talk(pcm, tx) => {
                 let _ = tx.send(c.talk(now, &pcm).map_err(controller_error));
             }
+            Cmd::TalkQueued(tx) => {
+                let _ = tx.send(Ok(c.talk_queued()));
+            }
             Cmd::Close(tx) => {
+                // A user close ends any reconnection.
+                self.reconnect = None;
                 c.close(now);
                 self.closers.push(tx);
             }
@@ -572,10 +871,79 @@ impl Worker {
         }
     }
 
-    fn event(&mut self, c: &Controller, ev: Event) {
+    /// A transport close while a reconnect policy is active: true when it is handled by
+    /// (re)scheduling an attempt, false when the session really ends.
+    fn recover(&mut self, reason: CloseReason) -> bool {
+        if self.ready.is_some() {
+            return false; // never connected: the first connect reports its own error
+        }
+        let Some(r) = self.reconnect.as_mut() else {
+            return false;
+        };
+        let now = super::now();
+        match (r.state(), reason) {
+            (_, CloseReason::Local) => return false,
+            (ReconnectState::Connected, CloseReason::PeerTimeout | CloseReason::Remote) => {
+                r.on_lost(now);
+                tracing::warn!(?reason, "camera lost; reconnecting");
+                let _ = self.events.send(SessionEvent::Disconnected { reason });
+            }
+            (ReconnectState::Attempting { attempt }, _) => {
+                tracing::info!(attempt, ?reason, "reconnection attempt failed");
+                r.on_attempt_failed(now);
+            }
+            _ => return false,
+        }
+        r.is_recovering()
+    }
+
+    /// After a reconnection: log in again if the user had, then restart media.
+    fn resume(&mut self, c: &mut Controller) {
+        let now = super::now();
+        if self.logged_in {
+            match c.login(now) {
+                Ok(_) => self.relogin = true,
+                Err(e) => tracing::warn!("cannot log in again after reconnecting: {e}"),
+            }
+        } else {
+            self.resume_media(c);
+        }
+    }
+
+    fn resume_media(&mut self, c: &mut Controller) {
+        let now = super::now();
+        if let Some(res) = self.want_video {
+            if let Err(e) = c.start_video(now, res) {
+                tracing::warn!("cannot restart video after reconnecting: {e}");
+            }
+        }
+        if self.want_audio {
+            if let Err(e) = c.start_audio(now) {
+                tracing::warn!("cannot restart audio after reconnecting: {e}");
+            }
+        }
+    }
+
+    fn event(&mut self, c: &mut Controller, ev: Event) {
         match ev {
             Event::Found { .. } => {}
+            Event::Dialect { dialect, source } => {
+                tracing::info!(%dialect, %source, "channel-0 dialect");
+                self.shared.state.lock().dialect = Some((dialect, source));
+            }
             Event::Connected { peer, cipher } => {
+                if let Some(attempt) = self.reconnect.as_mut().and_then(Reconnector::on_connected) {
+                    {
+                        let mut s = self.shared.state.lock();
+                        s.peer = Some(peer);
+                        s.cipher = Some(cipher.clone());
+                    }
+                    self.shared.reconnects.fetch_add(1, Ordering::Relaxed);
+                    tracing::info!(attempt, %peer, "reconnected");
+                    let _ = self.events.send(SessionEvent::Reconnected { attempt });
+                    self.resume(c);
+                    return;
+                }
                 {
                     let mut s = self.shared.state.lock();
                     s.peer = Some(peer);
@@ -594,6 +962,20 @@ impl Worker {
                 result,
                 reply,
             } => {
+                if self.relogin && self.login.is_none() {
+                    self.relogin = false;
+                    if accepted {
+                        self.resume_media(c);
+                    } else {
+                        tracing::warn!(result, "the camera refused the login after reconnecting");
+                    }
+                    return;
+                }
+                self.logged_in |= accepted;
+                if let Some(d) = c.dialect() {
+                    // A reconnection speaks the dialect this login answered in, without probing.
+                    self.cc.dialect = DialectChoice::Fixed(d);
+                }
                 if let Some(tx) = self.login.take().and_then(|id| self.waiting.remove(&id)) {
                     let _ = tx.send(if accepted {
                         Ok(reply)
@@ -622,6 +1004,9 @@ impl Worker {
                             Some(r) => Error::from_close(r, &uid, c.config().conn.connect_timeout),
                             None => Error::Closed(ClosedBy::Local),
                         },
+                        e @ (CommandError::LoginUnanswered { .. } | CommandError::Malformed(_)) => {
+                            Error::Protocol(e.to_string())
+                        }
                     };
                     let _ = tx.send(Err(e));
                 }
@@ -636,6 +1021,9 @@ impl Worker {
                 push_drop_oldest(q, dropped, f);
             }
             Event::Closed(reason) => {
+                if self.recover(reason) {
+                    return;
+                }
                 self.shared.state.lock().closed = Some(reason);
                 let _ = self.events.send(SessionEvent::Closed(reason));
                 if let Some(r) = self.ready.take() {

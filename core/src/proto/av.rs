@@ -196,10 +196,13 @@ fn annexb_first_nal(data: &[u8]) -> Option<&[u8]> {
 }
 
 /// H.265 NAL headers are two bytes; for the NAL types an access unit starts with (VPS, SPS,
-/// PPS, AUD, SEI, IRAP) the second byte is 0x01, which no H.264 NAL of the same first byte has.
+/// PPS, AUD, SEI, IRAP, and the TRAIL_N/TRAIL_R slices of P frames sent without parameter
+/// sets) the second byte is 0x01. The same first bytes in H.264 are unused or
+/// Extended-profile types (0 unspecified, 2 data partition A, 32+ reserved bits set), which
+/// cameras never send.
 fn looks_h265(nal: &[u8]) -> bool {
     let t = (nal[0] >> 1) & 0x3f;
-    nal[0] & 0x81 == 0 && nal.get(1) == Some(&1) && matches!(t, 16..=21 | 32..=35 | 39)
+    nal[0] & 0x81 == 0 && nal.get(1) == Some(&1) && matches!(t, 0 | 1 | 16..=21 | 32..=35 | 39)
 }
 
 /// True when the frame starts a decodable picture: a JPEG, an H.264 IDR/SPS, an H.265
@@ -326,6 +329,11 @@ impl FrameAssembler {
     /// Counters.
     pub fn stats(&self) -> AssemblerStats {
         self.stats
+    }
+
+    /// Bytes held: pushed, not yet returned in a frame nor discarded.
+    pub fn buffered(&self) -> usize {
+        self.buf.len() - self.pos
     }
 
     /// Returns the next complete frame, if buffered.
@@ -467,5 +475,24 @@ mod tests {
         ));
         assert!(!is_keyframe(Codec::H264, 1, &[0, 0, 0, 1, 0x41, 0x9a]));
         assert!(is_keyframe(Codec::H265, 1, &[0, 0, 0, 1, 0x26, 0x01, 0xaf]));
+        // An H.265 P frame (TRAIL_R) without parameter sets is still H.265 …
+        assert_eq!(
+            Codec::sniff_video(1, &[0, 0, 0, 1, 0x02, 0x01, 0xd0]),
+            Codec::H265
+        );
+        assert!(!is_keyframe(
+            Codec::H265,
+            1,
+            &[0, 0, 0, 1, 0x02, 0x01, 0xd0]
+        ));
+        // … and H.264 non-reference P slices and SEI stay H.264.
+        assert_eq!(
+            Codec::sniff_video(1, &[0, 0, 0, 1, 0x01, 0x9a]),
+            Codec::H264
+        );
+        assert_eq!(
+            Codec::sniff_video(1, &[0, 0, 0, 1, 0x06, 0x01, 0x05]),
+            Codec::H264
+        );
     }
 }

@@ -162,6 +162,9 @@ pub struct Conn {
     next_probe: Option<Instant>,
     connected_at: Option<Instant>,
     got_data: bool,
+    /// A CLOSE was taken as part of the handshake: the device does "CLOSE then P2P_RDY", and
+    /// network copies of that CLOSE may still arrive.
+    handshake_close: bool,
     last_rx: Instant,
     last_tx: Instant,
     closing_deadline: Option<Instant>,
@@ -176,8 +179,9 @@ pub struct Conn {
     rr: usize,
 }
 
-/// A CLOSE this soon after connecting, before any data, belongs to a "CLOSE then RDY"
-/// handshake that arrived out of order; it is ignored.
+/// A CLOSE this soon after connecting belongs to a "CLOSE then RDY" handshake that arrived
+/// late: when no data came yet (reordered), or when a CLOSE was already taken as the
+/// handshake's (this one is a network duplicate, which may come after the first data).
 const CLOSE_GRACE: Duration = Duration::from_millis(500);
 
 impl Conn {
@@ -194,8 +198,12 @@ impl Conn {
         };
         Conn {
             did: WireDid::from(&config.uid),
-            senders: (0..CHANNELS).map(|_| DrwSender::new(&config.drw)).collect(),
-            receivers: (0..CHANNELS).map(|_| DrwReceiver::new()).collect(),
+            senders: (0..CHANNELS)
+                .map(|_| DrwSender::starting_at(&config.drw, config.drw.first_index))
+                .collect(),
+            receivers: (0..CHANNELS)
+                .map(|_| DrwReceiver::expecting(config.drw.first_index))
+                .collect(),
             ch0,
             config,
             state: State::Idle,
@@ -207,6 +215,7 @@ impl Conn {
             next_probe: None,
             connected_at: None,
             got_data: false,
+            handshake_close: false,
             last_rx: now,
             last_tx: now,
             closing_deadline: None,
@@ -523,6 +532,9 @@ impl Conn {
                 }
             }
             Message::DrwAck { channel, indexes } => {
+                // The device took our data: it is in the session, and a CLOSE from now on is
+                // a real one (e.g. a camera refusing a command of a dialect it does not speak).
+                self.got_data = true;
                 let c = channel as usize;
                 let cfg = if c == 0 { &self.ch0 } else { &self.config.drw };
                 for i in indexes.iter() {
@@ -540,12 +552,15 @@ impl Conn {
     fn handle_remote_close(&mut self) {
         match self.state {
             // "CLOSE then P2P_RDY" devices: a CLOSE during the handshake is part of it.
-            State::Punching => {}
+            State::Punching => self.handshake_close = true,
             State::Connected
-                if !self.got_data
+                if (!self.got_data || self.handshake_close)
                     && self
                         .connected_at
-                        .is_some_and(|t| self.now < t + CLOSE_GRACE) => {}
+                        .is_some_and(|t| self.now < t + CLOSE_GRACE) =>
+            {
+                self.handshake_close = true
+            }
             _ => self.finish(CloseReason::Remote),
         }
     }

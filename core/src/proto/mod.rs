@@ -1,21 +1,30 @@
 //! The sans-IO protocol core: codecs and state machines without sockets, threads, clock or RNG.
 //!
-//! Codecs are pure functions ([`packet`], [`uid`], [`cipher`], [`sockaddr`], [`command`],
-//! [`av`], [`adpcm`], [`initstring`]); state machines take an injected `now`
+//! Codecs are pure functions ([`packet`], [`uid`], [`cipher`], [`sockaddr`], [`command`] with
+//! the three channel-0 dialects [`shix`], [`cgi`] and [`ilnk`], [`av`], [`adpcm`],
+//! [`initstring`]); [`dialect`] chooses the dialect and [`ops`] maps the typed command
+//! catalogue onto each; state machines take an injected `now`
 //! ([`drw`] channels, [`conn`] for the transport session, [`controller`] for the application
-//! layer on top, [`discovery`] for LAN search).
+//! layer on top, [`discovery`] for LAN search, [`reconnect`] for the reconnect policy);
+//! [`dissect`] pretty-prints captured datagrams.
 
 pub mod adpcm;
 pub mod av;
+pub mod cgi;
 pub mod cipher;
 pub mod command;
 pub mod conn;
 pub mod controller;
+pub mod dialect;
 pub mod discovery;
+pub mod dissect;
 pub mod drw;
+pub mod ilnk;
 pub mod initstring;
+pub mod ops;
 pub mod packet;
 pub mod psk;
+pub mod reconnect;
 pub mod seq;
 pub mod shix;
 pub mod sockaddr;

@@ -25,6 +25,18 @@ pub struct Family {
     pub commands: &'static [(&'static str, i64)],
     /// `(request cmd, reply cmd)` pairs where the device answers with another number.
     pub reply_aliases: &'static [(i64, i64)],
+    /// Field names of `set_datetime` in this family (PROTOCOL.md §10 item 9).
+    pub datetime: DatetimeFields,
+}
+
+/// How a family's `set_datetime` names its fields.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DatetimeFields {
+    /// `tz` (seconds; the device *adds* −tz to the time, A9/MAG-JS) and `time` (epoch seconds).
+    TzTime,
+    /// `tz_offset_min` and `utc_date_time` (SHIXAPP; values unverified: minutes east of UTC and
+    /// epoch seconds are sent).
+    TzOffsetMinUtcDateTime,
 }
 
 /// The vi365 / HDWiFiCam family (DGOA, DGOC, DGOD, DGOK …), the one most cameras speak.
@@ -53,7 +65,91 @@ pub static VI365: Family = Family {
         ("get_cloudsupport", 9000),
     ],
     reply_aliases: &[(126, 128)],
+    datetime: DatetimeFields::TzTime,
 };
+
+/// The HDWiFiCam Pro app family (SHIXAPP, PROTOCOL.md §8.2): numbers shared with vi365 up to
+/// 114, SD card and user management at 103–110, talk at 129/130. Inferred ("≈") numbers of the
+/// notes are left out.
+pub static HDWIFICAM_PRO: Family = Family {
+    name: "hdwificam-pro",
+    commands: &[
+        ("check_user", 100),
+        ("get_parms", 101),
+        ("dev_control", 102),
+        ("get_user", 103),
+        ("add_user", 104),
+        ("del_user", 105),
+        ("get_alarm", 107),
+        ("get_sd", 109),
+        ("set_sd", 110),
+        ("stream", 111),
+        ("get_wifi", 112),
+        ("scan_wifi", 113),
+        ("set_wifi", 114),
+        ("get_videofiles", 116),
+        ("start_videofiles", 117),
+        ("set_push", 118),
+        ("stop_videofiles", 120),
+        ("get_datetime", 125),
+        ("set_datetime", 126),
+        ("start_talk", 129),
+        ("end_talk", 130),
+        ("get_vol", 134),
+        ("set_vol", 135),
+        ("stop_download", 151),
+        ("get_record_param", 199),
+        ("upload_file_request", 201),
+        ("upload_file", 202),
+        ("get_3dpr_file", 203),
+        ("get_record_day", 205),
+        ("get_record_list", 206),
+        ("play_record_file", 207),
+        ("get_cloudsupport", 9000),
+        ("get_cloudinfo", 9002),
+        ("del_cloudinfo", 9003),
+    ],
+    reply_aliases: &[(126, 128)],
+    datetime: DatetimeFields::TzOffsetMinUtcDateTime,
+};
+
+/// The LookCam Pro app family (LCP, PROTOCOL.md §8.2): `set_parms` at 103, PTZ query at 119.
+/// The numbers it shares with the other families (check_user, get_parms, dev_control, stream,
+/// Wi-Fi) are assumed.
+pub static LOOKCAM_PRO: Family = Family {
+    name: "lookcam-pro",
+    commands: &[
+        ("check_user", 100),
+        ("get_parms", 101),
+        ("dev_control", 102),
+        ("set_parms", 103),
+        ("get_idr", 105),
+        ("stream", 111),
+        ("get_wifi", 112),
+        ("scan_wifi", 113),
+        ("set_wifi", 114),
+        ("get_ptz", 119),
+        ("get_light_param", 121),
+        ("download_file", 123),
+        ("get_support", 133),
+        ("set_cloud_storage", 136),
+        ("get_upgrade_config", 140),
+        ("get_photo_list", 208),
+    ],
+    reply_aliases: &[],
+    datetime: DatetimeFields::TzTime,
+};
+
+/// Every known family.
+pub static FAMILIES: [&Family; 3] = [&VI365, &HDWIFICAM_PRO, &LOOKCAM_PRO];
+
+/// Looks a family up by name (`vi365`, `hdwificam-pro`, `lookcam-pro`; any case).
+pub fn family(name: &str) -> Option<&'static Family> {
+    FAMILIES
+        .iter()
+        .copied()
+        .find(|f| f.name.eq_ignore_ascii_case(name.trim()))
+}
 
 impl Family {
     /// The number of command `pro` in this family.
@@ -237,5 +333,19 @@ mod tests {
         assert_eq!(reply_cmd(&v), Some(128));
         assert_eq!(reply_result(&v), Some(0));
         assert!(VI365.answers(126, 128));
+    }
+
+    #[test]
+    fn families_differ_and_are_found_by_name() {
+        assert_eq!(VI365.cmd("get_attribute"), Some(103));
+        assert_eq!(HDWIFICAM_PRO.cmd("get_user"), Some(103));
+        assert_eq!(LOOKCAM_PRO.cmd("set_parms"), Some(103));
+        assert_eq!(HDWIFICAM_PRO.cmd("get_sd"), Some(109));
+        assert_eq!(VI365.cmd("get_sd"), None);
+        assert_eq!(
+            family("HDWiFiCam-Pro").map(|f| f.name),
+            Some("hdwificam-pro")
+        );
+        assert!(family("nope").is_none());
     }
 }

@@ -13,14 +13,21 @@ use std::time::{Duration, Instant};
 
 use serde_json::{json, Map, Value};
 
-use super::jpeg;
+use super::{jpeg, video};
 use crate::proto::adpcm;
 use crate::proto::av::{self, AvHeader, FrameAssembler};
 use crate::proto::cipher::Cipher;
 use crate::proto::command::{self, BlockDecoder, BlockKind, SHIX_RESPONSE};
+use crate::proto::dialect::{self, Dialect};
 use crate::proto::packet::{self, Message, WireDid, CHANNELS, MAX_DRW_DATA};
+use crate::proto::shix::{self, Family};
 use crate::proto::{seq, Transmit};
 use crate::Uid;
+
+// The CGI and iLnk binary dialects, and the SHIX command families (a child module: it shares
+// the camera's private state).
+#[path = "camera_dialects.rs"]
+mod dialects;
 
 /// How the device completes the handshake (PROTOCOL.md §7.2).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
@@ -95,6 +102,84 @@ pub struct CameraConfig {
     pub epoch_seconds: u32,
     /// How long a reboot keeps the camera silent.
     pub reboot_time: Duration,
+    /// Index of the first DRW packet of every channel in both directions (0 on real devices;
+    /// tests set it near 65535 to exercise the wrap, together with
+    /// [`crate::proto::drw::DrwConfig::first_index`] on the controller).
+    pub first_index: u16,
+    /// Time the camera takes to execute a command before replying (real cameras take a
+    /// few milliseconds, and some clients rely on the ACK arriving before the reply).
+    pub reply_delay: Duration,
+    /// Video codec of channel 1 (MJPEG like SHIX cameras, or H.264/H.265 like VStarcam).
+    pub video_codec: VideoCodec,
+    /// H.264/H.265: a key frame (parameter sets + IDR) every this many frames.
+    pub gop: u32,
+    /// Switch the picture size after this many frames of the camera's frame counter (cameras
+    /// do when the app changes the resolution); the next frame of every stream is a key frame.
+    pub switch_resolution_after: Option<u32>,
+    /// The size switched to (`None`: half the configured size, rounded to 16).
+    pub switch_size: Option<(u16, u16)>,
+    /// Audio codec of channel 2.
+    pub audio_codec: AudioCodec,
+    /// Sample rate of the ADPCM audio the camera sends (A-law is always 8000 Hz).
+    pub audio_rate: u32,
+    /// The channel-0 dialect the camera speaks (default: the one the UID prefix table gives,
+    /// else SHIX; see [`crate::proto::dialect`]).
+    pub dialect: Dialect,
+    /// Numbering of SHIX commands the camera understands (default vi365).
+    pub family: &'static Family,
+    /// What a block of another dialect does: `Some(true)` closes the session, `Some(false)`
+    /// ignores it; `None` (default) as the dialect's cameras do — SHIX cameras close
+    /// (cam-reverse#51), CGI and binary cameras are taken to ignore it (undocumented).
+    pub close_on_foreign: Option<bool>,
+}
+
+/// The video codec the fake camera streams.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum VideoCodec {
+    /// One JPEG per frame, AV type byte 3.
+    #[default]
+    Mjpeg,
+    /// H.264 Annex-B access units, AV type byte 0 (I) / 1 (P).
+    H264,
+    /// H.265 Annex-B access units, AV type byte 0 (I) / 1 (P).
+    H265,
+}
+
+impl std::str::FromStr for VideoCodec {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s.to_ascii_lowercase().as_str() {
+            "mjpeg" | "jpeg" => Ok(VideoCodec::Mjpeg),
+            "h264" | "h.264" | "avc" => Ok(VideoCodec::H264),
+            "h265" | "h.265" | "hevc" => Ok(VideoCodec::H265),
+            _ => Err(format!(
+                "unknown video codec {s:?} (expected mjpeg, h264 or h265)"
+            )),
+        }
+    }
+}
+
+/// The audio codec the fake camera sends on channel 2.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum AudioCodec {
+    /// 4-bit IMA ADPCM, AV type byte 8 (SHIX, VStarcam).
+    #[default]
+    Adpcm,
+    /// G.711 A-law at 8000 Hz, AV type byte 6 (iLnk).
+    Alaw,
+}
+
+impl std::str::FromStr for AudioCodec {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s.to_ascii_lowercase().as_str() {
+            "adpcm" | "ima" => Ok(AudioCodec::Adpcm),
+            "alaw" | "a-law" | "g711a" => Ok(AudioCodec::Alaw),
+            _ => Err(format!(
+                "unknown audio codec {s:?} (expected adpcm or alaw)"
+            )),
+        }
+    }
 }
 
 impl CameraConfig {
@@ -102,7 +187,7 @@ impl CameraConfig {
     /// `admin`/`6666`, 320×240 at 10 fps.
     pub fn new(uid: Uid, ip: IpAddr) -> Self {
         CameraConfig {
-            uid,
+            uid: uid.clone(),
             psk: None,
             user: "admin".into(),
             password: "6666".into(),
@@ -124,6 +209,17 @@ impl CameraConfig {
             skip_command_index: None,
             epoch_seconds: 1_700_000_000,
             reboot_time: Duration::from_secs(2),
+            first_index: 0,
+            reply_delay: Duration::from_millis(20),
+            video_codec: VideoCodec::Mjpeg,
+            gop: 10,
+            switch_resolution_after: None,
+            switch_size: None,
+            audio_codec: AudioCodec::Adpcm,
+            audio_rate: 8000,
+            dialect: dialect::for_prefix(uid.prefix()).unwrap_or(Dialect::Shix),
+            family: &shix::VI365,
+            close_on_foreign: None,
         }
     }
 }
@@ -171,10 +267,39 @@ pub struct CameraStats {
     pub reboots: u64,
     /// The last PTZ command (`parms`, `value`).
     pub last_ptz: Option<(i64, i64)>,
+    /// Channel-0 blocks of another dialect than the camera's.
+    pub foreign_blocks: u64,
+    /// Requests in the camera's dialect that could not be read.
+    pub malformed_requests: u64,
+    /// Binary commands ignored for lack of the session ticket.
+    pub unauthorised: u64,
+    /// IR cut filter / night vision as last set.
+    pub ir: bool,
+    /// White light as last set.
+    pub white_light: bool,
+    /// Image orientation 0–3 as last set.
+    pub flip_mirror: i64,
+    /// The Wi-Fi network last configured (SSID, key).
+    pub wifi: Option<(String, String)>,
+    /// The clock as last set (epoch seconds, UTC).
+    pub clock: Option<i64>,
+    /// The last CGI requested (name without `.cgi`).
+    pub last_cgi: Option<String>,
+    /// The last iLnk binary command received.
+    pub last_binary: Option<u16>,
+    /// The last `decoder_control.cgi` command, or iLnk PTZ direction.
+    pub last_ptz_command: Option<i64>,
+    /// The PTZ preset last stored.
+    pub preset_stored: Option<u8>,
+    /// The PTZ preset last moved to.
+    pub preset_recalled: Option<u8>,
+    /// The resolution value of the last iLnk VIDEOPARAM_SET.
+    pub binary_resolution: Option<u32>,
 }
 
 const TICK: Duration = Duration::from_millis(10);
 const WINDOW: usize = 128;
+/// Samples per audio frame the camera sends.
 const AUDIO_SAMPLES: usize = 512;
 
 #[derive(Debug)]
@@ -254,7 +379,7 @@ impl ChanRx {
     /// Accepts a packet; returns the data now deliverable in order.
     fn accept(&mut self, index: u16, data: &[u8]) -> Vec<Vec<u8>> {
         let d = seq::diff(index, self.next);
-        if d < 0 || d > 4096 {
+        if !(0..=4096).contains(&d) {
             return Vec::new();
         }
         if d > 0 {
@@ -299,10 +424,21 @@ struct Peer {
     next_frame: Option<Instant>,
     audio: bool,
     next_audio: Option<Instant>,
+    /// Replies being "processed": sent on channel 0 when due.
+    replies: VecDeque<(Instant, Vec<u8>)>,
+    /// iLnk session ticket, once the binary login was accepted.
+    ticket: Option<[u8; 4]>,
+    /// H.264/H.265: frames since the last key frame of this peer's stream.
+    gop_pos: u32,
+    /// H.264/H.265: key frames sent to this peer.
+    key_count: u32,
+    /// Picture size of the last frame sent; `None` while video is off (the next frame is a
+    /// key frame).
+    last_size: Option<(u16, u16)>,
 }
 
 impl Peer {
-    fn new(addr: SocketAddr, local: SocketAddr, now: Instant) -> Self {
+    fn new(addr: SocketAddr, local: SocketAddr, now: Instant, first_index: u16) -> Self {
         Peer {
             addr,
             local,
@@ -311,8 +447,18 @@ impl Peer {
             next_rdy: None,
             last_rx: now,
             last_tx: now,
-            tx: (0..CHANNELS).map(|_| ChanTx::default()).collect(),
-            rx: (0..CHANNELS).map(|_| ChanRx::default()).collect(),
+            tx: (0..CHANNELS)
+                .map(|_| ChanTx {
+                    next: first_index,
+                    ..ChanTx::default()
+                })
+                .collect(),
+            rx: (0..CHANNELS)
+                .map(|_| ChanRx {
+                    next: first_index,
+                    ..ChanRx::default()
+                })
+                .collect(),
             acks: Vec::new(),
             blocks: BlockDecoder::default(),
             talk: FrameAssembler::default(),
@@ -320,6 +466,11 @@ impl Peer {
             next_frame: None,
             audio: false,
             next_audio: None,
+            replies: VecDeque::new(),
+            ticket: None,
+            gop_pos: 0,
+            key_count: 0,
+            last_size: None,
         }
     }
 }
@@ -338,6 +489,8 @@ pub struct FakeCamera {
     frame_counter: u32,
     audio_counter: u32,
     offline_until: Option<Instant>,
+    /// When the periodic 10 ms tick runs next.
+    next_tick: Option<Instant>,
     reboot_at: Option<Instant>,
 }
 
@@ -359,6 +512,7 @@ impl FakeCamera {
             frame_counter: 0,
             audio_counter: 0,
             offline_until: None,
+            next_tick: None,
             reboot_at: None,
         }
     }
@@ -484,7 +638,9 @@ impl FakeCamera {
             return false;
         }
         self.stats.sessions += 1;
-        self.peers.insert(from, Peer::new(from, local, self.now));
+        let first = self.config.first_index;
+        self.peers
+            .insert(from, Peer::new(from, local, self.now, first));
         true
     }
 
@@ -539,23 +695,46 @@ impl FakeCamera {
                 for chunk in ready {
                     match channel {
                         0 => {
-                            let p = self.peers.get_mut(&from).expect("peer exists");
+                            // A block may end the session (wrong dialect): stop then.
+                            let Some(p) = self.peers.get_mut(&from) else {
+                                break;
+                            };
                             p.blocks.push(&chunk);
                             let mut blocks = Vec::new();
                             while let Some(b) = p.blocks.next_block() {
                                 blocks.push(b);
                             }
                             for b in blocks {
-                                self.on_block(from, b.kind, &b.payload);
+                                if !self.peers.contains_key(&from) {
+                                    break;
+                                }
+                                self.on_any_block(from, b);
                             }
                         }
                         3 => self.on_talk(from, &chunk),
                         _ => {}
                     }
                 }
-                if self.peers.get(&from).is_some_and(|p| p.acks.len() >= 17) {
-                    self.flush_acks(from);
-                }
+                // Acknowledge before anything the packet caused is sent: clients such as
+                // aiopppp expect a command's ACK before its reply.
+                self.flush_acks(from);
+            }
+            Message::Other {
+                msg_type: packet::msg::PSR,
+                payload,
+            } => {
+                // Unreliable packets (MSG_PSR, the vendor API's PktSend/PktRecv): the emulator
+                // echoes each one back unchanged, so that clients can test their packet path.
+                let local = self.peers[&from].local;
+                let payload = payload.to_vec();
+                self.send_msg(
+                    local,
+                    from,
+                    Message::Other {
+                        msg_type: packet::msg::PSR,
+                        payload: &payload,
+                    },
+                );
             }
             _ => {}
         }
@@ -578,9 +757,9 @@ impl FakeCamera {
     fn on_block(&mut self, from: SocketAddr, kind: BlockKind, payload: &[u8]) {
         if kind != BlockKind::Shix {
             // Cameras close on commands of a dialect they do not speak (cam-reverse#51).
-            let local = self.peers[&from].local;
-            self.send_msg(local, from, Message::Close);
-            self.peers.remove(&from);
+            if let Some(p) = self.peers.remove(&from) {
+                self.send_msg(p.local, from, Message::Close);
+            }
             return;
         }
         let Ok(Value::Object(req)) = serde_json::from_slice::<Value>(payload) else {
@@ -679,9 +858,21 @@ impl FakeCamera {
     fn reply(&mut self, to: SocketAddr, reply: Value) {
         let text = pretty_tabs(&reply);
         let block = command::encode_shix(SHIX_RESPONSE, text.as_bytes());
-        let skip = self.config.skip_command_index;
+        let due = self.now + self.config.reply_delay;
         if let Some(p) = self.peers.get_mut(&to) {
-            p.tx[0].queue(&block, skip);
+            p.replies.push_back((due, block));
+        }
+        self.release_replies(to);
+    }
+
+    fn release_replies(&mut self, to: SocketAddr) {
+        let (now, skip) = (self.now, self.config.skip_command_index);
+        if let Some(p) = self.peers.get_mut(&to) {
+            while p.replies.front().is_some_and(|(due, _)| *due <= now) {
+                if let Some((_, block)) = p.replies.pop_front() {
+                    p.tx[0].queue(&block, skip);
+                }
+            }
         }
     }
 
@@ -751,63 +942,135 @@ impl FakeCamera {
         }
     }
 
+    /// The picture size of frame `index` (after the configured resolution switch).
+    pub fn frame_size(&self, index: u32) -> (u16, u16) {
+        let c = &self.config;
+        match c.switch_resolution_after {
+            Some(n) if index >= n => c.switch_size.unwrap_or((
+                (c.width / 2 / 16).max(1) * 16,
+                (c.height / 2 / 16).max(1) * 16,
+            )),
+            _ => (c.width, c.height),
+        }
+    }
+
+    /// Seconds and milliseconds of the device clock, for AV headers.
+    fn av_time(&self) -> (u32, u16) {
+        let elapsed = self.now - self.started;
+        (
+            self.config
+                .epoch_seconds
+                .wrapping_add(elapsed.as_secs() as u32),
+            elapsed.subsec_millis() as u16,
+        )
+    }
+
     fn video_frame(&mut self, to: SocketAddr) {
         let index = self.frame_counter;
         self.frame_counter = self.frame_counter.wrapping_add(1);
-        let p = &self.peers[&to];
+        let size = self.frame_size(index);
+        let (seconds, millis) = self.av_time();
+        let (codec, gop) = (self.config.video_codec, self.config.gop.max(1));
+        let Some(p) = self.peers.get_mut(&to) else {
+            return;
+        };
         let unacked: usize = p.tx.iter().map(|t| t.bytes).sum();
         if unacked > self.config.send_buffer {
             self.stats.frames_skipped += 1;
+            // The decoder's reference chain is broken: restart it with a key frame.
+            p.last_size = None;
             return;
         }
-        let jpeg = jpeg::frame(
-            index as u64,
-            self.config.width,
-            self.config.height,
-            self.config.quality,
-        );
-        let elapsed = self.now - self.started;
-        let h = AvHeader {
-            codec: av::codec_byte::MJPEG,
-            stream: 0,
-            millis: elapsed.subsec_millis() as u16,
-            seconds: self
-                .config
-                .epoch_seconds
-                .wrapping_add(elapsed.as_secs() as u32),
+        if p.last_size != Some(size) || p.gop_pos >= gop {
+            p.gop_pos = 0;
+        }
+        let spec = video::FrameSpec {
             index,
-            len: jpeg.len() as u32,
+            gop_pos: p.gop_pos,
+            key_count: p.key_count,
+            width: size.0,
+            height: size.1,
+        };
+        p.last_size = Some(size);
+        p.gop_pos += 1;
+        if spec.is_key() {
+            p.key_count = p.key_count.wrapping_add(1);
+        }
+        let (type_byte, data) = match codec {
+            VideoCodec::Mjpeg => (
+                av::codec_byte::MJPEG,
+                jpeg::frame(index as u64, size.0, size.1, self.config.quality),
+            ),
+            VideoCodec::H264 | VideoCodec::H265 => {
+                let t = if spec.is_key() {
+                    av::codec_byte::H264_I
+                } else {
+                    av::codec_byte::H264_P
+                };
+                let au = if codec == VideoCodec::H264 {
+                    video::h264_access_unit(&spec)
+                } else {
+                    video::h265_access_unit(&spec)
+                };
+                (t, au)
+            }
+        };
+        let h = AvHeader {
+            codec: type_byte,
+            stream: 0,
+            millis,
+            seconds,
+            index,
+            len: data.len() as u32,
             ..AvHeader::default()
         };
         let mut rec = h.encode().to_vec();
-        rec.extend_from_slice(&jpeg);
+        rec.extend_from_slice(&data);
         self.stats.video_frames += 1;
         if let Some(p) = self.peers.get_mut(&to) {
             p.tx[1].queue(&rec, None);
         }
     }
 
+    /// The PCM of audio frame `index`: a 500 Hz tone, continuous across frames.
+    pub fn audio_pcm(&self, index: u32) -> Vec<i16> {
+        let rate = f64::from(self.audio_rate());
+        let base = index as usize * AUDIO_SAMPLES;
+        (0..AUDIO_SAMPLES)
+            .map(|i| {
+                let t = (base + i) as f64 / rate;
+                (6000.0 * (2.0 * std::f64::consts::PI * 500.0 * t).sin()) as i16
+            })
+            .collect()
+    }
+
+    /// The sample rate of the audio the camera sends.
+    pub fn audio_rate(&self) -> u32 {
+        match self.config.audio_codec {
+            AudioCodec::Adpcm => self.config.audio_rate.clamp(4000, 48000),
+            AudioCodec::Alaw => 8000,
+        }
+    }
+
+    /// The time one audio frame of [`AUDIO_SAMPLES`] samples lasts.
+    fn audio_interval(&self) -> Duration {
+        Duration::from_micros(AUDIO_SAMPLES as u64 * 1_000_000 / u64::from(self.audio_rate()))
+    }
+
     fn audio_frame(&mut self, to: SocketAddr) {
         let index = self.audio_counter;
         self.audio_counter = self.audio_counter.wrapping_add(1);
-        // A 500 Hz tone at 8 kHz, continuous across frames.
-        let base = index as usize * AUDIO_SAMPLES;
-        let pcm: Vec<i16> = (0..AUDIO_SAMPLES)
-            .map(|i| {
-                let t = (base + i) as f64 / 8000.0;
-                (6000.0 * (2.0 * std::f64::consts::PI * 500.0 * t).sin()) as i16
-            })
-            .collect();
-        let data = adpcm::encode(&pcm);
-        let elapsed = self.now - self.started;
+        let pcm = self.audio_pcm(index);
+        let (codec, data) = match self.config.audio_codec {
+            AudioCodec::Adpcm => (av::codec_byte::ADPCM, adpcm::encode(&pcm)),
+            AudioCodec::Alaw => (av::codec_byte::ILNK_ALAW, adpcm::alaw_encode(&pcm)),
+        };
+        let (seconds, millis) = self.av_time();
         let h = AvHeader {
-            codec: av::codec_byte::ADPCM,
+            codec,
             stream: 1,
-            millis: elapsed.subsec_millis() as u16,
-            seconds: self
-                .config
-                .epoch_seconds
-                .wrapping_add(elapsed.as_secs() as u32),
+            millis,
+            seconds,
             index,
             len: data.len() as u32,
             ..AvHeader::default()
@@ -823,6 +1086,9 @@ impl FakeCamera {
     /// Advances timers: RDY bursts, keepalive, idle drop, media, retransmission.
     pub fn handle_timeout(&mut self, now: Instant) {
         self.now = now;
+        if self.next_tick.is_none_or(|t| t <= now) {
+            self.next_tick = Some(now + TICK);
+        }
         if let Some(t) = self.offline_until {
             if now < t {
                 return;
@@ -869,7 +1135,12 @@ impl FakeCamera {
                 let p = self.peers.get_mut(&to).expect("peer exists");
                 p.next_frame = p.next_frame.map(|t| t + interval);
             }
-            let audio_interval = Duration::from_millis(64);
+            if let Some(p) = self.peers.get_mut(&to) {
+                if p.next_frame.is_none() {
+                    p.last_size = None; // video off: the next stream starts with a key frame
+                }
+            }
+            let audio_interval = self.audio_interval();
             while self
                 .peers
                 .get(&to)
@@ -881,6 +1152,7 @@ impl FakeCamera {
                 p.next_audio = p.next_audio.map(|t| t + audio_interval);
             }
             self.flush_acks(to);
+            self.release_replies(to);
             self.transmit(to);
             if let Some(p) = self.peers.get(&to) {
                 if now >= p.last_tx + self.config.alive_interval {
@@ -917,7 +1189,9 @@ impl FakeCamera {
         if self.peers.is_empty() && self.reboot_at.is_none() {
             return None;
         }
-        Some(self.now + TICK)
+        // The tick is fixed when it is scheduled, so a steady stream of input cannot push it
+        // back (which would starve media and retransmissions).
+        Some(self.next_tick.unwrap_or(self.now))
     }
 }
 

@@ -8,8 +8,9 @@ mod clock;
 pub mod jpeg;
 mod link;
 mod net;
+pub mod video;
 
-pub use camera::{CameraConfig, CameraStats, FakeCamera, Handshake};
+pub use camera::{AudioCodec, CameraConfig, CameraStats, FakeCamera, Handshake, VideoCodec};
 pub use clock::SimClock;
 pub use link::{Link, LinkConfig};
-pub use net::{Endpoint, Network, Node, NodeId};
+pub use net::{Captured, Endpoint, Network, Node, NodeId};

@@ -118,6 +118,20 @@ pub struct Network {
     queue: BinaryHeap<Reverse<InFlight>>,
     seq: u64,
     stats: NetStats,
+    capture: Option<Vec<Captured>>,
+}
+
+/// A datagram as a capture at the receiver saw it (see [`Network::capture`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Captured {
+    /// Virtual time since the network was created.
+    pub at: Duration,
+    /// Sender.
+    pub from: SocketAddr,
+    /// Receiver.
+    pub to: SocketAddr,
+    /// The datagram as on the wire.
+    pub data: Vec<u8>,
 }
 
 impl std::fmt::Debug for Network {
@@ -141,6 +155,7 @@ impl Network {
             queue: BinaryHeap::new(),
             seq: 0,
             stats: NetStats::default(),
+            capture: None,
         }
     }
 
@@ -162,6 +177,20 @@ impl Network {
     /// The link.
     pub fn link(&self) -> &Link {
         &self.link
+    }
+
+    /// Starts (or stops) recording every delivered datagram, like a packet capture taken on
+    /// the network (for the dissector and its tests).
+    pub fn capture(&mut self, on: bool) {
+        self.capture = on.then(|| self.capture.take().unwrap_or_default());
+    }
+
+    /// The datagrams recorded since the last call.
+    pub fn take_captured(&mut self) -> Vec<Captured> {
+        self.capture
+            .as_mut()
+            .map(std::mem::take)
+            .unwrap_or_default()
     }
 
     /// Counters.
@@ -279,6 +308,14 @@ impl Network {
             match self.by_addr.get(&d.to) {
                 Some(&i) => {
                     self.stats.delivered += 1;
+                    if let Some(cap) = self.capture.as_mut() {
+                        cap.push(Captured {
+                            at: self.clock.elapsed(),
+                            from: d.from,
+                            to: d.to,
+                            data: d.data.clone(),
+                        });
+                    }
                     self.nodes[i].handle_datagram(now, d.to, d.from, &d.data);
                 }
                 None => self.stats.unroutable += 1,

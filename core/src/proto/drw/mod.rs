@@ -41,6 +41,10 @@ pub struct DrwConfig {
     /// For channels with this set: after a gap has blocked delivery for this long, skip the
     /// missing indexes and go on (used for channel 0 of devices that skip an index).
     pub skip_stalled_after: Option<Duration>,
+    /// Index of the first DRW packet of every channel, in both directions. Real devices and
+    /// controllers start at 0 (PROTOCOL.md §3.2) and both ends must agree; other values exist
+    /// so that tests can reach the 65535 → 0 wrap without sending 65536 packets first.
+    pub first_index: u16,
 }
 
 impl Default for DrwConfig {
@@ -56,6 +60,7 @@ impl Default for DrwConfig {
             ack_delay: Duration::from_millis(5),
             ack_batch: 17,
             skip_stalled_after: None,
+            first_index: 0,
         }
     }
 }

@@ -148,29 +148,24 @@ impl DrwReceiver {
         }
     }
 
-    /// Moves packets that became in-order from the reordering buffer to the readable queue.
+    /// Called when `next` has just advanced so that `ahead[0]` holds index `next`: delivers
+    /// the run of buffered packets from there and restores the invariant that `ahead[i]` holds
+    /// `next + 1 + i`. A stall that is still blocked keeps its start time; none is left when
+    /// nothing remains buffered.
     fn release(&mut self) {
-        if self.ahead.is_empty() {
-            return;
-        }
-        // `next` advanced by one: the first buffered slot now corresponds to `next`.
         while let Some(Some(_)) = self.ahead.front() {
             if let Some(Some(data)) = self.ahead.pop_front() {
                 self.ready.push_back(Delivery::Data(data));
                 self.next = self.next.wrapping_add(1);
             }
         }
-        // One more slot was consumed by the in-order packet itself, unless the buffer's front
-        // is the (still missing) new `next`.
         if self.ahead.front().is_some_and(|s| s.is_none()) {
             self.ahead.pop_front();
         }
-        self.stalled_since = if self.ahead.iter().any(|s| s.is_some()) {
-            self.stalled_since
-        } else {
+        if !self.ahead.iter().any(|s| s.is_some()) {
             self.ahead.clear();
-            None
-        };
+            self.stalled_since = None;
+        }
     }
 
     fn ack(&mut self, config: &DrwConfig, now: Instant, index: u16) {
@@ -223,34 +218,15 @@ impl DrwReceiver {
         if since + after > now {
             return;
         }
-        // Skip the missing indexes up to the first buffered packet.
+        // Skip the missing indexes up to the first buffered packet, which becomes `next`.
         let missing = self.ahead.iter().take_while(|s| s.is_none()).count() + 1;
-        for _ in 0..missing - 1 {
-            self.ahead.pop_front();
-        }
+        self.ahead.drain(..missing - 1);
         self.next = self.next.wrapping_add(missing as u16);
         self.stats.skipped += missing as u64;
         self.ready.push_back(Delivery::Skipped(missing as u16));
-        // The front of `ahead` is now the packet at `next`.
-        if let Some(Some(data)) = self.ahead.pop_front() {
-            self.ready.push_back(Delivery::Data(data));
-            self.next = self.next.wrapping_add(1);
-        }
-        self.stalled_since = None;
-        while let Some(Some(_)) = self.ahead.front() {
-            if let Some(Some(data)) = self.ahead.pop_front() {
-                self.ready.push_back(Delivery::Data(data));
-                self.next = self.next.wrapping_add(1);
-            }
-        }
-        if self.ahead.front().is_some_and(|s| s.is_none()) {
-            self.ahead.pop_front();
-        }
-        if self.ahead.iter().any(|s| s.is_some()) {
-            self.stalled_since = Some(now);
-        } else {
-            self.ahead.clear();
-        }
+        // Whatever is still blocked after this starts a new stall now.
+        self.stalled_since = Some(now);
+        self.release();
     }
 
     /// Takes the next in-order delivery, if any.

@@ -1,0 +1,870 @@
+//! [`RawSession`]: the transport alone — eight reliable, ordered byte-stream channels plus
+//! unreliable packets — with no application layer on top.
+//!
+//! This is what the vendor-compatible C API (`PPCS_Read`, `PPCS_Write`, `PPCS_PktSend`, …) is
+//! built on, and what a program that speaks its own protocol over the PPPP transport wants:
+//!
+//! * one I/O thread per session owns the socket and the [`Conn`] state machine; every method is
+//!   callable from any number of threads at once;
+//! * [`RawSession::read`] blocks up to a timeout and returns partial data when the timeout hits;
+//!   data the transport delivered is moved into a bounded per-channel buffer (the transport
+//!   stops acknowledging when both are full, so the camera slows down instead of data being
+//!   lost);
+//! * [`RawSession::write`] never blocks: it queues, and refuses with [`Error::BufferFull`] when
+//!   the channel holds more than the send buffer (2 MB) unacknowledged;
+//! * [`RawSession::send_packet`] / [`RawSession::recv_packet`] carry unreliable datagrams
+//!   (MSG_PSR, 0xD8: the DRW sub-header, never acknowledged nor retransmitted);
+//! * [`RawSession::close`] drains what was written, then sends MSG_CLOSE;
+//!   [`RawSession::abort`] ends the session at once; both wake every blocked call.
+
+use std::collections::VecDeque;
+use std::net::{SocketAddr, UdpSocket};
+use std::sync::Arc;
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use crossbeam_channel::{unbounded, Receiver, Sender, TryRecvError};
+use parking_lot::{Condvar, Mutex};
+
+use super::io::{Flow, IoLoop, Machine};
+use super::{lan_targets_from_env, parse_host, LAN_PORT};
+use crate::error::{ClosedBy, Error, Result};
+use crate::proto::conn::{CloseReason, Conn, ConnConfig, ConnEvent, ConnStats};
+use crate::proto::drw::Delivery;
+use crate::proto::packet::{self, Message, CHANNELS, DRW_MARKER, DRW_MARKER_ILNK, MAX_DRW_DATA};
+use crate::proto::psk::PskChoice;
+use crate::proto::Transmit;
+use crate::Uid;
+
+/// Largest payload of one unreliable packet ([`RawSession::send_packet`]): one DRW-sized
+/// datagram.
+pub const MAX_PACKET: usize = MAX_DRW_DATA;
+
+/// How to reach a device for a [`RawSession`].
+#[derive(Clone, Debug)]
+pub struct RawConfig {
+    /// The device's UID (any accepted spelling).
+    pub uid: String,
+    /// The device's address `HOST[:PORT]` (PORT: its LAN-search port, default 32108). `None`:
+    /// search at [`super::LAN_TARGETS_ENV`] if set, else by broadcast (when `broadcast`).
+    pub host: Option<String>,
+    /// Extra unicast search targets.
+    pub targets: Vec<SocketAddr>,
+    /// Broadcast the search on every IPv4 interface when no target is known.
+    pub broadcast: bool,
+    /// Local address to bind (default `0.0.0.0:0`).
+    pub bind: Option<SocketAddr>,
+    /// `auto`, `none`, a known PSK name, or `custom:<psk>`.
+    pub psk: String,
+    /// How long to search and handshake.
+    pub connect_timeout: Duration,
+    /// Declare the device dead after this long without a packet.
+    pub dead_after: Duration,
+    /// How long [`RawSession::close`] waits for unacknowledged data before sending CLOSE.
+    pub close_linger: Duration,
+    /// Bytes per channel held for readers (beyond it, data waits in the transport, which stops
+    /// acknowledging once its own receive buffer is full).
+    pub recv_buffer: usize,
+    /// Unreliable packets held per channel for [`RawSession::recv_packet`] (the oldest is
+    /// dropped beyond it).
+    pub packet_queue: usize,
+}
+
+impl RawConfig {
+    /// Defaults for `uid`: search at `PPPP_LAN_TARGETS` or by broadcast, PSK auto, 10 s to
+    /// connect, dead after 8 s of silence, 2 s close linger, 1 MiB per channel.
+    pub fn new(uid: impl Into<String>) -> Self {
+        RawConfig {
+            uid: uid.into(),
+            host: None,
+            targets: Vec::new(),
+            broadcast: true,
+            bind: None,
+            psk: "auto".into(),
+            connect_timeout: Duration::from_secs(10),
+            dead_after: Duration::from_secs(8),
+            close_linger: Duration::from_secs(2),
+            recv_buffer: 1024 * 1024,
+            packet_queue: 256,
+        }
+    }
+
+    /// Sets the device's address (`HOST[:PORT]`).
+    pub fn host(mut self, host: impl Into<String>) -> Self {
+        self.host = Some(host.into());
+        self
+    }
+
+    fn conn_config(&self) -> Result<(ConnConfig, bool)> {
+        let uid = Uid::parse(&self.uid)?;
+        let psk = PskChoice::parse(&self.psk)?;
+        let mut targets = self.targets.clone();
+        if let Some(h) = &self.host {
+            targets.push(parse_host(h, LAN_PORT)?);
+        }
+        let mut broadcast = false;
+        if targets.is_empty() {
+            match lan_targets_from_env() {
+                Some(t) => targets = t?,
+                None if self.broadcast => {
+                    broadcast = true;
+                    targets = super::broadcast_targets(LAN_PORT);
+                }
+                None => {}
+            }
+        }
+        if targets.is_empty() {
+            return Err(Error::InvalidArgument(
+                "no search target: give the device's host, set PPPP_LAN_TARGETS, or enable \
+                 broadcast"
+                    .into(),
+            ));
+        }
+        if self.recv_buffer == 0 || self.packet_queue == 0 {
+            return Err(Error::InvalidArgument(
+                "receive buffers need room for at least one byte and one packet".into(),
+            ));
+        }
+        let mut c = ConnConfig::new(uid, targets);
+        c.psk = psk;
+        c.connect_timeout = self.connect_timeout;
+        c.dead_after = self.dead_after;
+        c.close_linger = self.close_linger;
+        Ok((c, broadcast))
+    }
+}
+
+/// Where a [`RawSession`] is in its life.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RawState {
+    /// Searching and handshaking.
+    Connecting,
+    /// Connected: reads and writes work.
+    Connected,
+    /// Ended, for this reason (data received before the end can still be read).
+    Closed(CloseReason),
+}
+
+/// Addresses and timing of a [`RawSession`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RawInfo {
+    /// The device's session address, once known.
+    pub peer: Option<SocketAddr>,
+    /// Our socket's local address.
+    pub local: Option<SocketAddr>,
+    /// The cipher in use (`plain` or the PSK), once known.
+    pub cipher: Option<String>,
+    /// How long ago the handshake completed.
+    pub connected_for: Option<Duration>,
+    /// The socket's file descriptor (Unix), for callers that inspect it.
+    pub socket_fd: Option<i32>,
+}
+
+/// The result of a [`RawSession::read`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ReadOutcome {
+    /// Bytes copied into the caller's buffer.
+    pub len: usize,
+    /// True when the buffer was filled; false when the timeout hit (or the session ended)
+    /// first, in which case `len` bytes were still delivered.
+    pub complete: bool,
+}
+
+enum Cmd {
+    Write(u8, Vec<u8>),
+    Packet(u8, Vec<u8>),
+    Close,
+    Abort,
+}
+
+#[derive(Debug)]
+struct Shared {
+    state: Mutex<State>,
+    cond: Condvar,
+}
+
+#[derive(Debug)]
+struct State {
+    phase: RawState,
+    /// `close()` or `abort()` was called: every call fails from now on.
+    closed_called: bool,
+    peer: Option<SocketAddr>,
+    cipher: Option<String>,
+    connected_at: Option<Instant>,
+    /// Received bytes waiting for readers, per channel.
+    rx: Vec<VecDeque<u8>>,
+    /// Bytes the transport holds readable but not yet moved to `rx`.
+    conn_readable: [usize; CHANNELS],
+    /// Bytes written and not yet acknowledged (as of the I/O thread's last look).
+    unacked: [usize; CHANNELS],
+    /// Bytes handed to the I/O thread and not yet queued in the transport.
+    queued: [usize; CHANNELS],
+    /// Unreliable packets received, per channel.
+    packets: Vec<VecDeque<Vec<u8>>>,
+    /// Packets handed to the I/O thread and not yet sent.
+    packets_queued: usize,
+    packets_dropped: u64,
+    skipped: u64,
+    stats: ConnStats,
+}
+
+/// A transport session with one device: byte streams and packets, no application layer.
+/// Every method is callable from any thread, concurrently; dropping the session aborts it.
+#[derive(Debug)]
+pub struct RawSession {
+    uid: Uid,
+    connect_timeout: Duration,
+    send_limit: usize,
+    recv_limit: usize,
+    packet_limit: usize,
+    local: Option<SocketAddr>,
+    socket_fd: Option<i32>,
+    cmd: Sender<Cmd>,
+    shared: Arc<Shared>,
+    thread: Mutex<Option<JoinHandle<()>>>,
+}
+
+impl std::fmt::Debug for Cmd {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Cmd::Write(c, d) => write!(f, "Write(ch{c}, {} bytes)", d.len()),
+            Cmd::Packet(c, d) => write!(f, "Packet(ch{c}, {} bytes)", d.len()),
+            Cmd::Close => f.write_str("Close"),
+            Cmd::Abort => f.write_str("Abort"),
+        }
+    }
+}
+
+/// Most packets that may wait for the I/O thread before `send_packet` refuses more.
+const MAX_PACKETS_QUEUED: usize = 1024;
+
+#[cfg(unix)]
+fn fd_of(s: &UdpSocket) -> Option<i32> {
+    use std::os::fd::AsRawFd;
+    Some(s.as_raw_fd())
+}
+
+#[cfg(not(unix))]
+fn fd_of(_: &UdpSocket) -> Option<i32> {
+    None
+}
+
+fn check_channel(channel: u8) -> Result<usize> {
+    let c = channel as usize;
+    if c >= CHANNELS {
+        return Err(Error::InvalidArgument(format!(
+            "channel {channel} (channels are 0-7)"
+        )));
+    }
+    Ok(c)
+}
+
+impl RawSession {
+    /// Binds the socket and starts the search and handshake on the session's I/O thread;
+    /// returns at once. Use [`RawSession::wait_connected`] (or [`RawSession::connect`]).
+    pub fn start(config: RawConfig) -> Result<RawSession> {
+        let (cc, broadcast) = config.conn_config()?;
+        let uid = cc.uid.clone();
+        let bind = config
+            .bind
+            .unwrap_or_else(|| "0.0.0.0:0".parse().expect("valid literal"));
+        let socket = super::bind_udp(bind)?;
+        if broadcast {
+            socket.set_broadcast(true)?;
+        }
+        let local = socket.local_addr().ok();
+        let socket_fd = fd_of(&socket);
+        let send_limit = cc.drw.send_buffer;
+        let shared = Arc::new(Shared {
+            state: Mutex::new(State {
+                phase: RawState::Connecting,
+                closed_called: false,
+                peer: None,
+                cipher: None,
+                connected_at: None,
+                rx: (0..CHANNELS).map(|_| VecDeque::new()).collect(),
+                conn_readable: [0; CHANNELS],
+                unacked: [0; CHANNELS],
+                queued: [0; CHANNELS],
+                packets: (0..CHANNELS).map(|_| VecDeque::new()).collect(),
+                packets_queued: 0,
+                packets_dropped: 0,
+                skipped: 0,
+                stats: ConnStats::default(),
+            }),
+            cond: Condvar::new(),
+        });
+        let (cmd_tx, cmd_rx) = unbounded();
+        let machine = RawMachine {
+            conn: Conn::new(cc, super::now()),
+            out: VecDeque::new(),
+            packets_in: Vec::new(),
+            psr_index: [0; CHANNELS],
+        };
+        let worker = Worker {
+            cmd: cmd_rx,
+            shared: shared.clone(),
+            recv_limit: config.recv_buffer,
+            packet_limit: config.packet_queue,
+            last_stats: None,
+        };
+        let thread = std::thread::Builder::new()
+            .name(format!("pppp-raw-{uid}"))
+            .spawn(move || worker.run(socket, machine))?;
+        Ok(RawSession {
+            uid,
+            connect_timeout: config.connect_timeout,
+            send_limit,
+            recv_limit: config.recv_buffer,
+            packet_limit: config.packet_queue,
+            local,
+            socket_fd,
+            cmd: cmd_tx,
+            shared,
+            thread: Mutex::new(Some(thread)),
+        })
+    }
+
+    /// [`RawSession::start`] followed by [`RawSession::wait_connected`].
+    pub fn connect(config: RawConfig) -> Result<RawSession> {
+        let s = RawSession::start(config)?;
+        s.wait_connected()?;
+        Ok(s)
+    }
+
+    /// Blocks until the handshake completes (`Ok`) or the attempt ends: [`Error::Offline`]
+    /// when nothing answered the search, [`Error::Timeout`] when the handshake stalled,
+    /// [`Error::Closed`] when [`RawSession::abort`] or [`RawSession::close`] ended it.
+    pub fn wait_connected(&self) -> Result<()> {
+        let mut st = self.shared.state.lock();
+        loop {
+            if st.closed_called {
+                return Err(Error::Closed(ClosedBy::Local));
+            }
+            match st.phase {
+                RawState::Connected => return Ok(()),
+                RawState::Closed(r) => return Err(self.error_for(r)),
+                RawState::Connecting => self.shared.cond.wait(&mut st),
+            }
+        }
+    }
+
+    /// The device's UID.
+    pub fn uid(&self) -> &Uid {
+        &self.uid
+    }
+
+    /// Where the session is in its life.
+    pub fn state(&self) -> RawState {
+        self.shared.state.lock().phase
+    }
+
+    /// True once [`RawSession::close`] or [`RawSession::abort`] was called.
+    pub fn is_close_called(&self) -> bool {
+        self.shared.state.lock().closed_called
+    }
+
+    /// Addresses and timing.
+    pub fn info(&self) -> RawInfo {
+        let st = self.shared.state.lock();
+        RawInfo {
+            peer: st.peer,
+            local: self.local,
+            cipher: st.cipher.clone(),
+            connected_for: st
+                .connected_at
+                .map(|t| super::now().saturating_duration_since(t)),
+            socket_fd: self.socket_fd,
+        }
+    }
+
+    /// Transport counters (refreshed by the I/O thread a few times per second).
+    pub fn stats(&self) -> ConnStats {
+        self.shared.state.lock().stats.clone()
+    }
+
+    /// Unreliable packets dropped because nobody called [`RawSession::recv_packet`] in time.
+    pub fn packets_dropped(&self) -> u64 {
+        self.shared.state.lock().packets_dropped
+    }
+
+    fn error_for(&self, r: CloseReason) -> Error {
+        Error::from_close(r, &self.uid.to_string(), self.connect_timeout)
+    }
+
+    /// The error of a call on a session that cannot carry it, if any.
+    fn unusable(&self, st: &State) -> Option<Error> {
+        if st.closed_called {
+            return Some(Error::Closed(ClosedBy::Local));
+        }
+        match st.phase {
+            RawState::Connected => None,
+            RawState::Closed(r) => Some(self.error_for(r)),
+            RawState::Connecting => Some(Error::InvalidArgument(
+                "the session is not connected yet".into(),
+            )),
+        }
+    }
+
+    /// Queues `data` on `channel` (0–7) for reliable, ordered delivery; never blocks. All or
+    /// nothing: [`Error::BufferFull`] when the channel would hold more than the send buffer
+    /// (2 MB) written but not yet acknowledged.
+    pub fn write(&self, channel: u8, data: &[u8]) -> Result<()> {
+        let c = check_channel(channel)?;
+        let mut st = self.shared.state.lock();
+        if let Some(e) = self.unusable(&st) {
+            return Err(e);
+        }
+        if data.is_empty() {
+            return Ok(());
+        }
+        let held = st.queued[c] + st.unacked[c];
+        if held + data.len() > self.send_limit {
+            return Err(Error::BufferFull(format!(
+                "channel {channel} holds {held} unacknowledged bytes; {} more would exceed the \
+                 {} byte send buffer",
+                data.len(),
+                self.send_limit
+            )));
+        }
+        st.queued[c] += data.len();
+        drop(st);
+        self.cmd
+            .send(Cmd::Write(channel, data.to_vec()))
+            .map_err(|_| Error::Closed(ClosedBy::Local))
+    }
+
+    /// Reads exactly `buf.len()` bytes from `channel`, waiting up to `timeout` (`None`: no
+    /// limit). When the timeout hits first, or the session ends with fewer bytes left, the
+    /// bytes received so far are in `buf[..len]` and `complete` is false. Errors only when
+    /// nothing was read: the session closed (see [`Error::Closed`]) or the arguments are bad.
+    pub fn read(
+        &self,
+        channel: u8,
+        buf: &mut [u8],
+        timeout: Option<Duration>,
+    ) -> Result<ReadOutcome> {
+        let c = check_channel(channel)?;
+        let deadline = timeout.map(|t| super::now() + t);
+        let mut got = 0;
+        let mut st = self.shared.state.lock();
+        loop {
+            if st.closed_called {
+                return Err(Error::Closed(ClosedBy::Local));
+            }
+            let n = take_into(&mut st.rx[c], &mut buf[got..]);
+            got += n;
+            if got == buf.len() {
+                return Ok(ReadOutcome {
+                    len: got,
+                    complete: true,
+                });
+            }
+            let drained = st.conn_readable[c] == 0;
+            if let (RawState::Closed(r), true) = (st.phase, drained) {
+                // The I/O thread has moved everything it had: nothing more will come.
+                if got > 0 {
+                    return Ok(ReadOutcome {
+                        len: got,
+                        complete: false,
+                    });
+                }
+                return Err(self.error_for(r));
+            }
+            match deadline {
+                None => self.shared.cond.wait(&mut st),
+                Some(d) => {
+                    if super::now() >= d || self.shared.cond.wait_until(&mut st, d).timed_out() {
+                        let n = take_into(&mut st.rx[c], &mut buf[got..]);
+                        return Ok(ReadOutcome {
+                            len: got + n,
+                            complete: got + n == buf.len(),
+                        });
+                    }
+                }
+            }
+        }
+    }
+
+    /// `(write, read)`: bytes written on `channel` and not yet acknowledged by the device, and
+    /// bytes readable now. Fails once the session is closed (by either side).
+    pub fn buffered(&self, channel: u8) -> Result<(usize, usize)> {
+        let c = check_channel(channel)?;
+        let st = self.shared.state.lock();
+        if let Some(e) = self.unusable(&st) {
+            return Err(e);
+        }
+        Ok((
+            st.queued[c] + st.unacked[c],
+            st.rx[c].len() + st.conn_readable[c],
+        ))
+    }
+
+    /// Bytes readable on `channel` right now, even after the session ended.
+    pub fn readable(&self, channel: u8) -> usize {
+        let st = self.shared.state.lock();
+        st.rx.get(channel as usize).map_or(0, VecDeque::len)
+            + st.conn_readable.get(channel as usize).copied().unwrap_or(0)
+    }
+
+    /// Sends one unreliable packet (MSG_PSR) of at most [`MAX_PACKET`] bytes on `channel`:
+    /// never retransmitted, never acknowledged, may be lost or reordered.
+    pub fn send_packet(&self, channel: u8, data: &[u8]) -> Result<()> {
+        check_channel(channel)?;
+        if data.is_empty() || data.len() > MAX_PACKET {
+            return Err(Error::InvalidArgument(format!(
+                "a packet carries 1 to {MAX_PACKET} bytes, not {}",
+                data.len()
+            )));
+        }
+        let mut st = self.shared.state.lock();
+        if let Some(e) = self.unusable(&st) {
+            return Err(e);
+        }
+        if st.packets_queued >= MAX_PACKETS_QUEUED {
+            return Err(Error::BufferFull(format!(
+                "{MAX_PACKETS_QUEUED} packets are already waiting to be sent"
+            )));
+        }
+        st.packets_queued += 1;
+        drop(st);
+        self.cmd
+            .send(Cmd::Packet(channel, data.to_vec()))
+            .map_err(|_| Error::Closed(ClosedBy::Local))
+    }
+
+    /// Receives one unreliable packet from `channel` into `buf`, waiting up to `timeout`
+    /// (`None`: no limit). `Ok(Some((copied, size)))`: `size` is the packet's size, of which
+    /// `copied` bytes fit into `buf` (the rest is discarded). `Ok(None)`: timeout.
+    pub fn recv_packet(
+        &self,
+        channel: u8,
+        buf: &mut [u8],
+        timeout: Option<Duration>,
+    ) -> Result<Option<(usize, usize)>> {
+        let c = check_channel(channel)?;
+        let deadline = timeout.map(|t| super::now() + t);
+        let mut st = self.shared.state.lock();
+        loop {
+            if st.closed_called {
+                return Err(Error::Closed(ClosedBy::Local));
+            }
+            if let Some(p) = st.packets[c].pop_front() {
+                let n = p.len().min(buf.len());
+                buf[..n].copy_from_slice(&p[..n]);
+                return Ok(Some((n, p.len())));
+            }
+            if let RawState::Closed(r) = st.phase {
+                return Err(self.error_for(r));
+            }
+            match deadline {
+                None => self.shared.cond.wait(&mut st),
+                Some(d) => {
+                    let expired =
+                        super::now() >= d || self.shared.cond.wait_until(&mut st, d).timed_out();
+                    if expired && st.packets[c].is_empty() {
+                        return Ok(None);
+                    }
+                }
+            }
+        }
+    }
+
+    fn mark_closed_called(&self) {
+        let mut st = self.shared.state.lock();
+        st.closed_called = true;
+        drop(st);
+        self.shared.cond.notify_all();
+    }
+
+    fn join(&self) {
+        if let Some(t) = self.thread.lock().take() {
+            let _ = t.join();
+        }
+    }
+
+    /// Closes gracefully: data written so far gets up to the close linger to be acknowledged,
+    /// then MSG_CLOSE is sent. Blocked calls return [`Error::Closed`] at once; this call
+    /// returns when the session has ended. Idempotent.
+    pub fn close(&self) {
+        self.mark_closed_called();
+        let _ = self.cmd.send(Cmd::Close);
+        self.join();
+    }
+
+    /// Ends the session at once (MSG_CLOSE is sent if connected; unacknowledged data is
+    /// abandoned). Blocked calls, including [`RawSession::wait_connected`], return at once.
+    /// Idempotent.
+    pub fn abort(&self) {
+        self.mark_closed_called();
+        let _ = self.cmd.send(Cmd::Abort);
+        self.join();
+    }
+
+    /// The per-channel receive buffer size.
+    pub fn recv_buffer(&self) -> usize {
+        self.recv_limit
+    }
+
+    /// The per-channel packet queue length.
+    pub fn packet_queue(&self) -> usize {
+        self.packet_limit
+    }
+}
+
+impl Drop for RawSession {
+    fn drop(&mut self) {
+        self.abort();
+    }
+}
+
+/// Moves up to `out.len()` bytes from the front of `q` into `out`.
+fn take_into(q: &mut VecDeque<u8>, out: &mut [u8]) -> usize {
+    let n = q.len().min(out.len());
+    if n == 0 {
+        return 0;
+    }
+    let (a, b) = q.as_slices();
+    let na = a.len().min(n);
+    out[..na].copy_from_slice(&a[..na]);
+    if n > na {
+        out[na..n].copy_from_slice(&b[..n - na]);
+    }
+    q.drain(..n);
+    n
+}
+
+/// The transport plus the unreliable-packet path, as the I/O loop sees it.
+#[derive(Debug)]
+struct RawMachine {
+    conn: Conn,
+    out: VecDeque<Transmit>,
+    packets_in: Vec<(u8, Vec<u8>)>,
+    psr_index: [u16; CHANNELS],
+}
+
+/// Most packets held between two steps of the I/O loop.
+const MAX_PACKETS_IN: usize = 4096;
+
+impl RawMachine {
+    /// Picks MSG_PSR out of the peer's traffic (the transport ignores that type).
+    fn take_packet(&mut self, from: SocketAddr, data: &[u8]) {
+        if !self.conn.is_connected() || Some(from) != self.conn.peer() || data.len() < 8 {
+            return;
+        }
+        let Some(cipher) = self.conn.cipher() else {
+            return;
+        };
+        // The cipher's feedback runs on ciphertext, so the header decrypts on its own.
+        let head = cipher.open(&data[..2]);
+        if head != [packet::MAGIC, packet::msg::PSR] {
+            return;
+        }
+        let plain = cipher.open(data);
+        if let Ok(Message::Other {
+            msg_type: packet::msg::PSR,
+            payload,
+        }) = packet::decode(&plain)
+        {
+            let ok = payload.len() >= 4
+                && matches!(payload[0], DRW_MARKER | DRW_MARKER_ILNK)
+                && (payload[1] as usize) < CHANNELS;
+            if ok && self.packets_in.len() < MAX_PACKETS_IN {
+                self.packets_in.push((payload[1], payload[4..].to_vec()));
+            }
+        }
+    }
+
+    fn send_packet(&mut self, channel: u8, data: &[u8]) {
+        if !self.conn.is_connected() {
+            return;
+        }
+        let (Some(peer), Some(cipher)) = (self.conn.peer(), self.conn.cipher()) else {
+            return;
+        };
+        let c = channel as usize;
+        let mut payload = Vec::with_capacity(4 + data.len());
+        payload.extend_from_slice(&[DRW_MARKER, channel]);
+        payload.extend_from_slice(&self.psr_index[c].to_be_bytes());
+        payload.extend_from_slice(data);
+        self.psr_index[c] = self.psr_index[c].wrapping_add(1);
+        let plain = Message::Other {
+            msg_type: packet::msg::PSR,
+            payload: &payload,
+        }
+        .to_vec();
+        self.out.push_back(Transmit {
+            src: None,
+            dst: peer,
+            data: cipher.seal(&plain),
+        });
+    }
+}
+
+impl Machine for RawMachine {
+    fn handle_datagram(&mut self, now: Instant, from: SocketAddr, data: &[u8]) {
+        self.take_packet(from, data);
+        self.conn.handle_datagram(now, from, data);
+    }
+    fn handle_timeout(&mut self, now: Instant) {
+        self.conn.handle_timeout(now);
+    }
+    fn poll_transmit(&mut self) -> Option<Transmit> {
+        self.out.pop_front().or_else(|| self.conn.poll_transmit())
+    }
+    fn poll_timeout(&self) -> Option<Instant> {
+        self.conn.poll_timeout()
+    }
+}
+
+struct Worker {
+    cmd: Receiver<Cmd>,
+    shared: Arc<Shared>,
+    recv_limit: usize,
+    packet_limit: usize,
+    last_stats: Option<Instant>,
+}
+
+impl Worker {
+    fn run(mut self, socket: UdpSocket, mut m: RawMachine) {
+        let mut io = IoLoop::new(socket);
+        m.conn.start(super::now());
+        io.run(&mut m, |m, now| self.step(m, now));
+        let mut st = self.shared.state.lock();
+        // Nothing will move data any more: hand readers everything the transport still holds
+        // (bounded by its own receive buffer).
+        for c in 0..CHANNELS {
+            while let Some(d) = m.conn.read(c as u8) {
+                if let Delivery::Data(v) = d {
+                    st.rx[c].extend(v);
+                }
+            }
+            st.conn_readable[c] = 0;
+        }
+        st.stats = m.conn.stats();
+        if !matches!(st.phase, RawState::Closed(_)) {
+            st.phase = RawState::Closed(m.conn.close_reason().unwrap_or(CloseReason::Local));
+        }
+        drop(st);
+        self.shared.cond.notify_all();
+    }
+
+    fn step(&mut self, m: &mut RawMachine, now: Instant) -> Flow {
+        let mut written: [usize; CHANNELS] = [0; CHANNELS];
+        let mut sent_packets = 0;
+        loop {
+            match self.cmd.try_recv() {
+                Ok(Cmd::Write(ch, data)) => {
+                    if let Err(e) = m.conn.write(ch, &data) {
+                        tracing::debug!("write on channel {ch} dropped: {e}");
+                    }
+                    written[ch as usize] += data.len();
+                }
+                Ok(Cmd::Packet(ch, data)) => {
+                    m.send_packet(ch, &data);
+                    sent_packets += 1;
+                }
+                Ok(Cmd::Close) => m.conn.close(now),
+                Ok(Cmd::Abort) | Err(TryRecvError::Disconnected) => {
+                    m.conn.abort(now);
+                    break;
+                }
+                Err(TryRecvError::Empty) => break,
+            }
+        }
+        let mut changed = false;
+        let mut st = self.shared.state.lock();
+        while let Some(ev) = m.conn.poll_event() {
+            match ev {
+                ConnEvent::Connected { peer, cipher } => {
+                    st.phase = RawState::Connected;
+                    st.peer = Some(peer);
+                    st.cipher = Some(cipher.to_string());
+                    st.connected_at = Some(now);
+                    changed = true;
+                }
+                ConnEvent::Closed(r) => {
+                    st.phase = RawState::Closed(r);
+                    changed = true;
+                }
+                ConnEvent::Found { addr, .. } => st.peer = Some(addr),
+                ConnEvent::Readable(_) => {}
+            }
+        }
+        for (c, written) in written.iter().enumerate() {
+            while st.rx[c].len() < self.recv_limit {
+                match m.conn.read(c as u8) {
+                    Some(Delivery::Data(v)) => {
+                        st.rx[c].extend(v);
+                        changed = true;
+                    }
+                    Some(Delivery::Skipped(n)) => st.skipped += u64::from(n),
+                    None => break,
+                }
+            }
+            st.conn_readable[c] = m.conn.readable(c as u8);
+            st.queued[c] = st.queued[c].saturating_sub(*written);
+            st.unacked[c] = m.conn.unacked(c as u8);
+        }
+        st.packets_queued = st.packets_queued.saturating_sub(sent_packets);
+        for (ch, p) in m.packets_in.drain(..) {
+            let q = &mut st.packets[ch as usize];
+            if q.len() >= self.packet_limit {
+                q.pop_front();
+                st.packets_dropped += 1;
+            }
+            st.packets[ch as usize].push_back(p);
+            changed = true;
+        }
+        if self
+            .last_stats
+            .is_none_or(|t| now >= t + Duration::from_millis(200))
+        {
+            self.last_stats = Some(now);
+            st.stats = m.conn.stats();
+        }
+        let done = m.conn.is_closed() && m.conn.poll_timeout().is_none();
+        if done && !matches!(st.phase, RawState::Closed(_)) {
+            st.phase = RawState::Closed(m.conn.close_reason().unwrap_or(CloseReason::Local));
+            changed = true;
+        }
+        drop(st);
+        if changed {
+            self.shared.cond.notify_all();
+        }
+        if done {
+            Flow::Stop
+        } else {
+            Flow::Continue
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn take_into_handles_wrapped_deques() {
+        let mut q: VecDeque<u8> = VecDeque::with_capacity(4);
+        q.extend([1, 2, 3]);
+        q.pop_front();
+        q.extend([4, 5]);
+        let mut out = [0u8; 3];
+        assert_eq!(take_into(&mut q, &mut out), 3);
+        assert_eq!(out, [2, 3, 4]);
+        assert_eq!(q, VecDeque::from(vec![5]));
+        assert_eq!(take_into(&mut q, &mut []), 0);
+    }
+
+    #[test]
+    fn bad_configs_are_refused_before_any_socket() {
+        assert!(matches!(
+            RawSession::start(RawConfig::new("not a uid")),
+            Err(Error::InvalidUid(_))
+        ));
+        let mut c = RawConfig::new("DGOA-123456-ABCDE").host("127.0.0.1:9");
+        c.psk = "no-such-psk".into();
+        assert!(matches!(RawSession::start(c), Err(Error::UnknownPsk(_))));
+    }
+}

@@ -1,0 +1,1079 @@
+//! A dissector for captured PPPP traffic: one human-readable line per datagram, for users
+//! debugging an unknown camera (`pppp dissect FILE`).
+//!
+//! [`Dissector::dissect`] takes datagrams in capture order (from a pcap, a hex dump, or a
+//! simulated network) and prints direction, message type, DRW channel/index, ACKed indexes,
+//! channel-0 command blocks (SHIX JSON, VStarcam CGI text, iLnk binary commands with their
+//! XqBytes-decoded payload) and AV headers. It detects the PSK of each flow automatically
+//! (every known PSK is tried; the one that worked is remembered per flow and tried first
+//! elsewhere), reassembles channel-0 blocks and AV records that span DRW packets (in index
+//! order, retransmissions recognised), and never panics on garbage.
+//!
+//! Helpers read UDP out of link-layer frames ([`udp_from_link`]) and datagrams out of hex
+//! dumps ([`parse_hex_dump`]); the pcap/pcapng container itself is read by the CLI.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::fmt::{self, Write as _};
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
+
+use crate::proto::av::{self, AvHeader, Codec};
+use crate::proto::cipher::Cipher;
+use crate::proto::command::{Block, BlockDecoder, BlockKind};
+use crate::proto::packet::{self, Message};
+use crate::proto::psk;
+use crate::proto::{cgi, ilnk, seq};
+
+/// The LAN-search port cameras listen on.
+const LAN_PORT: u16 = 32108;
+/// Out-of-order DRW packets held per stream before the dissector gives up on the gap.
+const MAX_HELD: usize = 256;
+/// Longest text or hex shown for one item.
+const MAX_SHOWN: usize = 400;
+
+/// Who sent a datagram.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Direction {
+    /// Controller (app) → device (camera).
+    ToDevice,
+    /// Device → controller.
+    ToController,
+    /// Not known.
+    Unknown,
+}
+
+impl Direction {
+    /// `C>D`, `D>C` or `?>?`.
+    pub fn arrow(self) -> &'static str {
+        match self {
+            Direction::ToDevice => "C>D",
+            Direction::ToController => "D>C",
+            Direction::Unknown => "?>?",
+        }
+    }
+}
+
+/// One captured datagram.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Captured {
+    /// Capture time in seconds (relative or absolute), if known.
+    pub time: Option<f64>,
+    /// Source address, if known.
+    pub src: Option<SocketAddr>,
+    /// Destination address, if known.
+    pub dst: Option<SocketAddr>,
+    /// Direction stated by the capture (hex dumps with `>`/`<`), if any.
+    pub direction: Option<Direction>,
+    /// The UDP payload as on the wire.
+    pub data: Vec<u8>,
+}
+
+impl Captured {
+    /// A datagram with addresses (from a pcap or a simulation).
+    pub fn udp(time: Option<f64>, src: SocketAddr, dst: SocketAddr, data: Vec<u8>) -> Self {
+        Captured {
+            time,
+            src: Some(src),
+            dst: Some(dst),
+            direction: None,
+            data,
+        }
+    }
+}
+
+/// The dissection of one datagram.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Dissected {
+    /// Capture time, if known.
+    pub time: Option<f64>,
+    /// Direction (stated or inferred).
+    pub direction: Direction,
+    /// Source address, if known.
+    pub src: Option<SocketAddr>,
+    /// Destination address, if known.
+    pub dst: Option<SocketAddr>,
+    /// The PSK the datagram decrypted under (`None`: plain or undecodable).
+    pub psk: Option<String>,
+    /// Message type byte, when the datagram decoded.
+    pub msg_type: Option<u8>,
+    /// Message type name (`MSG_DRW` …) or `UNDECODABLE`.
+    pub type_name: &'static str,
+    /// DRW / DRW_ACK channel.
+    pub channel: Option<u8>,
+    /// DRW index.
+    pub index: Option<u16>,
+    /// DRW_ACK indexes.
+    pub acks: Vec<u16>,
+    /// Everything else, readable (`did=…`, command blocks, AV headers …).
+    pub details: String,
+}
+
+impl fmt::Display for Dissected {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if let Some(t) = self.time {
+            write!(f, "{t:>11.6} ")?;
+        }
+        f.write_str(self.direction.arrow())?;
+        if let (Some(s), Some(d)) = (self.src, self.dst) {
+            write!(f, " {s} > {d}")?;
+        }
+        if let Some(p) = &self.psk {
+            write!(f, " [psk {p}]")?;
+        }
+        write!(f, " {}", self.type_name)?;
+        if let Some(c) = self.channel {
+            write!(f, " ch={c}")?;
+        }
+        if let Some(i) = self.index {
+            write!(f, " idx={i}")?;
+        }
+        if !self.acks.is_empty() || self.type_name == "MSG_DRW_ACK" {
+            write!(f, " acks={:?}", self.acks)?;
+        }
+        if !self.details.is_empty() {
+            write!(f, " {}", self.details)?;
+        }
+        Ok(())
+    }
+}
+
+/// Counters of a [`Dissector`].
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct DissectStats {
+    /// Datagrams seen.
+    pub datagrams: u64,
+    /// Datagrams no known PSK decodes.
+    pub undecodable: u64,
+    /// Channel-0 blocks decoded.
+    pub blocks: u64,
+    /// AV headers decoded.
+    pub av_headers: u64,
+    /// DRW packets seen again (retransmissions or duplicates).
+    pub retransmissions: u64,
+}
+
+/// In-order reassembly of one DRW channel in one direction.
+#[derive(Debug, Default)]
+struct Stream {
+    next: Option<u16>,
+    held: BTreeMap<u16, Vec<u8>>,
+    blocks: BlockDecoder,
+    av: AvScanner,
+}
+
+/// Finds AV headers in a media channel's byte stream, skipping the media between them.
+#[derive(Debug, Default)]
+struct AvScanner {
+    /// Media bytes of the current record still to skip.
+    skip: u64,
+    /// Bytes collected towards the next header.
+    head: Vec<u8>,
+}
+
+impl AvScanner {
+    fn push(&mut self, mut data: &[u8], out: &mut Vec<AvHeader>) {
+        while !data.is_empty() {
+            if self.skip > 0 {
+                let n = (self.skip as usize).min(data.len());
+                self.skip -= n as u64;
+                data = &data[n..];
+                continue;
+            }
+            let need = av::HEADER_LEN - self.head.len();
+            let n = need.min(data.len());
+            self.head.extend_from_slice(&data[..n]);
+            data = &data[n..];
+            if self.head.len() < av::HEADER_LEN {
+                if self.head.len() >= 4 && self.head[..4] != av::MAGIC {
+                    self.resync();
+                }
+                continue;
+            }
+            match AvHeader::parse(&self.head) {
+                Some(h) if (h.len as usize) <= av::DEFAULT_MAX_FRAME => {
+                    out.push(h);
+                    self.skip = u64::from(h.len);
+                    self.head.clear();
+                }
+                _ => self.resync(),
+            }
+        }
+    }
+
+    /// Drops bytes up to the next possible magic.
+    fn resync(&mut self) {
+        let pos = self
+            .head
+            .windows(4)
+            .skip(1)
+            .position(|w| w == av::MAGIC)
+            .map(|p| p + 1)
+            .unwrap_or_else(|| {
+                // Keep a tail that may begin a magic.
+                (1..self.head.len().min(4))
+                    .rev()
+                    .find(|&k| av::MAGIC.starts_with(&self.head[self.head.len() - k..]))
+                    .map_or(self.head.len(), |k| self.head.len() - k)
+            });
+        self.head.drain(..pos);
+    }
+}
+
+/// Per address pair: the cipher that worked.
+#[derive(Debug, Default)]
+struct Flow {
+    cipher: Option<Cipher>,
+}
+
+/// The dissector: keeps PSKs per flow, roles per address and reassembly per DRW stream.
+#[derive(Debug)]
+pub struct Dissector {
+    candidates: Vec<Cipher>,
+    fixed: bool,
+    last_cipher: Option<Cipher>,
+    flows: HashMap<(Option<SocketAddr>, Option<SocketAddr>), Flow>,
+    controllers: HashSet<SocketAddr>,
+    devices: HashSet<SocketAddr>,
+    streams: HashMap<(Option<SocketAddr>, Option<SocketAddr>, Direction, u8), Stream>,
+    stats: DissectStats,
+}
+
+impl Default for Dissector {
+    fn default() -> Self {
+        Dissector::new()
+    }
+}
+
+fn flow_key(
+    a: Option<SocketAddr>,
+    b: Option<SocketAddr>,
+) -> (Option<SocketAddr>, Option<SocketAddr>) {
+    if a <= b {
+        (a, b)
+    } else {
+        (b, a)
+    }
+}
+
+impl Dissector {
+    /// A dissector that auto-detects the PSK among plain and every known PSK.
+    pub fn new() -> Self {
+        Dissector {
+            candidates: psk::auto_candidates(None),
+            fixed: false,
+            last_cipher: None,
+            flows: HashMap::new(),
+            controllers: HashSet::new(),
+            devices: HashSet::new(),
+            streams: HashMap::new(),
+            stats: DissectStats::default(),
+        }
+    }
+
+    /// A dissector for `choice` (`auto`, `none`, a known name or `custom:<psk>`).
+    pub fn with_psk(choice: &psk::PskChoice) -> Self {
+        let mut d = Dissector::new();
+        if *choice != psk::PskChoice::Auto {
+            d.candidates = choice.candidates(None);
+            d.fixed = true;
+        }
+        d
+    }
+
+    /// Counters.
+    pub fn stats(&self) -> DissectStats {
+        self.stats
+    }
+
+    /// Decrypts `data`, trying the flow's cipher, the last one that worked, then all.
+    fn decrypt(
+        &mut self,
+        key: (Option<SocketAddr>, Option<SocketAddr>),
+        data: &[u8],
+    ) -> Option<(Cipher, Vec<u8>)> {
+        let mut order: Vec<Cipher> = Vec::new();
+        if let Some(c) = self.flows.get(&key).and_then(|f| f.cipher.clone()) {
+            order.push(c);
+        }
+        if let Some(c) = &self.last_cipher {
+            if !order.contains(c) {
+                order.push(c.clone());
+            }
+        }
+        // Known ciphers first: they must still produce an exact length to be trusted blindly.
+        for c in &order {
+            if let Some((_, plain)) = psk::detect(data, std::slice::from_ref(c)) {
+                return Some((c.clone(), plain));
+            }
+        }
+        // Otherwise every candidate; prefer one whose length field is exact.
+        let mut loose = None;
+        for c in &self.candidates {
+            if let Some((_, plain)) = psk::detect(data, std::slice::from_ref(c)) {
+                let declared = usize::from(u16::from_be_bytes([plain[2], plain[3]]));
+                if declared + packet::HEADER_LEN == plain.len() {
+                    return Some((c.clone(), plain));
+                }
+                loose.get_or_insert((c.clone(), plain));
+            }
+        }
+        if loose.is_some() {
+            return loose;
+        }
+        // A truncated capture (snap length, or a published prefix): the header is valid but
+        // the length field promises more than is there.
+        let head: [u8; 4] = data.get(..4)?.try_into().ok()?;
+        order.iter().chain(self.candidates.iter()).find_map(|c| {
+            let mut h = head;
+            c.decrypt(&mut h);
+            psk::is_valid_header(&[h[0], h[1], 0, 0]).then(|| (c.clone(), c.open(data)))
+        })
+    }
+
+    fn direction(&mut self, c: &Captured, msg_type: Option<u8>) -> Direction {
+        if let Some(d) = c.direction {
+            return d;
+        }
+        let (Some(src), Some(dst)) = (c.src, c.dst) else {
+            return Direction::Unknown;
+        };
+        let search = matches!(
+            msg_type,
+            Some(packet::msg::LAN_SEARCH) | Some(packet::msg::LAN_SEARCH_EXT)
+        );
+        if search || dst.port() == LAN_PORT {
+            self.controllers.insert(src);
+            if !is_broadcast(dst.ip()) {
+                self.devices.insert(dst);
+            }
+            return Direction::ToDevice;
+        }
+        if src.port() == LAN_PORT {
+            self.devices.insert(src);
+            self.controllers.insert(dst);
+            return Direction::ToController;
+        }
+        if self.controllers.contains(&src) || self.devices.contains(&dst) {
+            self.controllers.insert(src);
+            self.devices.insert(dst);
+            return Direction::ToDevice;
+        }
+        if self.devices.contains(&src) || self.controllers.contains(&dst) {
+            self.devices.insert(src);
+            self.controllers.insert(dst);
+            return Direction::ToController;
+        }
+        // First sender heuristics: whoever speaks first in a new flow is the controller
+        // (it searches or punches; the device answers).
+        self.controllers.insert(src);
+        self.devices.insert(dst);
+        Direction::ToDevice
+    }
+
+    /// Dissects one datagram (call in capture order).
+    pub fn dissect(&mut self, c: &Captured) -> Dissected {
+        self.stats.datagrams += 1;
+        let key = flow_key(c.src, c.dst);
+        let mut out = Dissected {
+            time: c.time,
+            direction: Direction::Unknown,
+            src: c.src,
+            dst: c.dst,
+            psk: None,
+            msg_type: None,
+            type_name: "UNDECODABLE",
+            channel: None,
+            index: None,
+            acks: Vec::new(),
+            details: String::new(),
+        };
+        let Some((cipher, plain)) = self.decrypt(key, &c.data) else {
+            self.stats.undecodable += 1;
+            out.direction = self.direction(c, None);
+            out.details = format!(
+                "{} bytes no known PSK decodes: {}",
+                c.data.len(),
+                hex_short(&c.data, 48)
+            );
+            return out;
+        };
+        if !self.fixed {
+            self.flows.entry(key).or_default().cipher = Some(cipher.clone());
+            self.last_cipher = Some(cipher.clone());
+        }
+        out.psk = cipher.name().map(str::to_owned);
+        out.msg_type = Some(plain[1]);
+        out.type_name = packet::type_name(plain[1]);
+        out.direction = self.direction(c, Some(plain[1]));
+        let declared = usize::from(u16::from_be_bytes([plain[2], plain[3]]));
+        let surplus = plain.len().saturating_sub(declared + packet::HEADER_LEN);
+        let mut details = String::new();
+        let mut plain = plain;
+        if declared + packet::HEADER_LEN > plain.len() {
+            let have = plain.len() - packet::HEADER_LEN;
+            let _ = write!(
+                details,
+                "(truncated: {have} of {declared} payload bytes captured) "
+            );
+            plain[2..4].copy_from_slice(&(have as u16).to_be_bytes());
+        }
+        match packet::decode(&plain) {
+            Ok(Message::PunchPkt(did)) | Ok(Message::P2pRdy(did)) => {
+                match did.to_uid() {
+                    Ok(uid) => {
+                        let _ = write!(details, "did={uid}");
+                    }
+                    Err(_) => {
+                        let _ = write!(details, "did=<malformed {}>", hex_short(&did.0, 20));
+                    }
+                }
+                let extra = declared.saturating_sub(packet::DID_LEN);
+                if extra > 0 {
+                    let _ = write!(details, " +{extra} bytes after the DID");
+                }
+            }
+            Ok(Message::Drw {
+                channel,
+                index,
+                data,
+            }) => {
+                out.channel = Some(channel);
+                out.index = Some(index);
+                let _ = write!(details, "len={}", data.len());
+                self.drw(c, out.direction, channel, index, data, &mut details);
+            }
+            Ok(Message::DrwAck { channel, indexes }) => {
+                out.channel = Some(channel);
+                out.acks = indexes.iter().collect();
+            }
+            Ok(Message::Other { msg_type, payload }) => {
+                other_payload(msg_type, payload, &mut details);
+            }
+            Ok(_) => {}
+            Err(e) => {
+                let _ = write!(details, "malformed: {e}");
+            }
+        }
+        if surplus > 0 {
+            let _ = write!(
+                details,
+                " ({surplus} surplus bytes after the declared length)"
+            );
+        }
+        out.details = details.trim().to_owned();
+        out
+    }
+
+    fn drw(
+        &mut self,
+        c: &Captured,
+        dir: Direction,
+        channel: u8,
+        index: u16,
+        data: &[u8],
+        details: &mut String,
+    ) {
+        if c.src.is_none() && c.dst.is_none() {
+            // A hex dump without addresses: datagrams may come from anywhere, so each is
+            // decoded on its own.
+            let mut s = Stream::default();
+            self.decode_stream(&mut s, channel, &[data.to_vec()], details);
+            return;
+        }
+        let s = self
+            .streams
+            .entry((c.src, c.dst, dir, channel))
+            .or_default();
+        let next = *s.next.get_or_insert(index);
+        let d = seq::diff(index, next);
+        if d < 0 || s.held.contains_key(&index) {
+            self.stats.retransmissions += 1;
+            details.push_str(" (retransmission)");
+            return;
+        }
+        let mut ready = Vec::new();
+        if d == 0 {
+            ready.push(data.to_vec());
+            let mut n = index.wrapping_add(1);
+            while let Some(v) = s.held.remove(&n) {
+                ready.push(v);
+                n = n.wrapping_add(1);
+            }
+            s.next = Some(n);
+        } else {
+            s.held.insert(index, data.to_vec());
+            let _ = write!(details, " (ahead of idx {next}: held)");
+            if s.held.len() > MAX_HELD {
+                // The capture lost packets: give up on the gap.
+                let first = *s
+                    .held
+                    .keys()
+                    .min_by_key(|&&k| seq::diff(k, next))
+                    .unwrap_or(&index);
+                let _ = write!(details, " (gap before idx {first}: skipped)");
+                s.blocks.resync();
+                s.av = AvScanner::default();
+                let mut n = first;
+                while let Some(v) = s.held.remove(&n) {
+                    ready.push(v);
+                    n = n.wrapping_add(1);
+                }
+                s.next = Some(n);
+            }
+        }
+        let mut s = self
+            .streams
+            .remove(&(c.src, c.dst, dir, channel))
+            .unwrap_or_default();
+        self.decode_stream(&mut s, channel, &ready, details);
+        self.streams.insert((c.src, c.dst, dir, channel), s);
+    }
+
+    /// Feeds in-order stream data to the block decoder (channel 0) or the AV scanner.
+    fn decode_stream(
+        &mut self,
+        s: &mut Stream,
+        channel: u8,
+        ready: &[Vec<u8>],
+        details: &mut String,
+    ) {
+        if channel == 0 {
+            for v in ready {
+                s.blocks.push(v);
+            }
+            let mut blocks = Vec::new();
+            while let Some(b) = s.blocks.next_block() {
+                blocks.push(b);
+            }
+            let pending = s.blocks.pending();
+            self.stats.blocks += blocks.len() as u64;
+            for b in &blocks {
+                details.push_str(" | ");
+                describe_block(b, details);
+            }
+            if blocks.is_empty() && pending == 0 {
+                if let Some(v) = ready.iter().find(|v| !v.is_empty()) {
+                    let _ = write!(details, " | not a command block: {}", hex_short(v, 32));
+                }
+            }
+            if pending > 0 {
+                let _ = write!(details, " | (partial block: {pending} bytes so far");
+                if let Some(h) = ready.iter().rev().find_map(|v| block_header(v)) {
+                    let _ = write!(details, "; last header: {h}");
+                }
+                details.push(')');
+            }
+        } else {
+            let mut headers = Vec::new();
+            for v in ready {
+                s.av.push(v, &mut headers);
+            }
+            self.stats.av_headers += headers.len() as u64;
+            for h in headers {
+                details.push_str(" | ");
+                describe_av(channel, &h, details);
+            }
+        }
+    }
+}
+
+fn is_broadcast(ip: IpAddr) -> bool {
+    match ip {
+        IpAddr::V4(v4) => v4.is_broadcast() || v4.octets()[3] == 255,
+        IpAddr::V6(_) => false,
+    }
+}
+
+fn hex_short(b: &[u8], max: usize) -> String {
+    let mut s: String = b.iter().take(max).map(|x| format!("{x:02x}")).collect();
+    if b.len() > max {
+        let _ = write!(s, "…(+{} bytes)", b.len() - max);
+    }
+    s
+}
+
+/// Printable text, escaped, shortened.
+fn text_short(b: &[u8]) -> String {
+    let end = b.iter().rposition(|&x| x != 0).map_or(0, |p| p + 1);
+    let t = String::from_utf8_lossy(&b[..end]);
+    let mut s = String::new();
+    for ch in t.chars() {
+        if s.len() >= MAX_SHOWN {
+            s.push('…');
+            break;
+        }
+        match ch {
+            '\n' => s.push_str("\\n"),
+            '\r' => s.push_str("\\r"),
+            '\t' => s.push_str("\\t"),
+            c if c.is_control() => {
+                let _ = write!(s, "\\x{:02x}", c as u32);
+            }
+            c => s.push(c),
+        }
+    }
+    s
+}
+
+fn describe_block(b: &Block, out: &mut String) {
+    match b.kind {
+        BlockKind::Shix => {
+            let role = match b.cmd {
+                crate::proto::command::SHIX_REQUEST => "request",
+                crate::proto::command::SHIX_RESPONSE => "response",
+                _ => "block",
+            };
+            match serde_json::from_slice::<serde_json::Value>(&b.payload) {
+                Ok(v) => {
+                    let _ = write!(out, "shix {role} {}", text_short(v.to_string().as_bytes()));
+                }
+                Err(_) => {
+                    let _ = write!(out, "shix {role} (not JSON) \"{}\"", text_short(&b.payload));
+                }
+            }
+        }
+        BlockKind::Cgi => {
+            let _ = write!(out, "cgi cmd=0x{:04x}", b.cmd);
+            if let Some(n) = cgi::name_for_code(b.cmd) {
+                let _ = write!(out, " ({n})");
+            }
+            if b.aux != 0 {
+                let _ = write!(out, " ver=0x{:04x}", b.aux);
+            }
+            if cgi::is_text(&b.payload) {
+                let _ = write!(out, " \"{}\"", text_short(&b.payload));
+            } else {
+                let what = if b.payload.starts_with(&[0xff, 0xd8]) {
+                    " (JPEG)"
+                } else {
+                    ""
+                };
+                let _ = write!(
+                    out,
+                    " binary {} bytes{what}: {}",
+                    b.payload.len(),
+                    hex_short(&b.payload, 32)
+                );
+            }
+        }
+        BlockKind::Binary => match ilnk::BinaryBlock::decode(b) {
+            Ok(bb) => {
+                let _ = write!(out, "ilnk cmd=0x{:04x}", bb.cmd);
+                if let Some(n) = ilnk::name(bb.cmd) {
+                    let _ = write!(out, " {n}");
+                }
+                let _ = write!(
+                    out,
+                    " dest=0x{:04x} ticket={}",
+                    bb.dest,
+                    hex_short(&bb.ticket, 4)
+                );
+                if !bb.payload.is_empty() {
+                    let _ = write!(
+                        out,
+                        " payload[{}]={}",
+                        bb.payload.len(),
+                        hex_short(&bb.payload, 64)
+                    );
+                    let printable: String = bb
+                        .payload
+                        .split(|&x| x == 0)
+                        .filter(|w| {
+                            w.len() >= 3 && w.iter().all(|c| c.is_ascii_graphic() || *c == b' ')
+                        })
+                        .map(|w| String::from_utf8_lossy(w).into_owned())
+                        .collect::<Vec<_>>()
+                        .join(",");
+                    if !printable.is_empty() {
+                        let _ = write!(out, " text=\"{}\"", text_short(printable.as_bytes()));
+                    }
+                }
+            }
+            Err(e) => {
+                let _ = write!(out, "ilnk cmd=0x{:04x} malformed: {e}", b.cmd);
+            }
+        },
+    }
+}
+
+/// Describes the command header at the start of `b`, if there is one.
+fn block_header(b: &[u8]) -> Option<String> {
+    let h = b.get(..crate::proto::command::HEADER_LEN)?;
+    let cmd = u16::from_le_bytes([h[2], h[3]]);
+    let len16 = u16::from_le_bytes([h[4], h[5]]);
+    let aux = u16::from_le_bytes([h[6], h[7]]);
+    Some(match (h[0], h[1]) {
+        (0x06, 0x0a) => format!("shix len={}", u32::from_le_bytes([h[4], h[5], h[6], h[7]])),
+        (0x01, 0x0a) => format!(
+            "cgi cmd=0x{cmd:04x}{} len={len16} ver=0x{aux:04x}",
+            cgi::name_for_code(cmd)
+                .map(|n| format!(" ({n})"))
+                .unwrap_or_default()
+        ),
+        (0x11, 0x0a) => format!(
+            "ilnk cmd=0x{cmd:04x}{} len={len16} dest=0x{aux:04x}",
+            ilnk::name(cmd).map(|n| format!(" {n}")).unwrap_or_default()
+        ),
+        _ => return None,
+    })
+}
+
+fn describe_av(channel: u8, h: &AvHeader, out: &mut String) {
+    let name = if channel == 2 || channel == 3 {
+        Codec::sniff_audio(h.codec).name()
+    } else {
+        match h.codec {
+            av::codec_byte::MJPEG => "mjpeg",
+            av::codec_byte::H264_I => "I",
+            av::codec_byte::H264_P => "P",
+            _ => "?",
+        }
+    };
+    let _ = write!(
+        out,
+        "av type=0x{:02x}({name}) stream={} frame={} t={}.{:03} len={}",
+        h.codec, h.stream, h.index, h.seconds, h.millis, h.len
+    );
+}
+
+fn other_payload(msg_type: u8, payload: &[u8], out: &mut String) {
+    use crate::proto::sockaddr;
+    let addr = |b: &[u8]| sockaddr::decode(b).map(|a| a.to_string()).ok();
+    match msg_type {
+        // HELLO_ACK and PUNCH_TO carry one sockaddr; HELLO_TO two.
+        0x01 | 0x40 => {
+            if let Some(a) = addr(payload) {
+                let _ = write!(out, "addr={a}");
+                return;
+            }
+        }
+        0x02 => {
+            if let (Some(a), Some(b)) = (addr(payload), payload.get(16..).and_then(addr)) {
+                let _ = write!(out, "addr={a} addr2={b}");
+                return;
+            }
+        }
+        // P2P_REQ: DID + local sockaddr.
+        0x20 => {
+            if let (Ok(uid), Some(a)) = (
+                crate::Uid::from_wire(payload.get(..20).unwrap_or(&[])),
+                payload.get(20..).and_then(addr),
+            ) {
+                let _ = write!(out, "did={uid} local={a}");
+                return;
+            }
+        }
+        0x21 => {
+            if let Some(r) = payload.first() {
+                let _ = write!(out, "result=0x{r:02x}");
+                return;
+            }
+        }
+        _ => {}
+    }
+    if !payload.is_empty() {
+        let _ = write!(out, "payload={}", hex_short(payload, 64));
+    }
+}
+
+/// A UDP datagram read out of a link-layer frame.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct UdpDatagram {
+    /// Source address.
+    pub src: SocketAddr,
+    /// Destination address.
+    pub dst: SocketAddr,
+    /// The UDP payload.
+    pub payload: Vec<u8>,
+}
+
+/// pcap link types [`udp_from_link`] understands.
+pub mod linktype {
+    /// BSD loopback (4-byte address family in host order).
+    pub const NULL: u32 = 0;
+    /// Ethernet II (with optional 802.1Q tags).
+    pub const ETHERNET: u32 = 1;
+    /// Raw IP (OpenBSD value).
+    pub const RAW_OPENBSD: u32 = 12;
+    /// Raw IP.
+    pub const RAW: u32 = 101;
+    /// OpenBSD loopback (4-byte address family, network order).
+    pub const LOOP: u32 = 108;
+    /// Linux cooked capture v1 (`tcpdump -i any`).
+    pub const LINUX_SLL: u32 = 113;
+    /// Raw IPv4.
+    pub const IPV4: u32 = 228;
+    /// Raw IPv6.
+    pub const IPV6: u32 = 229;
+    /// Linux cooked capture v2.
+    pub const LINUX_SLL2: u32 = 276;
+}
+
+/// Reads the UDP datagram out of a captured frame of link type `link` (IPv4 or IPv6; first
+/// fragments only). `None` for anything else.
+pub fn udp_from_link(link: u32, frame: &[u8]) -> Option<UdpDatagram> {
+    let ip = match link {
+        linktype::NULL | linktype::LOOP => frame.get(4..)?,
+        linktype::ETHERNET => {
+            let mut off = 12;
+            let mut ethertype = u16::from_be_bytes([*frame.get(off)?, *frame.get(off + 1)?]);
+            while matches!(ethertype, 0x8100 | 0x88a8 | 0x9100) {
+                off += 4;
+                ethertype = u16::from_be_bytes([*frame.get(off)?, *frame.get(off + 1)?]);
+            }
+            if !matches!(ethertype, 0x0800 | 0x86dd) {
+                return None;
+            }
+            frame.get(off + 2..)?
+        }
+        linktype::RAW | linktype::RAW_OPENBSD | linktype::IPV4 | linktype::IPV6 => frame,
+        linktype::LINUX_SLL => frame.get(16..)?,
+        linktype::LINUX_SLL2 => frame.get(20..)?,
+        _ => return None,
+    };
+    udp_from_ip(ip)
+}
+
+/// Reads the UDP datagram out of an IPv4 or IPv6 packet.
+pub fn udp_from_ip(ip: &[u8]) -> Option<UdpDatagram> {
+    let version = ip.first()? >> 4;
+    let (src, dst, udp) = match version {
+        4 => {
+            let ihl = usize::from(ip[0] & 0x0f) * 4;
+            if ihl < 20 || *ip.get(9)? != 17 {
+                return None;
+            }
+            let frag = u16::from_be_bytes([*ip.get(6)?, *ip.get(7)?]);
+            if frag & 0x1fff != 0 {
+                return None; // a later fragment: no UDP header
+            }
+            let total = usize::from(u16::from_be_bytes([ip[2], ip[3]]));
+            let end = if total >= ihl {
+                total.min(ip.len())
+            } else {
+                ip.len()
+            };
+            let a: [u8; 8] = ip.get(12..20)?.try_into().ok()?;
+            let s = Ipv4Addr::new(a[0], a[1], a[2], a[3]);
+            let d = Ipv4Addr::new(a[4], a[5], a[6], a[7]);
+            (IpAddr::V4(s), IpAddr::V4(d), ip.get(ihl..end)?)
+        }
+        6 => {
+            if *ip.get(6)? != 17 {
+                return None; // extension headers are not followed
+            }
+            let plen = usize::from(u16::from_be_bytes([ip[4], ip[5]]));
+            let s: [u8; 16] = ip.get(8..24)?.try_into().ok()?;
+            let d: [u8; 16] = ip.get(24..40)?.try_into().ok()?;
+            let end = (40 + plen).min(ip.len());
+            (
+                IpAddr::V6(Ipv6Addr::from(s)),
+                IpAddr::V6(Ipv6Addr::from(d)),
+                ip.get(40..end)?,
+            )
+        }
+        _ => return None,
+    };
+    let sport = u16::from_be_bytes([*udp.first()?, *udp.get(1)?]);
+    let dport = u16::from_be_bytes([*udp.get(2)?, *udp.get(3)?]);
+    let ulen = usize::from(u16::from_be_bytes([*udp.get(4)?, *udp.get(5)?]));
+    let end = if ulen >= 8 {
+        ulen.min(udp.len())
+    } else {
+        udp.len()
+    };
+    Some(UdpDatagram {
+        src: SocketAddr::new(src, sport),
+        dst: SocketAddr::new(dst, dport),
+        payload: udp.get(8..end)?.to_vec(),
+    })
+}
+
+/// Builds an Ethernet/IPv4/UDP frame around `payload` (for writing test captures).
+pub fn ethernet_ipv4_udp(
+    src: std::net::SocketAddrV4,
+    dst: std::net::SocketAddrV4,
+    payload: &[u8],
+) -> Vec<u8> {
+    let mut f = Vec::with_capacity(42 + payload.len());
+    f.extend_from_slice(&[0x02, 0, 0, 0, 0, 2, 0x02, 0, 0, 0, 0, 1, 0x08, 0x00]);
+    let total = (20 + 8 + payload.len()) as u16;
+    let mut ip = vec![0x45, 0, 0, 0, 0, 0, 0x40, 0, 64, 17, 0, 0];
+    ip[2..4].copy_from_slice(&total.to_be_bytes());
+    ip.extend_from_slice(&src.ip().octets());
+    ip.extend_from_slice(&dst.ip().octets());
+    let mut sum: u32 = ip
+        .chunks(2)
+        .map(|c| u32::from(u16::from_be_bytes([c[0], c[1]])))
+        .sum();
+    while sum > 0xffff {
+        sum = (sum & 0xffff) + (sum >> 16);
+    }
+    let csum = !(sum as u16);
+    ip[10..12].copy_from_slice(&csum.to_be_bytes());
+    f.extend_from_slice(&ip);
+    f.extend_from_slice(&src.port().to_be_bytes());
+    f.extend_from_slice(&dst.port().to_be_bytes());
+    f.extend_from_slice(&((8 + payload.len()) as u16).to_be_bytes());
+    f.extend_from_slice(&[0, 0]); // no UDP checksum (allowed over IPv4)
+    f.extend_from_slice(payload);
+    f
+}
+
+/// Why a hex dump line was rejected.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("line {line}: {reason}")]
+pub struct HexDumpError {
+    /// 1-based line number.
+    pub line: usize,
+    /// What is wrong.
+    pub reason: String,
+}
+
+/// Parses a hex dump: one datagram per line, hex digits with optional spaces, `:` or `0x`
+/// separators; an optional `>` (controller → device) or `<` (device → controller) prefix;
+/// blank lines and lines starting with `#` are skipped.
+pub fn parse_hex_dump(text: &str) -> Result<Vec<Captured>, HexDumpError> {
+    let mut out = Vec::new();
+    for (i, raw) in text.lines().enumerate() {
+        let line = raw.trim();
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        let (direction, rest) = match line.as_bytes()[0] {
+            b'>' => (Some(Direction::ToDevice), &line[1..]),
+            b'<' => (Some(Direction::ToController), &line[1..]),
+            _ => (None, line),
+        };
+        let digits: String = rest
+            .replace("0x", "")
+            .chars()
+            .filter(|c| !c.is_whitespace() && *c != ':' && *c != ',')
+            .collect();
+        if digits.is_empty()
+            || digits.len() % 2 != 0
+            || !digits.chars().all(|c| c.is_ascii_hexdigit())
+        {
+            return Err(HexDumpError {
+                line: i + 1,
+                reason: format!(
+                    "expected an even number of hex digits (optionally after '>' or '<'), got {:?}",
+                    text_short(rest.as_bytes())
+                ),
+            });
+        }
+        let data = (0..digits.len())
+            .step_by(2)
+            .map(|k| u8::from_str_radix(&digits[k..k + 2], 16).unwrap_or(0))
+            .collect();
+        out.push(Captured {
+            time: None,
+            src: None,
+            dst: None,
+            direction,
+            data,
+        });
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn plain_and_encrypted_search() {
+        let mut d = Dissector::new();
+        let l = d.dissect(&Captured {
+            time: None,
+            src: None,
+            dst: None,
+            direction: None,
+            data: hex::decode("2cba5f5d").unwrap(),
+        });
+        assert_eq!(l.type_name, "MSG_LAN_SEARCH");
+        assert_eq!(l.psk.as_deref(), Some("camera"));
+    }
+
+    #[test]
+    fn garbage_never_panics() {
+        let mut d = Dissector::new();
+        let mut x: u32 = 0x1234_5678;
+        let mut rnd = || {
+            x ^= x << 13;
+            x ^= x >> 17;
+            x ^= x << 5;
+            x
+        };
+        let a: SocketAddr = "10.0.0.1:5000".parse().unwrap();
+        let b: SocketAddr = "10.0.0.2:32108".parse().unwrap();
+        for i in 0..5000 {
+            let len = (rnd() % 1100) as usize;
+            let mut data: Vec<u8> = (0..len).map(|_| rnd() as u8).collect();
+            // Half of them look like plain PPPP DRW/ACK headers with random contents.
+            if i % 2 == 0 && data.len() >= 8 {
+                data[0] = 0xf1;
+                data[1] = [0xd0, 0xd1, 0x41, 0x42, 0x01, 0x20][i % 6];
+                data[4] = 0xd1;
+                data[5] %= 8;
+            }
+            let c = if i % 3 == 0 {
+                Captured::udp(Some(i as f64), a, b, data)
+            } else {
+                Captured {
+                    time: None,
+                    src: None,
+                    dst: None,
+                    direction: None,
+                    data,
+                }
+            };
+            let _ = d.dissect(&c).to_string();
+        }
+        assert_eq!(d.stats().datagrams, 5000);
+    }
+
+    #[test]
+    fn av_scanner_finds_split_headers() {
+        let h = AvHeader {
+            codec: 3,
+            index: 7,
+            len: 5,
+            ..AvHeader::default()
+        };
+        let mut s = h.encode().to_vec();
+        s.extend([1, 2, 3, 4, 5]);
+        s.extend([9, 9]); // garbage
+        s.extend(AvHeader { index: 8, ..h }.encode());
+        s.extend([1, 2, 3, 4, 5]);
+        let mut sc = AvScanner::default();
+        let mut out = Vec::new();
+        for c in s.chunks(3) {
+            sc.push(c, &mut out);
+        }
+        assert_eq!(out.iter().map(|h| h.index).collect::<Vec<_>>(), vec![7, 8]);
+    }
+
+    #[test]
+    fn link_layers() {
+        let src: std::net::SocketAddrV4 = "10.0.0.1:5000".parse().unwrap();
+        let dst: std::net::SocketAddrV4 = "10.0.0.2:32108".parse().unwrap();
+        let eth = ethernet_ipv4_udp(src, dst, &[0xf1, 0x30, 0, 0]);
+        let u = udp_from_link(linktype::ETHERNET, &eth).unwrap();
+        assert_eq!((u.src, u.dst), (src.into(), dst.into()));
+        assert_eq!(u.payload, vec![0xf1, 0x30, 0, 0]);
+        assert_eq!(
+            udp_from_link(linktype::RAW, &eth[14..])
+                .unwrap()
+                .payload
+                .len(),
+            4
+        );
+        let mut sll = vec![0u8; 16];
+        sll[14..16].copy_from_slice(&[0x08, 0x00]);
+        sll.extend_from_slice(&eth[14..]);
+        assert!(udp_from_link(linktype::LINUX_SLL, &sll).is_some());
+        for n in 0..eth.len() {
+            let _ = udp_from_link(linktype::ETHERNET, &eth[..n]);
+        }
+    }
+}

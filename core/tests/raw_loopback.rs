@@ -1,0 +1,200 @@
+//! `RawSession` (the transport without the application layer) against the fake camera on
+//! loopback: byte streams read in pieces, partial reads, concurrent readers and writers, close
+//! waking blocked calls, the send-buffer limit, unreliable packets.
+
+use std::net::{IpAddr, Ipv4Addr};
+use std::sync::Arc;
+use std::time::Duration;
+
+use pppp::client::{CameraServer, CameraServerConfig, RawConfig, RawSession, RawState};
+use pppp::error::ClosedBy;
+use pppp::proto::av::AvHeader;
+use pppp::proto::command::{encode_shix, SHIX_REQUEST};
+use pppp::sim::CameraConfig;
+use pppp::{Error, Uid};
+
+const UID: &str = "DGOA-123456-ABCDE";
+
+fn camera() -> CameraServer {
+    let mut cam = CameraConfig::new(Uid::parse(UID).unwrap(), IpAddr::V4(Ipv4Addr::LOCALHOST));
+    cam.lan_addr.set_port(0);
+    cam.session_addr.set_port(0);
+    CameraServer::start(CameraServerConfig {
+        camera: cam,
+        link: None,
+    })
+    .unwrap()
+}
+
+fn connect(cam: &CameraServer) -> RawSession {
+    let mut c = RawConfig::new(UID).host(cam.lan_addr().to_string());
+    c.connect_timeout = Duration::from_secs(5);
+    RawSession::connect(c).unwrap()
+}
+
+const LONG: Option<Duration> = Some(Duration::from_secs(10));
+
+fn command(s: &RawSession, json: &str) -> serde_json::Value {
+    s.write(0, &encode_shix(SHIX_REQUEST, json.as_bytes()))
+        .unwrap();
+    let mut head = [0u8; 8];
+    let r = s.read(0, &mut head, LONG).unwrap();
+    assert!(r.complete);
+    let len = u32::from_le_bytes([head[4], head[5], head[6], head[7]]) as usize;
+    let mut body = vec![0u8; len];
+    // Read it in two pieces: a stream has no message boundaries.
+    let half = len / 2;
+    assert!(s.read(0, &mut body[..half], LONG).unwrap().complete);
+    assert!(s.read(0, &mut body[half..], LONG).unwrap().complete);
+    serde_json::from_slice(&body).unwrap()
+}
+
+#[test]
+fn commands_video_and_partial_reads() {
+    let cam = camera();
+    let s = connect(&cam);
+    assert_eq!(s.state(), RawState::Connected);
+    let info = s.info();
+    assert_eq!(info.peer, Some(cam.session_addr()));
+    assert!(info.socket_fd.is_some());
+    let login = command(
+        &s,
+        r#"{"pro":"check_user","cmd":100,"user":"admin","pwd":"6666"}"#,
+    );
+    assert_eq!(login["result"], 0);
+    // Nothing more on channel 0: a read times out with what it got (nothing).
+    let mut buf = [0u8; 16];
+    let r = s.read(0, &mut buf, Some(Duration::ZERO)).unwrap();
+    assert_eq!((r.len, r.complete), (0, false));
+    let v = command(
+        &s,
+        r#"{"pro":"stream","cmd":111,"video":1,"user":"admin","pwd":"6666"}"#,
+    );
+    assert_eq!(v["result"], 0);
+    for _ in 0..3 {
+        let mut head = [0u8; 32];
+        assert!(s.read(1, &mut head, LONG).unwrap().complete);
+        let h = AvHeader::parse(&head).expect("an AV header");
+        let mut img = vec![0u8; h.len as usize];
+        assert!(s.read(1, &mut img, LONG).unwrap().complete);
+        assert_eq!(&img[..2], &[0xFF, 0xD8]);
+    }
+    // Ask for more than one frame holds within a short time: partial data, not an error.
+    let mut big = vec![0u8; 50 * 1024 * 1024];
+    let r = s
+        .read(1, &mut big, Some(Duration::from_millis(300)))
+        .unwrap();
+    assert!(!r.complete);
+    let (w, _) = s.buffered(0).unwrap();
+    assert_eq!(w, 0, "the commands were acknowledged before their replies");
+    assert!(matches!(
+        s.read(8, &mut buf, None),
+        Err(Error::InvalidArgument(_))
+    ));
+    s.close();
+    assert!(matches!(
+        s.read(1, &mut buf, None),
+        Err(Error::Closed(ClosedBy::Local))
+    ));
+}
+
+#[test]
+fn close_wakes_blocked_readers_on_other_threads() {
+    let cam = camera();
+    let s = Arc::new(connect(&cam));
+    let readers: Vec<_> = (0..4)
+        .map(|i| {
+            let s = s.clone();
+            std::thread::spawn(move || {
+                let mut b = [0u8; 8];
+                if i % 2 == 0 {
+                    s.read(5, &mut b, None).map(|_| ())
+                } else {
+                    s.recv_packet(6, &mut b, None).map(|_| ())
+                }
+            })
+        })
+        .collect();
+    // Writers on other channels meanwhile.
+    for ch in 2..5 {
+        s.write(ch, &[ch; 3000]).unwrap();
+    }
+    s.close();
+    for r in readers {
+        assert!(matches!(
+            r.join().unwrap(),
+            Err(Error::Closed(ClosedBy::Local))
+        ));
+    }
+}
+
+#[test]
+fn abort_ends_a_pending_connect() {
+    let cam = camera();
+    let mut c = RawConfig::new("ZZZZ-000001-ABCDE").host(cam.lan_addr().to_string());
+    c.connect_timeout = Duration::from_secs(30);
+    let s = Arc::new(RawSession::start(c).unwrap());
+    let waiter = {
+        let s = s.clone();
+        std::thread::spawn(move || s.wait_connected())
+    };
+    s.abort();
+    assert!(matches!(
+        waiter.join().unwrap(),
+        Err(Error::Closed(ClosedBy::Local))
+    ));
+}
+
+#[test]
+fn nobody_answering_is_offline() {
+    let cam = camera();
+    let mut c = RawConfig::new("ZZZZ-000001-ABCDE").host(cam.lan_addr().to_string());
+    c.connect_timeout = Duration::from_millis(500);
+    assert!(matches!(RawSession::connect(c), Err(Error::Offline { .. })));
+}
+
+#[test]
+fn send_buffer_limit_and_silent_peer() {
+    let mut cam = camera();
+    let mut c = RawConfig::new(UID).host(cam.lan_addr().to_string());
+    c.dead_after = Duration::from_secs(2);
+    let s = RawSession::connect(c).unwrap();
+    cam.stop(); // nothing acknowledges any more
+    let two_mb = vec![7u8; 2 * 1024 * 1024];
+    s.write(3, &two_mb).unwrap();
+    assert!(matches!(s.write(3, &[1]), Err(Error::BufferFull(_))));
+    assert_eq!(s.buffered(3).unwrap().0, two_mb.len());
+    // Another channel has its own limit.
+    s.write(4, &[1; 10]).unwrap();
+    let mut b = [0u8; 4];
+    assert!(matches!(
+        s.read(1, &mut b, None),
+        Err(Error::Closed(ClosedBy::PeerTimeout))
+    ));
+    assert!(matches!(
+        s.buffered(3),
+        Err(Error::Closed(ClosedBy::PeerTimeout))
+    ));
+}
+
+#[test]
+fn packets_are_echoed_by_the_emulator() {
+    let cam = camera();
+    let s = connect(&cam);
+    for i in 0..5u8 {
+        s.send_packet(2, &[i; 100]).unwrap();
+        let mut b = [0u8; 200];
+        let (n, size) = s.recv_packet(2, &mut b, LONG).unwrap().expect("the echo");
+        assert_eq!((n, size), (100, 100));
+        assert_eq!(b[..100], [i; 100]);
+    }
+    assert!(matches!(
+        s.send_packet(2, &[0; 1025]),
+        Err(Error::InvalidArgument(_))
+    ));
+    let mut b = [0u8; 4];
+    assert_eq!(
+        s.recv_packet(2, &mut b, Some(Duration::ZERO)).unwrap(),
+        None
+    );
+}
