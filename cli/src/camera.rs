@@ -57,12 +57,38 @@ pub struct Args {
     /// Picture height.
     #[arg(long, default_value_t = 480)]
     height: u16,
+    /// Video codec: mjpeg (SHIX cameras), h264 or h265 (VStarcam; key frame every --gop frames).
+    #[arg(long, default_value = "mjpeg", value_parser = ["mjpeg", "h264", "h265"])]
+    codec: String,
+    /// H.264/H.265: a key frame every this many frames.
+    #[arg(long, default_value_t = 10)]
+    gop: u32,
+    /// Switch to half the picture size after this many frames (tests resolution changes).
+    #[arg(long)]
+    switch_resolution_after: Option<u32>,
+    /// Audio codec: adpcm (SHIX, VStarcam) or alaw (iLnk, 8000 Hz).
+    #[arg(long, default_value = "adpcm", value_parser = ["adpcm", "alaw"])]
+    audio: String,
+    /// Sample rate of the ADPCM audio (8000 like A9/VStarCam players, or 11025).
+    #[arg(long, default_value_t = 8000)]
+    audio_rate: u32,
     /// Send P2P_RDY as 28 bytes with a length of 20, like some real cameras.
     #[arg(long)]
     long_rdy: bool,
     /// Answer searches from the LAN port instead of a separate session port.
     #[arg(long)]
     answer_from_lan_port: bool,
+    /// Channel-0 dialect the camera speaks: auto (the UID prefix table, else shix), shix, cgi
+    /// or binary.
+    #[arg(long, default_value = "auto")]
+    dialect: String,
+    /// Numbering of the SHIX commands the camera understands: vi365, hdwificam-pro or
+    /// lookcam-pro.
+    #[arg(long, default_value = "vi365")]
+    family: String,
+    /// A block of another dialect closes the session (default: only SHIX cameras close).
+    #[arg(long)]
+    close_on_foreign_dialect: bool,
     /// Stop after this many seconds (default: until Ctrl-C).
     #[arg(long)]
     duration: Option<f64>,
@@ -101,7 +127,34 @@ pub fn run(a: Args) -> CliResult {
     cam.width = a.width;
     cam.height = a.height;
     cam.long_rdy = a.long_rdy;
+    cam.video_codec = a.codec.parse().map_err(CliError::usage)?;
+    cam.audio_codec = a.audio.parse().map_err(CliError::usage)?;
+    if a.gop == 0 {
+        return Err(CliError::usage("--gop must be at least 1"));
+    }
+    cam.gop = a.gop;
+    cam.switch_resolution_after = a.switch_resolution_after;
+    if !(4000..=48000).contains(&a.audio_rate) {
+        return Err(CliError::usage("--audio-rate must be 4000-48000"));
+    }
+    cam.audio_rate = a.audio_rate;
     cam.answer_from_lan_port = a.answer_from_lan_port;
+    match pppp::proto::dialect::DialectChoice::parse(&a.dialect)
+        .map_err(|e| CliError::usage(e.to_string()))?
+    {
+        pppp::proto::dialect::DialectChoice::Auto => {}
+        pppp::proto::dialect::DialectChoice::Fixed(d) => cam.dialect = d,
+    }
+    cam.family = pppp::proto::shix::family(&a.family).ok_or_else(|| {
+        CliError::usage(format!(
+            "unknown SHIX command family {:?} (expected vi365, hdwificam-pro or lookcam-pro)",
+            a.family
+        ))
+    })?;
+    if a.close_on_foreign_dialect {
+        cam.close_on_foreign = Some(true);
+    }
+    let dialect = cam.dialect;
     let impaired = a.loss > 0.0 || a.dup > 0.0 || a.reorder > 0.0;
     let link = impaired
         .then(|| -> Result<_, CliError> {
@@ -118,19 +171,26 @@ pub fn run(a: Args) -> CliResult {
         })
         .transpose()?;
     let duration = a.duration.map(|d| seconds(d, "--duration")).transpose()?;
-    let mut server = CameraServer::start(CameraServerConfig { camera: cam, link }).map_err(|e| {
-        CliError::msg(format!("cannot start the fake camera on {}:{}: {e}", a.bind, a.lan_port))
-    })?;
+    let mut server =
+        CameraServer::start(CameraServerConfig { camera: cam, link }).map_err(|e| {
+            CliError::msg(format!(
+                "cannot start the fake camera on {}:{}: {e}",
+                a.bind, a.lan_port
+            ))
+        })?;
     println!(
-        "fake camera {uid} listening on {} (LAN search), session port {}, PSK {}, login {}/****, handshake {}, {}x{} @ {} fps",
+        "fake camera {uid} listening on {} (LAN search), session port {}, PSK {}, login {}/****, handshake {}, {} {}x{} @ {} fps, audio {}, dialect {}",
         server.lan_addr(),
         server.session_addr().port(),
         psk.as_deref().unwrap_or("none"),
         a.user,
         a.handshake,
+        a.codec,
         a.width,
         a.height,
-        a.fps
+        a.fps,
+        a.audio,
+        dialect
     );
     let stop = interrupted();
     #[allow(clippy::disallowed_methods)]

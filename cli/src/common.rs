@@ -97,7 +97,10 @@ pub fn quiet_panics() {
             .map(|s| (*s).to_owned())
             .or_else(|| info.payload().downcast_ref::<String>().cloned())
             .unwrap_or_else(|| "unknown panic".into());
-        let at = info.location().map(|l| format!(" at {}:{}", l.file(), l.line())).unwrap_or_default();
+        let at = info
+            .location()
+            .map(|l| format!(" at {}:{}", l.file(), l.line()))
+            .unwrap_or_default();
         eprintln!("pppp: internal error (please report): {msg}{at}");
     }));
 }
@@ -127,11 +130,20 @@ pub struct ConnectArgs {
     /// Do not broadcast the search when no host is given.
     #[arg(long)]
     pub no_broadcast: bool,
+    /// Channel-0 dialect: auto (the UID prefix table, then probing at login), shix, cgi or
+    /// binary.
+    #[arg(long, default_value = "auto")]
+    pub dialect: String,
+    /// Numbering of SHIX commands: vi365, hdwificam-pro or lookcam-pro.
+    #[arg(long, default_value = "vi365")]
+    pub family: String,
 }
 
 pub fn seconds(s: f64, what: &str) -> Result<Duration, CliError> {
     if !(s.is_finite() && (0.0..1e9).contains(&s)) {
-        return Err(CliError::usage(format!("{what} must be a non-negative number of seconds")));
+        return Err(CliError::usage(format!(
+            "{what} must be a non-negative number of seconds"
+        )));
     }
     Ok(Duration::from_secs_f64(s))
 }
@@ -144,6 +156,8 @@ impl ConnectArgs {
             .connect_timeout(seconds(self.timeout, "--timeout")?);
         c.host = self.host.clone();
         c.broadcast = !self.no_broadcast;
+        c.dialect = self.dialect.clone();
+        c.family = self.family.clone();
         Ok(c)
     }
 
@@ -151,6 +165,9 @@ impl ConnectArgs {
     pub fn connect_and_login(&self) -> Result<Session, CliError> {
         let s = Session::connect(self.session_config()?)?;
         s.login()?;
+        if let (Some(d), Some(how)) = (s.dialect(), s.dialect_source()) {
+            eprintln!("pppp: speaking the {d} dialect ({how})");
+        }
         Ok(s)
     }
 }

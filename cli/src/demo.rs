@@ -3,7 +3,9 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use pppp::client::{discover, CameraServer, CameraServerConfig, DiscoverOptions, Session, SessionConfig};
+use pppp::client::{
+    discover, CameraServer, CameraServerConfig, DiscoverOptions, Session, SessionConfig,
+};
 use pppp::sim::{jpeg, CameraConfig, LinkConfig};
 use pppp::Uid;
 

@@ -54,7 +54,12 @@ pub fn run(a: Args) -> CliResult {
     } else {
         println!("{:<24} {:<22} PSK", "UID", "ADDRESS");
         for d in &devices {
-            println!("{:<24} {:<22} {}", d.uid.to_string(), d.addr.to_string(), d.cipher);
+            println!(
+                "{:<24} {:<22} {}",
+                d.uid.to_string(),
+                d.addr.to_string(),
+                d.cipher
+            );
         }
     }
     Ok(())

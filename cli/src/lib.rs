@@ -9,7 +9,12 @@ mod cmd;
 mod common;
 mod demo;
 mod discover;
+mod dissect;
+mod media;
+mod record;
+mod serve;
 mod stream;
+mod talk;
 
 use std::ffi::OsString;
 
@@ -40,6 +45,16 @@ enum Command {
     Cmd(cmd::Args),
     /// Start a fake camera on loopback, discover it, log in and stream from it.
     Demo(demo::Args),
+    /// Serve the camera over HTTP: /video.mjpeg, /snapshot.jpg, /audio.wav, status page at /.
+    Serve(serve::Args),
+    /// Record video (PREFIX.avi or PREFIX.h264) and audio (PREFIX.wav) for N seconds.
+    Record(record::Args),
+    /// Save one picture as a JPEG file.
+    Snapshot(record::SnapshotArgs),
+    /// Play a WAV file through the camera's speaker.
+    Talk(talk::Args),
+    /// Decode a pcap/pcapng capture or a hex dump into one line per PPPP message.
+    Dissect(dissect::Args),
 }
 
 /// Runs the tool with `args` (the first item is the program name) and returns the exit code.
@@ -64,6 +79,11 @@ where
         Command::Stream(a) => stream::run(a),
         Command::Cmd(a) => cmd::run(a),
         Command::Demo(a) => demo::run(a),
+        Command::Serve(a) => serve::run(a),
+        Command::Record(a) => record::run(a),
+        Command::Snapshot(a) => record::snapshot(a),
+        Command::Talk(a) => talk::run(a),
+        Command::Dissect(a) => dissect::run(a),
     };
     match result {
         Ok(()) => 0,

@@ -62,7 +62,10 @@ pub fn pump(
     let mut t = Totals::default();
     let mut last = (start, 0u64, 0u64);
     loop {
-        if is_set(&stop) || max.is_some_and(|m| t.frames >= m) || until.is_some_and(|u| start.elapsed() >= u) {
+        if is_set(&stop)
+            || max.is_some_and(|m| t.frames >= m)
+            || until.is_some_and(|u| start.elapsed() >= u)
+        {
             break;
         }
         if let Some(f) = session.next_frame(Duration::from_millis(100))? {
@@ -140,7 +143,10 @@ pub fn run(a: Args) -> CliResult {
             "done: {} frames, {} bytes{}",
             t.frames,
             t.bytes,
-            a.out.as_ref().map(|d| format!(", saved in {}", d.display())).unwrap_or_default()
+            a.out
+                .as_ref()
+                .map(|d| format!(", saved in {}", d.display()))
+                .unwrap_or_default()
         );
     }
     Ok(())

@@ -16,7 +16,17 @@ struct Camera {
 impl Camera {
     fn start(extra: &[&str]) -> Camera {
         let mut child = pppp()
-            .args(["camera", "--lan-port", "0", "--width", "160", "--height", "120", "--fps", "20"])
+            .args([
+                "camera",
+                "--lan-port",
+                "0",
+                "--width",
+                "160",
+                "--height",
+                "120",
+                "--fps",
+                "20",
+            ])
             .args(["--duration", "60"])
             .args(extra)
             .stdout(Stdio::piped())
@@ -24,7 +34,9 @@ impl Camera {
             .spawn()
             .unwrap();
         let mut line = String::new();
-        BufReader::new(child.stdout.as_mut().unwrap()).read_line(&mut line).unwrap();
+        BufReader::new(child.stdout.as_mut().unwrap())
+            .read_line(&mut line)
+            .unwrap();
         let lan = line
             .split_whitespace()
             .skip_while(|w| *w != "on")
@@ -46,7 +58,11 @@ impl Drop for Camera {
 fn demo_runs_and_reports() {
     let out = pppp().args(["demo", "--seconds", "1.5"]).output().unwrap();
     let text = String::from_utf8_lossy(&out.stdout);
-    assert!(out.status.success(), "{text}\n{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{text}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert!(text.contains("discovered DGOA-123456-ABCDE"), "{text}");
     assert!(text.contains("logged in"), "{text}");
     assert!(text.contains("demo OK"), "{text}");
@@ -56,7 +72,15 @@ fn demo_runs_and_reports() {
 fn discover_stream_cmd_against_pppp_camera() {
     let cam = Camera::start(&["--psk", "SHIX"]);
     let out = pppp()
-        .args(["discover", "--no-broadcast", "--json", "--timeout", "0.6", "--to", &cam.lan])
+        .args([
+            "discover",
+            "--no-broadcast",
+            "--json",
+            "--timeout",
+            "0.6",
+            "--to",
+            &cam.lan,
+        ])
         .output()
         .unwrap();
     assert!(out.status.success());
@@ -67,7 +91,15 @@ fn discover_stream_cmd_against_pppp_camera() {
     let dir = std::env::temp_dir().join(format!("pppp-cli-test-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     let out = pppp()
-        .args(["stream", "--uid", "DGOA-123456-ABCDE", "--host", &cam.lan, "--frames", "8"])
+        .args([
+            "stream",
+            "--uid",
+            "DGOA-123456-ABCDE",
+            "--host",
+            &cam.lan,
+            "--frames",
+            "8",
+        ])
         .args(["--no-broadcast", "--json", "--out"])
         .arg(&dir)
         .output()
@@ -83,7 +115,14 @@ fn discover_stream_cmd_against_pppp_camera() {
     std::fs::remove_dir_all(&dir).unwrap();
 
     let out = pppp()
-        .args(["cmd", "--uid", "DGOA-123456-ABCDE", "--host", &cam.lan, "--no-broadcast"])
+        .args([
+            "cmd",
+            "--uid",
+            "DGOA-123456-ABCDE",
+            "--host",
+            &cam.lan,
+            "--no-broadcast",
+        ])
         .arg(r#"{"pro":"get_parms","cmd":101}"#)
         .output()
         .unwrap();
@@ -101,26 +140,66 @@ fn errors_are_one_line_with_specific_exit_codes() {
         let err = String::from_utf8_lossy(&out.stderr).trim().to_owned();
         (out.status.code().unwrap(), err)
     };
-    let (code, err) = run(&["cmd", "--uid", "DGOA-12x456-ABCDE", "--host", &cam.lan, "{}"]);
+    let (code, err) = run(&[
+        "cmd",
+        "--uid",
+        "DGOA-12x456-ABCDE",
+        "--host",
+        &cam.lan,
+        "{}",
+    ]);
     assert_eq!(code, 2);
     assert!(err.starts_with("pppp: error: invalid UID"), "{err}");
     assert_eq!(err.lines().count(), 1, "{err}");
 
-    let (code, err) = run(&["cmd", "--uid", "DGOA-123456-ABCDE", "--host", &cam.lan, "--password", "x", "{}"]);
+    let (code, err) = run(&[
+        "cmd",
+        "--uid",
+        "DGOA-123456-ABCDE",
+        "--host",
+        &cam.lan,
+        "--password",
+        "x",
+        "{}",
+    ]);
     assert_eq!(code, 4, "{err}");
     assert!(err.contains("wrong user or password"), "{err}");
 
-    let (code, err) = run(&["cmd", "--uid", "DGOA-123456-ABCDE", "--host", &cam.lan, "--psk", "nope", "{}"]);
+    let (code, err) = run(&[
+        "cmd",
+        "--uid",
+        "DGOA-123456-ABCDE",
+        "--host",
+        &cam.lan,
+        "--psk",
+        "nope",
+        "{}",
+    ]);
     assert_eq!(code, 2);
     assert!(err.contains("unknown PSK"), "{err}");
 
     let (code, err) = run(&[
-        "cmd", "--uid", "DGOA-999999-ABCDE", "--host", &cam.lan, "--no-broadcast", "--timeout", "0.5", "{}",
+        "cmd",
+        "--uid",
+        "DGOA-999999-ABCDE",
+        "--host",
+        &cam.lan,
+        "--no-broadcast",
+        "--timeout",
+        "0.5",
+        "{}",
     ]);
     assert_eq!(code, 3, "{err}");
     assert!(err.contains("offline"), "{err}");
 
-    let (code, err) = run(&["cmd", "--uid", "DGOA-123456-ABCDE", "--host", &cam.lan, "not json"]);
+    let (code, err) = run(&[
+        "cmd",
+        "--uid",
+        "DGOA-123456-ABCDE",
+        "--host",
+        &cam.lan,
+        "not json",
+    ]);
     assert_eq!(code, 2);
     assert!(err.contains("not valid JSON"), "{err}");
     assert!(!err.contains("panicked") && !err.contains("backtrace"));
