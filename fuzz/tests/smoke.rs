@@ -1,0 +1,736 @@
+//! Runs every fuzz target on stable: over seeded pseudo-random inputs shaped like what each
+//! decoder expects, and over the test vectors in `core/tests/vectors/`. A panic is a bug in a
+//! decoder (or a property of `pppp_fuzz` that does not hold); the failing input is printed in
+//! hex so that it can be added to a corpus or turned into a regression test.
+//!
+//! `PPPP_FUZZ_SMOKE_SCALE=N` multiplies the number of random inputs (default 1).
+
+#![forbid(unsafe_code)]
+
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::path::PathBuf;
+
+use pppp_fuzz::{conn_datagram, encode_chunks, encode_datagrams};
+use serde_json::Value;
+
+/// SplitMix64: small, seeded, good enough to shape inputs.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^ (z >> 31)
+    }
+    fn below(&mut self, n: usize) -> usize {
+        (self.next() % n.max(1) as u64) as usize
+    }
+    fn byte(&mut self) -> u8 {
+        self.next() as u8
+    }
+    fn chance(&mut self, percent: usize) -> bool {
+        self.below(100) < percent
+    }
+    fn bytes(&mut self, n: usize) -> Vec<u8> {
+        (0..n).map(|_| self.byte()).collect()
+    }
+    fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
+        &items[self.below(items.len())]
+    }
+}
+
+fn scale() -> usize {
+    std::env::var("PPPP_FUZZ_SMOKE_SCALE")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(1)
+}
+
+/// Runs `target` on `input`, reporting the input when it panics.
+fn check(name: &str, target: fn(&[u8]), input: &[u8]) {
+    if catch_unwind(AssertUnwindSafe(|| target(input))).is_err() {
+        panic!(
+            "fuzz target {name} panicked on input ({} bytes): {}",
+            input.len(),
+            hex(input)
+        );
+    }
+}
+
+fn hex(b: &[u8]) -> String {
+    b.iter().map(|x| format!("{x:02x}")).collect()
+}
+
+fn unhex(s: &str) -> Vec<u8> {
+    (0..s.len() / 2)
+        .map(|i| u8::from_str_radix(&s[2 * i..2 * i + 2], 16).expect("hex"))
+        .collect()
+}
+
+fn fuzz(name: &str, target: fn(&[u8]), seed: u64, count: usize, gen: fn(&mut Rng) -> Vec<u8>) {
+    let mut rng = Rng(seed);
+    for _ in 0..count * scale() {
+        let input = gen(&mut rng);
+        check(name, target, &input);
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Input shapes.
+
+const TYPES: &[u8] = &[
+    0x00, 0x01, 0x30, 0x32, 0x40, 0x41, 0x42, 0x43, 0xd0, 0xd1, 0xd8, 0xe0, 0xe1, 0xf0, 0x04, 0xff,
+];
+
+fn did(rng: &mut Rng) -> Vec<u8> {
+    let mut d = vec![0u8; 20];
+    for (range, letters) in [(0..8, true), (8..12, false), (12..20, true)] {
+        let len = rng.below(9);
+        for (k, i) in range.enumerate() {
+            d[i] = if !letters {
+                rng.byte()
+            } else if k < len {
+                if rng.chance(95) {
+                    b'A' + rng.below(26) as u8
+                } else {
+                    rng.byte()
+                }
+            } else {
+                0
+            };
+        }
+    }
+    d
+}
+
+fn datagram(rng: &mut Rng) -> Vec<u8> {
+    if rng.chance(10) {
+        let n = rng.below(64);
+        return rng.bytes(n);
+    }
+    let t = *rng.pick(TYPES);
+    let mut payload = match t {
+        0x41 | 0x42 => did(rng),
+        0xd0 | 0xd8 => {
+            let mut p = vec![
+                if rng.chance(90) { 0xd1 } else { rng.byte() },
+                rng.below(9) as u8,
+            ];
+            p.extend_from_slice(&(rng.below(64) as u16).to_be_bytes());
+            let n = rng.below(1100);
+            p.extend(rng.bytes(n));
+            p
+        }
+        0xd1 => {
+            let count = rng.below(20);
+            let mut p = vec![
+                *rng.pick(&[0xd1, 0xd2, 0x00]),
+                rng.below(9) as u8,
+                0,
+                (count + usize::from(rng.chance(5))) as u8,
+            ];
+            for _ in 0..count {
+                p.extend_from_slice(&(rng.below(300) as u16).to_be_bytes());
+            }
+            p
+        }
+        _ => {
+            let n = rng.below(40);
+            rng.bytes(n)
+        }
+    };
+    let mut len = payload.len();
+    if rng.chance(10) {
+        len = rng.below(len + 8);
+    }
+    if rng.chance(10) {
+        payload.extend(rng.bytes(8));
+    }
+    let mut v = vec![if rng.chance(97) { 0xf1 } else { rng.byte() }, t];
+    v.extend_from_slice(&(len as u16).to_be_bytes());
+    v.extend(payload);
+    v
+}
+
+fn uid_text(rng: &mut Rng) -> Vec<u8> {
+    const ALPHABET: &[u8] = b"ABCDEGHJKXYZabcxyz0123456789-- \t";
+    if rng.chance(30) {
+        let n = rng.below(32);
+        let mut s: Vec<u8> = (0..n).map(|_| *rng.pick(ALPHABET)).collect();
+        if rng.chance(5) {
+            s.extend("é".as_bytes());
+        }
+        return s;
+    }
+    if rng.chance(20) {
+        return did(rng);
+    }
+    let mut s = String::new();
+    let letters = |rng: &mut Rng, s: &mut String| {
+        for _ in 0..rng.below(9) {
+            let c = (b'A' + rng.below(26) as u8) as char;
+            s.push(if rng.chance(10) {
+                c.to_ascii_lowercase()
+            } else {
+                c
+            });
+        }
+    };
+    letters(rng, &mut s);
+    let dash = rng.chance(80);
+    if dash {
+        s.push('-');
+    }
+    for _ in 0..rng.below(12) {
+        s.push((b'0' + rng.below(10) as u8) as char);
+    }
+    if dash {
+        s.push('-');
+    }
+    letters(rng, &mut s);
+    if rng.chance(10) {
+        s = format!(" {s}\n");
+    }
+    s.into_bytes()
+}
+
+fn block_stream(rng: &mut Rng) -> Vec<u8> {
+    use pppp::proto::command::{encode_binary, encode_cgi, encode_shix, SHIX_RESPONSE};
+    let mut stream = Vec::new();
+    for _ in 0..rng.below(6) {
+        let n = rng.below(300);
+        let body = rng.bytes(n);
+        match rng.below(5) {
+            0 => stream.extend(encode_shix(SHIX_RESPONSE, &body)),
+            1 => stream.extend(encode_cgi(rng.byte().into(), 1, &body)),
+            2 => stream.extend(encode_binary(0x1120, 0xff, [1, 2, 3, 4], &body)),
+            3 => {
+                // A start code with an absurd or truncated length.
+                stream.extend([*rng.pick(&[0x06, 0x01, 0x11]), 0x0a]);
+                let n = rng.below(7);
+                stream.extend(rng.bytes(n));
+            }
+            _ => {
+                let n = rng.below(20);
+                stream.extend(rng.bytes(n));
+            }
+        }
+    }
+    stream
+}
+
+fn av_stream(rng: &mut Rng) -> Vec<u8> {
+    use pppp::proto::av::AvHeader;
+    let mut stream = Vec::new();
+    let mut index = rng.below(5) as u32;
+    for _ in 0..rng.below(6) {
+        match rng.below(4) {
+            0 | 1 => {
+                let n = rng.below(700);
+                let mut data = rng.bytes(n);
+                if rng.chance(50) && data.len() >= 2 {
+                    data[..2].copy_from_slice(&[0xff, 0xd8]);
+                } else if rng.chance(50) && data.len() >= 6 {
+                    data[..5].copy_from_slice(&[0, 0, 0, 1, *rng.pick(&[0x67, 0x65, 0x40, 0x26])]);
+                }
+                let h = AvHeader {
+                    codec: *rng.pick(&[0, 1, 3, 6, 8, 0xaa]),
+                    index,
+                    len: if rng.chance(90) {
+                        data.len() as u32
+                    } else {
+                        rng.next() as u32
+                    },
+                    ..AvHeader::default()
+                };
+                stream.extend_from_slice(&h.encode());
+                stream.extend(data);
+                index = index.wrapping_add(1 + rng.below(3) as u32);
+            }
+            2 => stream.extend([0x55, 0xaa, 0x15]),
+            _ => {
+                let n = rng.below(40);
+                stream.extend(rng.bytes(n));
+            }
+        }
+    }
+    stream
+}
+
+fn chunked(rng: &mut Rng, stream: &[u8]) -> Vec<u8> {
+    let limit = if rng.chance(50) { 0 } else { rng.byte() };
+    let mut chunks: Vec<&[u8]> = Vec::new();
+    let mut rest = stream;
+    while !rest.is_empty() {
+        let max = if rng.chance(50) { 8 } else { 255 };
+        let n = 1 + rng.below(rest.len().min(max));
+        let (a, b) = rest.split_at(n);
+        chunks.push(a);
+        rest = b;
+    }
+    let mut v = encode_chunks(limit, &chunks);
+    if rng.chance(10) {
+        // Resync markers and trailing junk.
+        let at = rng.below(v.len()) + 1;
+        v.insert(at.min(v.len()), 0);
+    }
+    v
+}
+
+fn psk_input(rng: &mut Rng) -> Vec<u8> {
+    use pppp::proto::cipher::Cipher;
+    use pppp::proto::psk::KNOWN_PSKS;
+    match rng.below(4) {
+        0 => {
+            let n = rng.below(48);
+            rng.bytes(n)
+        }
+        1 => {
+            let psk = rng.pick(KNOWN_PSKS).psk;
+            Cipher::from_psk(psk).seal(&datagram(rng))
+        }
+        2 => {
+            let mut name = rng.pick(KNOWN_PSKS).psk.to_owned();
+            if rng.chance(50) {
+                name = name.to_ascii_uppercase();
+            }
+            name.into_bytes()
+        }
+        _ => {
+            let words = [
+                "auto", "none", "plain", "", "custom:", "custom:x", "AUTO", "camera",
+            ];
+            let mut s = rng.pick(&words).to_string();
+            let n = rng.below(6);
+            s.extend((0..n).map(|_| (b' ' + rng.below(95) as u8) as char));
+            s.into_bytes()
+        }
+    }
+}
+
+fn conn_input(rng: &mut Rng) -> Vec<u8> {
+    let mut v = vec![rng.below(4) as u8];
+    let mut next = [0u16; 8];
+    for _ in 0..rng.below(12) {
+        match rng.below(10) {
+            0..=5 => {
+                let d = if rng.chance(60) {
+                    // DRW with an index near what the controller expects.
+                    let ch = *rng.pick(&[0u8, 1, 1, 2, 3, 7]);
+                    let idx = if rng.chance(70) {
+                        let i = next[usize::from(ch)];
+                        next[usize::from(ch)] = i.wrapping_add(1);
+                        i
+                    } else {
+                        rng.next() as u16
+                    };
+                    let body = match ch {
+                        1 | 2 => av_stream(rng),
+                        0 => block_stream(rng),
+                        _ => {
+                            let n = rng.below(100);
+                            rng.bytes(n)
+                        }
+                    };
+                    let mut d = Vec::new();
+                    pppp::proto::packet::encode_drw(&mut d, ch, idx, &body[..body.len().min(1024)]);
+                    d
+                } else {
+                    datagram(rng)
+                };
+                let op = if rng.chance(90) {
+                    conn_datagram::OP_PEER
+                } else {
+                    *rng.pick(&[conn_datagram::OP_PEER_RAW, conn_datagram::OP_STRANGER])
+                };
+                v.push(op);
+                v.extend_from_slice(&(d.len() as u16).to_be_bytes());
+                v.extend(d);
+            }
+            6 | 7 => {
+                v.push(conn_datagram::OP_WAIT);
+                v.push(rng.byte());
+            }
+            _ => {
+                v.push(conn_datagram::OP_COMMAND);
+                v.push(rng.byte());
+                v.push(rng.below(4) as u8);
+                let n = rng.below(40);
+                v.extend(rng.bytes(n));
+            }
+        }
+    }
+    v
+}
+
+fn init_text(rng: &mut Rng) -> Vec<u8> {
+    const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ:-$,;{}\"InitString az09";
+    if rng.chance(10) {
+        let n = rng.below(40);
+        return rng.bytes(n);
+    }
+    let n = rng.below(80);
+    let body: String = (0..n)
+        .map(|_| {
+            if rng.chance(85) {
+                (b'A' + rng.below(26) as u8) as char
+            } else {
+                *rng.pick(ALPHABET) as char
+            }
+        })
+        .collect();
+    if rng.chance(15) {
+        format!("{{\"InitString\": \"{body}\"}}").into_bytes()
+    } else {
+        body.into_bytes()
+    }
+}
+
+fn random_bytes(rng: &mut Rng) -> Vec<u8> {
+    let n = rng.below(600);
+    rng.bytes(n)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Random inputs.
+
+#[test]
+fn packet_decode_random() {
+    fuzz(
+        "packet_decode",
+        pppp_fuzz::packet_decode::run,
+        1,
+        5000,
+        datagram,
+    );
+}
+
+#[test]
+fn uid_parse_random() {
+    fuzz("uid_parse", pppp_fuzz::uid_parse::run, 2, 5000, uid_text);
+}
+
+#[test]
+fn block_decoder_random() {
+    fuzz(
+        "block_decoder",
+        pppp_fuzz::block_decoder::run,
+        3,
+        3000,
+        |rng| {
+            if rng.chance(10) {
+                return random_bytes(rng);
+            }
+            let s = block_stream(rng);
+            chunked(rng, &s)
+        },
+    );
+}
+
+#[test]
+fn frame_assembler_random() {
+    fuzz(
+        "frame_assembler",
+        pppp_fuzz::frame_assembler::run,
+        4,
+        3000,
+        |rng| {
+            if rng.chance(10) {
+                return random_bytes(rng);
+            }
+            let s = av_stream(rng);
+            chunked(rng, &s)
+        },
+    );
+}
+
+#[test]
+fn psk_detect_random() {
+    fuzz("psk_detect", pppp_fuzz::psk_detect::run, 5, 3000, psk_input);
+}
+
+#[test]
+fn conn_datagram_random() {
+    fuzz(
+        "conn_datagram",
+        pppp_fuzz::conn_datagram::run,
+        6,
+        2000,
+        conn_input,
+    );
+}
+
+/// A few datagrams as `flags · (u16 length · bytes)*` for the `dissect` target.
+fn dissect_input(rng: &mut Rng) -> Vec<u8> {
+    let mut v = vec![rng.byte()];
+    for _ in 0..rng.below(12) {
+        let d = if rng.chance(80) {
+            datagram(rng)
+        } else {
+            random_bytes(rng)
+        };
+        v.extend_from_slice(&(d.len() as u16).to_be_bytes());
+        v.extend_from_slice(&d);
+    }
+    v
+}
+
+#[test]
+fn dissect_random() {
+    fuzz("dissect", pppp_fuzz::dissect::run, 9, 2000, dissect_input);
+}
+
+#[test]
+fn initstring_decode_random() {
+    fuzz(
+        "initstring_decode",
+        pppp_fuzz::initstring_decode::run,
+        7,
+        5000,
+        init_text,
+    );
+}
+
+#[test]
+fn adpcm_decode_random() {
+    fuzz(
+        "adpcm_decode",
+        pppp_fuzz::adpcm_decode::run,
+        8,
+        3000,
+        random_bytes,
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// The test vectors.
+
+fn vectors(file: &str) -> Value {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../core/tests/vectors")
+        .join(file);
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    serde_json::from_str(&text).expect("valid JSON")
+}
+
+fn str_at<'a>(v: &'a Value, path: &[&str]) -> Option<&'a str> {
+    path.iter().try_fold(v, |v, k| v.get(k))?.as_str()
+}
+
+/// Every input the vectors yield, per target (also written out as a seed corpus below).
+fn vector_inputs() -> Vec<(&'static str, String, Vec<u8>)> {
+    let mut out: Vec<(&'static str, String, Vec<u8>)> = Vec::new();
+    let packets = vectors("packets.json");
+    let mut plain_datagrams: Vec<Vec<u8>> = Vec::new();
+    for p in packets["packets"].as_array().expect("packets[]") {
+        let name = p["name"].as_str().unwrap_or("?").to_owned();
+        let wire = unhex(p["hex"].as_str().expect("hex"));
+        let psk = p["psk"].as_str();
+        out.push(("packet_decode", name.clone(), wire.clone()));
+        out.push(("psk_detect", name.clone(), wire.clone()));
+        for flags in [0u8, 1] {
+            let mut d = vec![flags];
+            d.extend_from_slice(&(wire.len() as u16).to_be_bytes());
+            d.extend_from_slice(&wire);
+            out.push(("dissect", format!("{name}-{flags}"), d));
+        }
+        if let Some(plain) = str_at(p, &["decoded", "plain_hex"]) {
+            out.push(("packet_decode", format!("{name}-plain"), unhex(plain)));
+        }
+        if wire.len() >= 24 {
+            out.push(("uid_parse", format!("{name}-did"), wire[4..24].to_vec()));
+        }
+        if let Some(data) = str_at(p, &["decoded", "drw", "data_hex"]) {
+            let data = unhex(data);
+            out.push(("block_decoder", name.clone(), encode_chunks(0, &[&data])));
+            out.push(("frame_assembler", name.clone(), encode_chunks(0, &[&data])));
+        }
+        // The controller gets each datagram from the camera, as sent (ciphertext for the
+        // `camera` PSK, which the emulator then uses too; other PSKs look like garbage).
+        let flags = u8::from(psk == Some("camera"));
+        let mut input = vec![flags, conn_datagram::OP_PEER_RAW];
+        input.extend_from_slice(&(wire.len() as u16).to_be_bytes());
+        input.extend_from_slice(&wire);
+        out.push(("conn_datagram", name.clone(), input));
+        if psk.is_none() {
+            plain_datagrams.push(wire);
+        }
+    }
+    let all: Vec<&[u8]> = plain_datagrams.iter().map(Vec::as_slice).collect();
+    out.push((
+        "conn_datagram",
+        "all-plain".into(),
+        encode_datagrams(0, &all),
+    ));
+    for b in packets["drw_payload_blocks"].as_array().expect("blocks[]") {
+        let name = b["name"].as_str().unwrap_or("?").to_owned();
+        let data = unhex(b["hex"].as_str().expect("hex"));
+        out.push(("block_decoder", name, encode_chunks(0, &[&data])));
+    }
+
+    let uid = vectors("uid.json");
+    for list in ["valid", "lenient", "invalid"] {
+        for u in uid[list].as_array().expect("uid list") {
+            let text = u["uid"].as_str().expect("uid");
+            out.push((
+                "uid_parse",
+                format!("{list}-{text}"),
+                text.as_bytes().to_vec(),
+            ));
+            if let Some(w) = u["wire_hex"].as_str() {
+                out.push(("uid_parse", format!("{list}-{text}-wire"), unhex(w)));
+            }
+        }
+    }
+
+    let init = vectors("initstring.json");
+    for style in ["cs2", "ilnk"] {
+        for (i, v) in init[style]["vectors"]
+            .as_array()
+            .expect("vectors")
+            .iter()
+            .enumerate()
+        {
+            let text = v["encoded"].as_str().expect("encoded");
+            out.push((
+                "initstring_decode",
+                format!("{style}-{i}"),
+                text.as_bytes().to_vec(),
+            ));
+        }
+    }
+
+    let adpcm = vectors("adpcm.json");
+    for variant in ["ima_standard", "vsc_simplified"] {
+        let hex = str_at(&adpcm, &[variant, "encoded_hex"]).expect("encoded_hex");
+        out.push(("adpcm_decode", variant.into(), unhex(hex)));
+    }
+    out
+}
+
+fn target(name: &str) -> fn(&[u8]) {
+    match name {
+        "packet_decode" => pppp_fuzz::packet_decode::run,
+        "uid_parse" => pppp_fuzz::uid_parse::run,
+        "block_decoder" => pppp_fuzz::block_decoder::run,
+        "frame_assembler" => pppp_fuzz::frame_assembler::run,
+        "psk_detect" => pppp_fuzz::psk_detect::run,
+        "conn_datagram" => pppp_fuzz::conn_datagram::run,
+        "initstring_decode" => pppp_fuzz::initstring_decode::run,
+        "adpcm_decode" => pppp_fuzz::adpcm_decode::run,
+        "dissect" => pppp_fuzz::dissect::run,
+        other => panic!("unknown target {other}"),
+    }
+}
+
+#[test]
+fn every_target_over_the_vectors() {
+    let inputs = vector_inputs();
+    for name in [
+        "packet_decode",
+        "uid_parse",
+        "block_decoder",
+        "frame_assembler",
+        "psk_detect",
+        "conn_datagram",
+        "initstring_decode",
+        "adpcm_decode",
+        "dissect",
+    ] {
+        let n = inputs.iter().filter(|(t, _, _)| *t == name).count();
+        assert!(n > 0, "no vector input for {name}");
+    }
+    for (t, name, input) in &inputs {
+        if catch_unwind(AssertUnwindSafe(|| target(t)(input))).is_err() {
+            panic!("fuzz target {t} panicked on vector {name}: {}", hex(input));
+        }
+    }
+}
+
+/// `cargo test --manifest-path fuzz/Cargo.toml -- --ignored write_seed_corpus` writes the
+/// vector inputs to `fuzz/corpus/<target>/` as a starting corpus for cargo-fuzz.
+#[test]
+#[ignore = "writes files; run on demand"]
+fn write_seed_corpus() {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("corpus");
+    for (t, name, input) in vector_inputs() {
+        let dir = root.join(t);
+        std::fs::create_dir_all(&dir).expect("create corpus dir");
+        let file: String = name
+            .chars()
+            .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
+            .collect();
+        std::fs::write(dir.join(format!("vector-{file}")), input).expect("write seed");
+    }
+}
+
+fn dialect_input(rng: &mut Rng) -> Vec<u8> {
+    let mut v = Vec::new();
+    for _ in 0..rng.below(6) {
+        match rng.below(4) {
+            0 => {
+                // A binary block with a random (possibly lying) length.
+                let n = rng.below(40);
+                let body = rng.bytes(n);
+                v.extend_from_slice(&[0x11, 0x0a, rng.byte(), rng.byte()]);
+                let len = if rng.chance(70) {
+                    body.len() as u16
+                } else {
+                    rng.below(64) as u16
+                };
+                v.extend_from_slice(&len.to_le_bytes());
+                v.extend_from_slice(&[rng.byte(), rng.byte()]);
+                v.extend_from_slice(&body);
+            }
+            1 => {
+                let words: &[&str] = &[
+                    "var ",
+                    "result=",
+                    "0",
+                    "-1",
+                    ";",
+                    "\r\n",
+                    "\"",
+                    "'",
+                    "ap_ssid[0]",
+                    "=",
+                    "new Array()",
+                    "GET /",
+                    ".cgi?",
+                    "&",
+                    "%41",
+                    "%",
+                    "x",
+                ];
+                let mut t = String::new();
+                for _ in 0..rng.below(20) {
+                    let w: &&str = rng.pick(words);
+                    t.push_str(w);
+                }
+                let len = t.len() as u16;
+                v.extend_from_slice(&[0x01, 0x0a, 0x01, 0x60]);
+                v.extend_from_slice(&len.to_le_bytes());
+                v.extend_from_slice(&[0x00, 0x01]);
+                v.extend_from_slice(t.as_bytes());
+            }
+            _ => {
+                let n = rng.below(30);
+                v.extend_from_slice(&rng.bytes(n));
+            }
+        }
+    }
+    v
+}
+
+#[test]
+fn channel0_dialects_random() {
+    fuzz(
+        "channel0_dialects",
+        pppp_fuzz::channel0_dialects::run,
+        11,
+        5000,
+        dialect_input,
+    );
+}
