@@ -21,6 +21,8 @@ scripts/install-c.sh --no-build --profile dev --prefix "$c_tmp/prefix"
 PKG_CONFIG_PATH="$c_tmp/prefix/lib/pkgconfig" make -s -f examples/Makefile OUT="$c_tmp" \
     CFLAGS="-O1 -g -Werror"
 rm -rf "$c_tmp"
+step "fuzz targets: stable smoke test (seeded inputs and the vectors through every decoder)"
+cargo test --manifest-path fuzz/Cargo.toml
 step "Python package: pip install ./python, pytest, stubtest, mypy, examples"
 scripts/test-python.sh
 step "interop: aiopppp 0.2.3 against pppp camera"

@@ -69,8 +69,8 @@ pub struct Args {
     /// Audio codec: adpcm (SHIX, VStarcam) or alaw (iLnk, 8000 Hz).
     #[arg(long, default_value = "adpcm", value_parser = ["adpcm", "alaw"])]
     audio: String,
-    /// Sample rate of the ADPCM audio (8000 like A9/VStarCam players, or 11025).
-    #[arg(long, default_value_t = 8000)]
+    /// Sample rate of the ADPCM audio (11025 by default; 8000 like A9/VStarCam players).
+    #[arg(long, default_value_t = 11025)]
     audio_rate: u32,
     /// Send P2P_RDY as 28 bytes with a length of 20, like some real cameras.
     #[arg(long)]

@@ -10,7 +10,7 @@ use crate::common::{CliError, ConnectArgs};
 #[derive(Debug, Clone, clap::Args)]
 pub struct AudioRateArg {
     /// Sample rate of the camera's ADPCM audio: auto (measured from the frame timestamps,
-    /// 8000 when they are unusable), or a number such as 8000 or 11025.
+    /// 11025 when they are unusable), or a number such as 8000 or 11025.
     #[arg(long, default_value = "auto")]
     pub audio_rate: String,
 }

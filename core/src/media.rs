@@ -5,17 +5,18 @@
 //!
 //! Device audio (channel 2) carries IMA ADPCM (SHIX, VStarcam), G.711 A-law (iLnk, always
 //! 8000 Hz) or raw 16-bit PCM. PROTOCOL.md §6.3/§10.7 records a conflict for ADPCM: the working
-//! A9 player and the VStarCam SDK play it at **8000 Hz**, while the MAG-DOC write-up says
-//! 11025 Hz. pppp defaults to 8000 Hz ([`DEFAULT_ADPCM_RATE`]), the rate of the only code
-//! known to play real cameras' audio, and lets the rate be chosen ([`AudioProfile`]) or
-//! measured from the frames' timestamps ([`RateEstimator`]): a camera that really sends
-//! 11025 Hz delivers 11025 samples per second of AV timestamps.
+//! A9 player and the VStarCam SDK play it at 8000 Hz, while the MAG-DOC write-up says
+//! **11025 Hz**. pppp decodes it as 11025 Hz by default ([`DEFAULT_ADPCM_RATE`], the rate the
+//! project's media specification names), and lets the rate be chosen ([`AudioProfile`], e.g.
+//! 8000 for cameras played like the A9 app does) or measured from the frames' timestamps
+//! ([`RateEstimator`], what `pppp serve` and `pppp record` do by default): a camera that sends
+//! N samples per second of AV timestamps is played at N Hz, whatever the default.
 
 use crate::proto::av::Codec;
 use crate::proto::controller::Frame;
 
 /// Default sample rate of IMA ADPCM device audio (see the module documentation).
-pub const DEFAULT_ADPCM_RATE: u32 = 8000;
+pub const DEFAULT_ADPCM_RATE: u32 = 11025;
 /// Sample rate of G.711 A-law audio (iLnk cameras).
 pub const ALAW_RATE: u32 = 8000;
 /// Sample rate assumed for raw PCM device audio.
@@ -26,7 +27,7 @@ pub const STANDARD_RATES: [u32; 7] = [8000, 11025, 16000, 22050, 32000, 44100, 4
 /// How a camera's audio is to be interpreted.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct AudioProfile {
-    /// Sample rate of IMA ADPCM audio (8000 by default; some cameras use 11025).
+    /// Sample rate of IMA ADPCM audio (11025 by default; A9-style cameras play 8000).
     pub adpcm_rate: u32,
 }
 

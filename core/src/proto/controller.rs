@@ -175,8 +175,8 @@ pub enum Event {
         /// The cipher in use.
         cipher: Cipher,
     },
-    /// The channel-0 dialect in use: reported after `Connected` when the configuration or the
-    /// UID prefix names it, and (again, if it changed) when a login answer confirms it.
+    /// The channel-0 dialect in use: reported just before `Connected` when the configuration
+    /// or the UID prefix names it, and (again, if it changed) when a login answer confirms it.
     Dialect {
         /// The dialect.
         dialect: Dialect,

@@ -216,7 +216,7 @@ impl CameraConfig {
             switch_resolution_after: None,
             switch_size: None,
             audio_codec: AudioCodec::Adpcm,
-            audio_rate: 8000,
+            audio_rate: crate::media::DEFAULT_ADPCM_RATE,
             dialect: dialect::for_prefix(uid.prefix()).unwrap_or(Dialect::Shix),
             family: &shix::VI365,
             close_on_foreign: None,
