@@ -85,9 +85,17 @@ pub fn run(a: Args) -> CliResult {
     config.broadcast = false;
     let session = Session::connect(config)?;
     println!(
-        "[3/6] connected: session with {} (handshake done, PSK {})",
+        "[3/6] connected: session with {} (handshake done, PSK {}, {} dialect chosen by {})",
         session.peer().map(|p| p.to_string()).unwrap_or_default(),
-        session.cipher().map(|c| c.to_string()).unwrap_or_default()
+        session.cipher().map(|c| c.to_string()).unwrap_or_default(),
+        session
+            .dialect()
+            .map(|d| d.to_string())
+            .unwrap_or_else(|| "unknown".into()),
+        session
+            .dialect_source()
+            .map(|s| s.to_string())
+            .unwrap_or_else(|| "nothing yet".into())
     );
 
     let login = session.login()?;
