@@ -6,6 +6,14 @@ use pppp::proto::reconnect::ReconnectPolicy;
 
 use crate::common::{CliError, ConnectArgs};
 
+/// `--resolution N`: the video size asked of the camera.
+#[derive(Debug, Clone, clap::Args)]
+pub struct ResolutionArg {
+    /// SHIX resolution code: 1 = 640x480, 2 = 320x240.
+    #[arg(long, default_value_t = 1)]
+    pub resolution: u8,
+}
+
 /// `--audio-rate auto|8000|11025|…`.
 #[derive(Debug, Clone, clap::Args)]
 pub struct AudioRateArg {

@@ -6,7 +6,7 @@ use std::time::Duration;
 use pppp_serve::{RecordConfig, RecordError};
 
 use crate::common::{seconds, CliError, CliResult, ConnectArgs};
-use crate::media::{connect, AudioRateArg};
+use crate::media::{connect, AudioRateArg, ResolutionArg};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -18,9 +18,8 @@ pub struct Args {
     /// Output prefix: writes PREFIX.avi (MJPEG) or PREFIX.h264/.h265, and PREFIX.wav.
     #[arg(long)]
     out: PathBuf,
-    /// SHIX resolution code: 1 = 640x480, 2 = 320x240.
-    #[arg(long, default_value_t = 1)]
-    resolution: u8,
+    #[command(flatten)]
+    video: ResolutionArg,
     /// Video only.
     #[arg(long)]
     no_audio: bool,
@@ -42,7 +41,7 @@ pub fn run(a: Args) -> CliResult {
     }
     let (profile, measure) = a.rate.profile()?;
     let session = connect(&a.conn, true)?;
-    session.start_video_with(a.resolution)?;
+    session.start_video_with(a.video.resolution)?;
     let mut audio = !a.no_audio;
     if audio {
         if let Err(e) = session.start_audio() {
@@ -91,9 +90,8 @@ pub struct SnapshotArgs {
     /// The JPEG file to write.
     #[arg(long)]
     out: PathBuf,
-    /// SHIX resolution code: 1 = 640x480, 2 = 320x240.
-    #[arg(long, default_value_t = 1)]
-    resolution: u8,
+    #[command(flatten)]
+    video: ResolutionArg,
     /// Seconds to wait for a picture.
     #[arg(long, default_value_t = 10.0)]
     wait: f64,
@@ -102,7 +100,7 @@ pub struct SnapshotArgs {
 pub fn snapshot(a: SnapshotArgs) -> CliResult {
     let wait = seconds(a.wait, "--wait")?;
     let session = connect(&a.conn, false)?;
-    session.start_video_with(a.resolution)?;
+    session.start_video_with(a.video.resolution)?;
     let f = pppp_serve::snapshot(&session, &a.out, wait.max(Duration::from_millis(100)))
         .map_err(record_error)?;
     let _ = session.stop_video();

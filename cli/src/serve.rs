@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 use pppp_serve::{MediaServer, ServeConfig};
 
 use crate::common::{interrupted, is_set, seconds, CliError, CliResult, ConnectArgs};
-use crate::media::{connect, AudioRateArg};
+use crate::media::{connect, AudioRateArg, ResolutionArg};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -16,9 +16,8 @@ pub struct Args {
     /// Address and port to serve HTTP on (0.0.0.0:8080 to be reachable from the LAN).
     #[arg(long, default_value = "127.0.0.1:8080")]
     listen: String,
-    /// SHIX resolution code: 1 = 640x480, 2 = 320x240.
-    #[arg(long, default_value_t = 1)]
-    resolution: u8,
+    #[command(flatten)]
+    video: ResolutionArg,
     /// Do not start the camera's audio (/audio.wav then answers 503).
     #[arg(long)]
     no_audio: bool,
@@ -49,7 +48,7 @@ pub fn run(a: Args) -> CliResult {
     let duration = a.duration.map(|d| seconds(d, "--duration")).transpose()?;
     let session = Arc::new(connect(&a.conn, !a.no_reconnect)?);
     let mut cfg = ServeConfig::new(listen);
-    cfg.video = Some(a.resolution);
+    cfg.video = Some(a.video.resolution);
     cfg.audio_on = !a.no_audio;
     cfg.audio = profile;
     cfg.measure_audio_rate = measure;

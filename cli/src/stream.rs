@@ -6,6 +6,7 @@ use std::time::{Duration, Instant};
 use pppp::client::{Frame, Session};
 
 use crate::common::{interrupted, is_set, CliError, CliResult, ConnectArgs};
+use crate::media::ResolutionArg;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -20,9 +21,8 @@ pub struct Args {
     /// Status and summary as JSON lines.
     #[arg(long)]
     json: bool,
-    /// SHIX resolution code: 1 = 640x480, 2 = 320x240.
-    #[arg(long, default_value_t = 1)]
-    resolution: u8,
+    #[command(flatten)]
+    video: ResolutionArg,
 }
 
 /// Totals of a stream run.
@@ -126,7 +126,7 @@ pub fn run(a: Args) -> CliResult {
             session.cipher().map(|c| c.to_string()).unwrap_or_default()
         );
     }
-    session.start_video_with(a.resolution)?;
+    session.start_video_with(a.video.resolution)?;
     let t = pump(&session, a.frames, None, a.out.as_ref(), a.json, |_| {})?;
     let _ = session.stop_video();
     session.close();

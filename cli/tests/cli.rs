@@ -1,57 +1,13 @@
 //! The `pppp` binary end to end, on loopback.
 
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
+mod common;
 
-fn pppp() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_pppp"))
-}
+use common::{pppp, Camera};
 
-/// A `pppp camera` child on a free loopback port; killed on drop.
-struct Camera {
-    child: Child,
-    lan: String,
-}
-
-impl Camera {
-    fn start(extra: &[&str]) -> Camera {
-        let mut child = pppp()
-            .args([
-                "camera",
-                "--lan-port",
-                "0",
-                "--width",
-                "160",
-                "--height",
-                "120",
-                "--fps",
-                "20",
-            ])
-            .args(["--duration", "60"])
-            .args(extra)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .unwrap();
-        let mut line = String::new();
-        BufReader::new(child.stdout.as_mut().unwrap())
-            .read_line(&mut line)
-            .unwrap();
-        let lan = line
-            .split_whitespace()
-            .skip_while(|w| *w != "on")
-            .nth(1)
-            .unwrap_or_else(|| panic!("no address in {line:?}"))
-            .to_owned();
-        Camera { child, lan }
-    }
-}
-
-impl Drop for Camera {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
+/// A `pppp camera` child showing 160x120 pictures at 20 fps, with `extra` options.
+fn start_camera(extra: &[&str]) -> Camera {
+    let picture = ["--width", "160", "--height", "120", "--fps", "20"];
+    Camera::start(&[&picture[..], extra].concat())
 }
 
 #[test]
@@ -70,7 +26,7 @@ fn demo_runs_and_reports() {
 
 #[test]
 fn discover_stream_cmd_against_pppp_camera() {
-    let cam = Camera::start(&["--psk", "SHIX"]);
+    let cam = start_camera(&["--psk", "SHIX"]);
     let out = pppp()
         .args([
             "discover",
@@ -134,7 +90,7 @@ fn discover_stream_cmd_against_pppp_camera() {
 
 #[test]
 fn errors_are_one_line_with_specific_exit_codes() {
-    let cam = Camera::start(&[]);
+    let cam = start_camera(&[]);
     let run = |args: &[&str]| {
         let out = pppp().args(args).output().unwrap();
         let err = String::from_utf8_lossy(&out.stderr).trim().to_owned();

@@ -2,57 +2,16 @@
 //! key/values and the binary reply's payload hex are printed, the chosen dialect is reported,
 //! and dialect mistakes are clear one-line errors.
 
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Output, Stdio};
+use std::process::Output;
 
-fn pppp() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_pppp"))
-}
+mod common;
 
-/// A `pppp camera` child on a free loopback port; killed on drop.
-struct Camera {
-    child: Child,
-    lan: String,
-    banner: String,
-}
+use common::{pppp, Camera};
 
-impl Camera {
-    fn start(extra: &[&str]) -> Camera {
-        let mut child = pppp()
-            .args([
-                "camera",
-                "--lan-port",
-                "0",
-                "--width",
-                "96",
-                "--height",
-                "64",
-            ])
-            .args(["--duration", "60"])
-            .args(extra)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .unwrap();
-        let mut banner = String::new();
-        BufReader::new(child.stdout.as_mut().unwrap())
-            .read_line(&mut banner)
-            .unwrap();
-        let lan = banner
-            .split_whitespace()
-            .skip_while(|w| *w != "on")
-            .nth(1)
-            .unwrap_or_else(|| panic!("no address in {banner:?}"))
-            .to_owned();
-        Camera { child, lan, banner }
-    }
-}
-
-impl Drop for Camera {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
+/// A `pppp camera` child showing 96x64 pictures, with `extra` options.
+fn start_camera(extra: &[&str]) -> Camera {
+    let picture = ["--width", "96", "--height", "64"];
+    Camera::start(&[&picture[..], extra].concat())
 }
 
 fn cmd(uid: &str, cam: &Camera, extra: &[&str]) -> Output {
@@ -71,7 +30,7 @@ fn text(b: &[u8]) -> String {
 #[test]
 fn cgi_command_prints_key_values() {
     let uid = "QQQZ-000001-ABCDE";
-    let cam = Camera::start(&["--uid", uid, "--dialect", "cgi"]);
+    let cam = start_camera(&["--uid", uid, "--dialect", "cgi"]);
     assert!(cam.banner.contains("dialect cgi"), "{}", cam.banner);
     let out = cmd(uid, &cam, &["--dialect", "cgi", "get_status.cgi"]);
     let (stdout, stderr) = (text(&out.stdout), text(&out.stderr));
@@ -130,7 +89,7 @@ fn cgi_command_prints_key_values() {
 #[test]
 fn binary_command_prints_payload_hex() {
     let uid = "BATD-156362-WONJM";
-    let cam = Camera::start(&["--uid", uid]);
+    let cam = start_camera(&["--uid", uid]);
     assert!(cam.banner.contains("dialect binary"), "{}", cam.banner);
     let out = cmd(uid, &cam, &["--dialect", "binary", "0x1008"]);
     let (stdout, stderr) = (text(&out.stdout), text(&out.stderr));
@@ -153,7 +112,7 @@ fn binary_command_prints_payload_hex() {
 
 #[test]
 fn dialect_mistakes_are_clear_errors() {
-    let cam = Camera::start(&[]); // DGOA: SHIX
+    let cam = start_camera(&[]); // DGOA: SHIX
     let run = |extra: &[&str]| {
         let out = cmd("DGOA-123456-ABCDE", &cam, extra);
         (

@@ -258,6 +258,19 @@ impl BitReader<'_> {
         Some(((1u64 << zeros) - 1 + u64::from(self.u(zeros)?)).min(u64::from(u32::MAX)) as u32)
     }
 
+    /// A cropping flag and, when set, the left, right, top and bottom offsets (all 0 when
+    /// not), as H.264 and H.265 SPSs both write them.
+    fn crop_window(&mut self) -> Option<(i64, i64, i64, i64)> {
+        if self.u(1)? == 0 {
+            return Some((0, 0, 0, 0));
+        }
+        let l = i64::from(self.ue()?);
+        let r = i64::from(self.ue()?);
+        let t = i64::from(self.ue()?);
+        let b = i64::from(self.ue()?);
+        Some((l, r, t, b))
+    }
+
     fn se(&mut self) -> Option<i32> {
         let k = self.ue()?;
         Some(if k % 2 == 1 {
@@ -265,6 +278,15 @@ impl BitReader<'_> {
         } else {
             -((k / 2) as i32)
         })
+    }
+}
+
+/// SubWidthC and SubHeightC of a `chroma_format_idc` (shared by H.264 and H.265).
+fn chroma_subsampling(chroma: u32) -> (i64, i64) {
+    match chroma {
+        1 => (2, 2),
+        2 => (2, 1),
+        _ => (1, 1),
     }
 }
 
@@ -330,18 +352,8 @@ fn h264_sps_size(rbsp: &[u8]) -> Option<(u16, u16)> {
         r.u(1)?; // mb_adaptive_frame_field_flag
     }
     r.u(1)?; // direct_8x8_inference_flag
-    let (mut l, mut rt, mut t, mut b) = (0, 0, 0, 0);
-    if r.u(1)? == 1 {
-        l = i64::from(r.ue()?);
-        rt = i64::from(r.ue()?);
-        t = i64::from(r.ue()?);
-        b = i64::from(r.ue()?);
-    }
-    let (sub_w, sub_h) = match chroma {
-        1 => (2, 2),
-        2 => (2, 1),
-        _ => (1, 1),
-    };
+    let (l, rt, t, b) = r.crop_window()?;
+    let (sub_w, sub_h) = chroma_subsampling(chroma);
     let (cx, cy) = if chroma == 0 {
         (1, 2 - frame_mbs_only)
     } else {
@@ -377,18 +389,8 @@ fn h265_sps_size(rbsp: &[u8]) -> Option<(u16, u16)> {
     }
     let w = i64::from(r.ue()?);
     let h = i64::from(r.ue()?);
-    let (mut l, mut rt, mut t, mut b) = (0, 0, 0, 0);
-    if r.u(1)? == 1 {
-        l = i64::from(r.ue()?);
-        rt = i64::from(r.ue()?);
-        t = i64::from(r.ue()?);
-        b = i64::from(r.ue()?);
-    }
-    let (sw, sh) = match chroma {
-        1 => (2, 2),
-        2 => (2, 1),
-        _ => (1, 1),
-    };
+    let (l, rt, t, b) = r.crop_window()?;
+    let (sw, sh) = chroma_subsampling(chroma);
     to_size(w - sw * (l + rt), h - sh * (t + b))
 }
 

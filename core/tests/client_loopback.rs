@@ -1,28 +1,21 @@
 //! The synchronous client against the fake camera on real loopback sockets.
 
+mod common;
+
 use std::time::Duration;
 
-use pppp::client::{
-    discover, CameraServer, CameraServerConfig, DiscoverOptions, Session, SessionConfig,
-};
-use pppp::sim::CameraConfig;
-use pppp::{Error, Uid};
+use pppp::client::{discover, CameraServer, DiscoverOptions, Session, SessionConfig};
+use pppp::Error;
 
 const UID: &str = "DGOA-654321-QWERT";
 
 fn camera(psk: Option<&str>) -> CameraServer {
-    let mut c = CameraConfig::new(Uid::parse(UID).unwrap(), "127.0.0.1".parse().unwrap());
-    c.lan_addr = "127.0.0.1:0".parse().unwrap();
-    c.session_addr = "127.0.0.1:0".parse().unwrap();
+    let mut c = common::loopback_config(UID);
     c.width = 160;
     c.height = 120;
     c.fps = 25;
     c.psk = psk.map(str::to_owned);
-    CameraServer::start(CameraServerConfig {
-        camera: c,
-        link: None,
-    })
-    .unwrap()
+    common::start_loopback(c)
 }
 
 fn config(cam: &CameraServer) -> SessionConfig {

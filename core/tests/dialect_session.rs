@@ -2,29 +2,24 @@
 //! reported, typed methods return typed results, refusals and wrong credentials are distinct
 //! errors, and a bad dialect name is a clear configuration error.
 
+mod common;
+
 use std::time::Duration;
 
-use pppp::client::{CameraServer, CameraServerConfig, Session, SessionConfig};
+use pppp::client::{CameraServer, Session, SessionConfig};
 use pppp::proto::dialect::{Dialect, DialectSource};
 use pppp::proto::ops::{FlipMirror, PtzDirection};
-use pppp::sim::CameraConfig;
-use pppp::{Error, Uid};
+use pppp::Error;
 
 fn camera(uid: &str, dialect: Option<Dialect>) -> CameraServer {
-    let mut c = CameraConfig::new(Uid::parse(uid).unwrap(), "127.0.0.1".parse().unwrap());
-    c.lan_addr = "127.0.0.1:0".parse().unwrap();
-    c.session_addr = "127.0.0.1:0".parse().unwrap();
+    let mut c = common::loopback_config(uid);
     c.width = 96;
     c.height = 64;
     c.fps = 25;
     if let Some(d) = dialect {
         c.dialect = d;
     }
-    CameraServer::start(CameraServerConfig {
-        camera: c,
-        link: None,
-    })
-    .unwrap()
+    common::start_loopback(c)
 }
 
 fn config(uid: &str, cam: &CameraServer) -> SessionConfig {

@@ -2,28 +2,21 @@
 //! loopback: byte streams read in pieces, partial reads, concurrent readers and writers, close
 //! waking blocked calls, the send-buffer limit, unreliable packets.
 
-use std::net::{IpAddr, Ipv4Addr};
+mod common;
+
 use std::sync::Arc;
 use std::time::Duration;
 
-use pppp::client::{CameraServer, CameraServerConfig, RawConfig, RawSession, RawState};
+use pppp::client::{CameraServer, RawConfig, RawSession, RawState};
 use pppp::error::ClosedBy;
 use pppp::proto::av::AvHeader;
 use pppp::proto::command::{encode_shix, SHIX_REQUEST};
-use pppp::sim::CameraConfig;
-use pppp::{Error, Uid};
+use pppp::Error;
 
 const UID: &str = "DGOA-123456-ABCDE";
 
 fn camera() -> CameraServer {
-    let mut cam = CameraConfig::new(Uid::parse(UID).unwrap(), IpAddr::V4(Ipv4Addr::LOCALHOST));
-    cam.lan_addr.set_port(0);
-    cam.session_addr.set_port(0);
-    CameraServer::start(CameraServerConfig {
-        camera: cam,
-        link: None,
-    })
-    .unwrap()
+    common::start_loopback(common::loopback_config(UID))
 }
 
 fn connect(cam: &CameraServer) -> RawSession {

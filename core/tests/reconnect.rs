@@ -7,12 +7,11 @@ mod common;
 use std::time::Duration;
 
 use common::*;
-use pppp::client::{CameraServer, CameraServerConfig, Session, SessionConfig, SessionEvent};
+use pppp::client::{CameraServer, Session, SessionConfig, SessionEvent};
 use pppp::proto::conn::CloseReason;
 use pppp::proto::controller::{Controller, Event};
 use pppp::proto::reconnect::{ReconnectPolicy, ReconnectState, Reconnector};
-use pppp::sim::{CameraConfig, LinkConfig};
-use pppp::Uid;
+use pppp::sim::LinkConfig;
 use serde_json::json;
 
 #[test]
@@ -118,18 +117,12 @@ fn gives_up_after_max_attempts() {
 const UID: &str = "DGOA-777777-RECON";
 
 fn server(reboot_time: Duration) -> CameraServer {
-    let mut c = CameraConfig::new(Uid::parse(UID).unwrap(), "127.0.0.1".parse().unwrap());
-    c.lan_addr = "127.0.0.1:0".parse().unwrap();
-    c.session_addr = "127.0.0.1:0".parse().unwrap();
+    let mut c = common::loopback_config(UID);
     c.width = 96;
     c.height = 64;
     c.fps = 20;
     c.reboot_time = reboot_time;
-    CameraServer::start(CameraServerConfig {
-        camera: c,
-        link: None,
-    })
-    .unwrap()
+    common::start_loopback(c)
 }
 
 fn session_config(cam: &CameraServer, attempts: u32) -> SessionConfig {

@@ -2,7 +2,7 @@
 //! hardware.
 
 use std::ffi::c_char;
-use std::net::IpAddr;
+use std::net::{IpAddr, SocketAddr};
 
 use parking_lot::Mutex;
 use pppp::client::{CameraServer, CameraServerConfig};
@@ -175,6 +175,25 @@ unsafe fn camera_ref<'a>(c: *const pppp_camera) -> Result<&'a Camera, Fail> {
     Ok(unsafe { &*c.cast::<Camera>() })
 }
 
+/// Writes `addr` of the camera, `"IP:PORT"`, into `buf[0..len]`, NUL-terminated.
+///
+/// # Safety
+/// `camera` must be NULL or a live camera; `buf` NULL or writable for `len` bytes.
+unsafe fn write_addr(
+    camera: *const pppp_camera,
+    buf: *mut c_char,
+    len: usize,
+    addr: fn(&CameraServer) -> SocketAddr,
+) -> pppp_result {
+    boundary(|| {
+        // SAFETY: per the contract.
+        let c = unsafe { camera_ref(camera) }?;
+        let a = addr(&c.0.lock()).to_string();
+        // SAFETY: the caller's buffer of `len` bytes.
+        unsafe { write_cstr(buf, len, &a, "buf") }
+    })
+}
+
 /// Writes the camera's LAN-search address `"IP:PORT"` (what `PPPP_LAN_TARGETS` and a
 /// session's `host` take) into `buf[0..len]`, NUL-terminated.
 #[no_mangle]
@@ -183,13 +202,8 @@ pub unsafe extern "C" fn pppp_camera_lan_addr(
     buf: *mut c_char,
     len: usize,
 ) -> pppp_result {
-    boundary(|| {
-        // SAFETY: header contract.
-        let c = unsafe { camera_ref(camera) }?;
-        let a = c.0.lock().lan_addr().to_string();
-        // SAFETY: the caller's buffer of `len` bytes.
-        unsafe { write_cstr(buf, len, &a, "buf") }
-    })
+    // SAFETY: header contract (the same as `write_addr`'s).
+    unsafe { write_addr(camera, buf, len, CameraServer::lan_addr) }
 }
 
 /// Writes the camera's session address `"IP:PORT"` into `buf[0..len]`, NUL-terminated.
@@ -199,13 +213,8 @@ pub unsafe extern "C" fn pppp_camera_session_addr(
     buf: *mut c_char,
     len: usize,
 ) -> pppp_result {
-    boundary(|| {
-        // SAFETY: header contract.
-        let c = unsafe { camera_ref(camera) }?;
-        let a = c.0.lock().session_addr().to_string();
-        // SAFETY: the caller's buffer of `len` bytes.
-        unsafe { write_cstr(buf, len, &a, "buf") }
-    })
+    // SAFETY: header contract (the same as `write_addr`'s).
+    unsafe { write_addr(camera, buf, len, CameraServer::session_addr) }
 }
 
 /// The camera's counters (refreshed every 100 ms).

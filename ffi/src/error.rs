@@ -285,6 +285,22 @@ pub unsafe fn opt_str_arg<'a>(p: *const c_char, what: &str) -> Result<Option<&'a
     }
 }
 
+/// Borrows a `(pointer, count)` array argument: NULL is refused unless `len` is 0, and a count
+/// of 0 gives an empty slice whatever the pointer.
+///
+/// # Safety
+/// `p` must be NULL or valid for reads of `len` elements for the call.
+pub unsafe fn slice_arg<'a, T>(p: *const T, len: usize, what: &str) -> Result<&'a [T], Fail> {
+    if len == 0 {
+        return Ok(&[]);
+    }
+    if p.is_null() {
+        return Err(Fail::null(what));
+    }
+    // SAFETY: non-NULL and valid for `len` elements per this function's contract.
+    Ok(unsafe { std::slice::from_raw_parts(p, len) })
+}
+
 /// Copies `s` NUL-terminated into `buf[..len]`; [`pppp_result::BufferTooSmall`] (nothing
 /// written) when it does not fit.
 ///

@@ -7,12 +7,31 @@ use std::ffi::c_char;
 use pppp::proto::ops::{FlipMirror, PtzDirection};
 use serde_json::Value;
 
-use crate::error::{str_arg, write_cstr, Fail};
+use crate::error::{slice_arg, str_arg, write_cstr, Fail};
 use crate::pppp_result;
 use crate::session::{give_json, pppp_session, with_session};
 
 fn json_of<T: serde::Serialize>(v: &T) -> Result<Value, Fail> {
     serde_json::to_value(v).map_err(|e| Fail::new(pppp_result::Internal, e.to_string()))
+}
+
+/// Checks that `out` (the argument `what`) is not NULL, then, only then, asks the camera with
+/// `get` and stores the answer as a JSON string in `*out`.
+///
+/// # Safety
+/// `out` must be NULL or writable.
+unsafe fn give_required_json<T: serde::Serialize>(
+    out: *mut *mut c_char,
+    what: &str,
+    get: impl FnOnce() -> Result<T, pppp::Error>,
+) -> Result<(), Fail> {
+    if out.is_null() {
+        return Err(Fail::null(what));
+    }
+    let v = json_of(&get()?)?;
+    // SAFETY: checked non-NULL.
+    unsafe { give_json(out, &v) };
+    Ok(())
 }
 
 /// The dialect the session speaks on channel 0 (`"shix"`, `"cgi"` or `"binary"`; `""` while
@@ -59,15 +78,8 @@ pub unsafe extern "C" fn pppp_session_binary(
     reply_json: *mut *mut c_char,
 ) -> pppp_result {
     with_session(session, |sb| {
-        if payload.is_null() && len > 0 {
-            return Err(Fail::null("payload"));
-        }
-        let p: &[u8] = if len == 0 {
-            &[]
-        } else {
-            // SAFETY: `payload` holds `len` bytes (header contract).
-            unsafe { std::slice::from_raw_parts(payload, len) }
-        };
+        // SAFETY: `payload` holds `len` bytes (header contract).
+        let p = unsafe { slice_arg(payload, len, "payload") }?;
         let v = sb.session.binary(cmd, p)?;
         // SAFETY: header contract.
         unsafe { give_json(reply_json, &v) };
@@ -185,13 +197,8 @@ pub unsafe extern "C" fn pppp_session_params(
     params_json: *mut *mut c_char,
 ) -> pppp_result {
     with_session(session, |sb| {
-        if params_json.is_null() {
-            return Err(Fail::null("params_json"));
-        }
-        let v = json_of(&sb.session.params()?)?;
-        // SAFETY: checked non-NULL.
-        unsafe { give_json(params_json, &v) };
-        Ok(())
+        // SAFETY: header contract for `params_json`.
+        unsafe { give_required_json(params_json, "params_json", || sb.session.params()) }
     })
 }
 
@@ -222,13 +229,8 @@ pub unsafe extern "C" fn pppp_session_wifi_scan(
     networks_json: *mut *mut c_char,
 ) -> pppp_result {
     with_session(session, |sb| {
-        if networks_json.is_null() {
-            return Err(Fail::null("networks_json"));
-        }
-        let v = json_of(&sb.session.wifi_scan()?)?;
-        // SAFETY: checked non-NULL.
-        unsafe { give_json(networks_json, &v) };
-        Ok(())
+        // SAFETY: header contract for `networks_json`.
+        unsafe { give_required_json(networks_json, "networks_json", || sb.session.wifi_scan()) }
     })
 }
 
@@ -272,12 +274,7 @@ pub unsafe extern "C" fn pppp_session_sd_info(
     sd_json: *mut *mut c_char,
 ) -> pppp_result {
     with_session(session, |sb| {
-        if sd_json.is_null() {
-            return Err(Fail::null("sd_json"));
-        }
-        let v = json_of(&sb.session.sd_info()?)?;
-        // SAFETY: checked non-NULL.
-        unsafe { give_json(sd_json, &v) };
-        Ok(())
+        // SAFETY: header contract for `sd_json`.
+        unsafe { give_required_json(sd_json, "sd_json", || sb.session.sd_info()) }
     })
 }

@@ -740,6 +740,17 @@ fn channel_ok(ch: u8) -> Result<(), i32> {
     }
 }
 
+/// The live session of `h`, once `ch` is checked to be a valid channel.
+fn channel_session(h: i32, ch: u8) -> Result<Arc<RawSession>, i32> {
+    channel_ok(ch)?;
+    session(h)
+}
+
+/// A vendor `TimeOut_ms`: `0xFFFFFFFF` waits forever.
+fn read_timeout(timeout_ms: u32) -> Option<Duration> {
+    (timeout_ms != u32::MAX).then(|| Duration::from_millis(u64::from(timeout_ms)))
+}
+
 fn read(h: i32, ch: u8, buf: *mut c_char, size: *mut i32, timeout_ms: u32) -> i32 {
     if size.is_null() {
         return fail(ERROR_PPCS_INVALID_PARAMETER, "DataSize is NULL");
@@ -757,11 +768,7 @@ fn read(h: i32, ch: u8, buf: *mut c_char, size: *mut i32, timeout_ms: u32) -> i3
             "DataBuf is NULL or *DataSize is not positive",
         );
     }
-    if let Err(c) = channel_ok(ch) {
-        zero();
-        return c;
-    }
-    let s = match session(h) {
+    let s = match channel_session(h, ch) {
         Ok(s) => s,
         Err(c) => {
             zero();
@@ -770,7 +777,7 @@ fn read(h: i32, ch: u8, buf: *mut c_char, size: *mut i32, timeout_ms: u32) -> i3
     };
     // SAFETY: the caller's buffer holds at least `*DataSize` bytes (vendor contract).
     let out = unsafe { std::slice::from_raw_parts_mut(buf.cast::<u8>(), want as usize) };
-    let timeout = (timeout_ms != u32::MAX).then(|| Duration::from_millis(u64::from(timeout_ms)));
+    let timeout = read_timeout(timeout_ms);
     match s.read(ch, out, timeout) {
         Ok(o) => {
             // SAFETY: as above.
@@ -798,10 +805,7 @@ fn write(h: i32, ch: u8, buf: *const c_char, len: i32) -> i32 {
             "DataBuf is NULL or DataSizeToWrite is not positive",
         );
     }
-    if let Err(c) = channel_ok(ch) {
-        return c;
-    }
-    let s = match session(h) {
+    let s = match channel_session(h, ch) {
         Ok(s) => s,
         Err(c) => return c,
     };
@@ -814,10 +818,7 @@ fn write(h: i32, ch: u8, buf: *const c_char, len: i32) -> i32 {
 }
 
 fn check_buffer(h: i32, ch: u8, w: *mut u32, r: *mut u32) -> i32 {
-    if let Err(c) = channel_ok(ch) {
-        return c;
-    }
-    let s = match session(h) {
+    let s = match channel_session(h, ch) {
         Ok(s) => s,
         Err(c) => return c,
     };
@@ -844,10 +845,7 @@ fn pkt_send(h: i32, ch: u8, buf: *const c_char, len: i32) -> i32 {
             format!("PktBuf is NULL or PktSize is not 1-{MAX_PACKET}"),
         );
     }
-    if let Err(c) = channel_ok(ch) {
-        return c;
-    }
-    let s = match session(h) {
+    let s = match channel_session(h, ch) {
         Ok(s) => s,
         Err(c) => return c,
     };
@@ -876,11 +874,7 @@ fn pkt_recv(h: i32, ch: u8, buf: *mut c_char, size: *mut i32, timeout_ms: u32) -
             "PktBuf is NULL or *PktSize is not positive",
         );
     }
-    if let Err(c) = channel_ok(ch) {
-        set(0);
-        return c;
-    }
-    let s = match session(h) {
+    let s = match channel_session(h, ch) {
         Ok(s) => s,
         Err(c) => {
             set(0);
@@ -889,7 +883,7 @@ fn pkt_recv(h: i32, ch: u8, buf: *mut c_char, size: *mut i32, timeout_ms: u32) -
     };
     // SAFETY: the caller's buffer holds at least `*PktSize` bytes (vendor contract).
     let out = unsafe { std::slice::from_raw_parts_mut(buf.cast::<u8>(), want as usize) };
-    let timeout = (timeout_ms != u32::MAX).then(|| Duration::from_millis(u64::from(timeout_ms)));
+    let timeout = read_timeout(timeout_ms);
     match s.recv_packet(ch, out, timeout) {
         Ok(Some((n, _))) => {
             set(n as i32);

@@ -13,7 +13,7 @@ use serde_json::Value;
 
 use crate::callback::{pppp_frame_closure, Delivery, Stream};
 use crate::error::{
-    boundary, boundary_value, boundary_with, opt_str_arg, put, str_arg, write_cstr, Fail,
+    boundary, boundary_value, boundary_with, opt_str_arg, put, slice_arg, str_arg, write_cstr, Fail,
 };
 use crate::frame::{self, pppp_frame};
 use crate::{owned_cstring, pppp_result};
@@ -362,15 +362,8 @@ pub unsafe extern "C" fn pppp_session_write(
     len: usize,
 ) -> pppp_result {
     with_session(session, |sb| {
-        if data.is_null() && len > 0 {
-            return Err(Fail::null("data"));
-        }
-        let bytes = if len == 0 {
-            Vec::new()
-        } else {
-            // SAFETY: `data` is valid for `len` bytes (header contract).
-            unsafe { std::slice::from_raw_parts(data, len) }.to_vec()
-        };
+        // SAFETY: `data` is valid for `len` bytes (header contract).
+        let bytes = unsafe { slice_arg(data, len, "data") }?.to_vec();
         sb.session.write_channel(channel, bytes)?;
         Ok(())
     })
@@ -426,15 +419,8 @@ pub unsafe extern "C" fn pppp_session_talk(
     samples: usize,
 ) -> pppp_result {
     with_session(session, |sb| {
-        if pcm.is_null() && samples > 0 {
-            return Err(Fail::null("pcm"));
-        }
-        let s: &[i16] = if samples == 0 {
-            &[]
-        } else {
-            // SAFETY: `pcm` is valid for `samples` samples (header contract).
-            unsafe { std::slice::from_raw_parts(pcm, samples) }
-        };
+        // SAFETY: `pcm` is valid for `samples` samples (header contract).
+        let s = unsafe { slice_arg(pcm, samples, "pcm") }?;
         sb.session.talk(s)?;
         Ok(())
     })

@@ -140,6 +140,13 @@ def _reconnect_args(reconnect: Union[bool, ReconnectPolicy]) -> dict[str, Any]:
     return {"reconnect": reconnect}
 
 
+def _check_seconds(value: Optional[float], name: str) -> None:
+    """Raises `ValueError` unless `value` (the argument `name`) is None or a number of
+    seconds >= 0 (NaN is refused)."""
+    if value is not None and not value >= 0:
+        raise ValueError(f"{name} must be a non-negative number of seconds")
+
+
 def _check(reply: dict[str, Any], what: str) -> dict[str, Any]:
     """Raises `Rejected` (or `WrongPassword` for result -3) when `reply` reports a failure."""
     result = reply.get("result", 0)
@@ -267,8 +274,7 @@ class Camera:
         diagonal on cameras that have them) until `ptz_stop()`; with `duration` (seconds),
         moves for that long and then stops."""
         d = PtzDirection(direction)
-        if duration is not None and not duration >= 0:
-            raise ValueError("duration must be a non-negative number of seconds")
+        _check_seconds(duration, "duration")
         self._session.ptz(d.value)
         if duration is not None:
             try:

@@ -165,8 +165,7 @@ class AsyncCamera:
     ) -> None:
         """See `Camera.ptz` (the `duration` wait is an `asyncio.sleep`)."""
         d = PtzDirection(direction)
-        if duration is not None and not duration >= 0:
-            raise ValueError("duration must be a non-negative number of seconds")
+        _camera._check_seconds(duration, "duration")
         await self._call(self._cam.ptz, d)
         if duration is not None:
             try:
@@ -327,8 +326,7 @@ class _Puller:
 
     async def next(self, timeout: Optional[float]) -> Optional[Frame]:
         """The next frame, None after `timeout` seconds (None: no limit), or `Closed`."""
-        if timeout is not None and not timeout >= 0:
-            raise ValueError("timeout must be a non-negative number of seconds")
+        _camera._check_seconds(timeout, "timeout")
         deadline = None if timeout is None else time.monotonic() + timeout
         while True:
             if self._pending is None:
@@ -375,8 +373,7 @@ class AsyncFrameIterator:
         timeout: Optional[float],
         begin: Optional[Callable[[], None]] = None,
     ) -> None:
-        if timeout is not None and not timeout >= 0:
-            raise ValueError("timeout must be a non-negative number of seconds")
+        _camera._check_seconds(timeout, "timeout")
         self._cam = cam
         self._puller = cam._audio if audio else cam._video
         self._audio = audio

@@ -111,10 +111,20 @@ pub fn decode(data: &[u8]) -> Vec<i16> {
 /// Decodes IMA ADPCM from `state`, appending two samples per byte to `out` and leaving the
 /// final state in `state`.
 pub fn decode_with(state: &mut AdpcmState, data: &[u8], out: &mut Vec<i16>) {
+    decode_nibbles(state, data, out, ima_decode_code);
+}
+
+/// Decodes codes high nibble first, appending two samples per byte to `out`.
+fn decode_nibbles(
+    state: &mut AdpcmState,
+    data: &[u8],
+    out: &mut Vec<i16>,
+    decode_code: impl Fn(&mut AdpcmState, u8) -> i16,
+) {
     out.reserve(data.len().saturating_mul(2));
     for &byte in data {
-        out.push(ima_decode_code(state, byte >> 4));
-        out.push(ima_decode_code(state, byte & 0x0f));
+        out.push(decode_code(state, byte >> 4));
+        out.push(decode_code(state, byte & 0x0f));
     }
 }
 
@@ -162,7 +172,7 @@ fn encode_pairs(
 /// difference is reconstructed as `step·code/4 + step/8` (code = magnitude bits) and the
 /// encoder picks `code = min(7, 4·|diff|/step)`.
 pub mod vsc {
-    use super::{encode_pairs, AdpcmState};
+    use super::{decode_nibbles, encode_pairs, AdpcmState};
 
     fn delta(step: i32, code: u8) -> i32 {
         step * i32::from(code & 7) / 4 + step / 8
@@ -194,11 +204,7 @@ pub mod vsc {
 
     /// Decodes from `state`, appending two samples per byte to `out`.
     pub fn decode_with(state: &mut AdpcmState, data: &[u8], out: &mut Vec<i16>) {
-        out.reserve(data.len().saturating_mul(2));
-        for &byte in data {
-            out.push(decode_code(state, byte >> 4));
-            out.push(decode_code(state, byte & 0x0f));
-        }
+        decode_nibbles(state, data, out, decode_code);
     }
 
     /// Encodes one frame from the initial state; an odd final sample is padded with code 0.

@@ -102,6 +102,19 @@ impl AvHeader {
         b
     }
 
+    /// One frame as it goes on a channel: this header, its `len` set to the length of
+    /// `data`, followed by `data`.
+    pub fn record(&self, data: &[u8]) -> Vec<u8> {
+        let h = AvHeader {
+            len: data.len() as u32,
+            ..*self
+        };
+        let mut rec = Vec::with_capacity(HEADER_LEN + data.len());
+        rec.extend_from_slice(&h.encode());
+        rec.extend_from_slice(data);
+        rec
+    }
+
     /// The timestamp in milliseconds (`seconds * 1000 + millis`).
     pub fn timestamp_ms(&self) -> u64 {
         self.seconds as u64 * 1000 + self.millis as u64
@@ -410,15 +423,12 @@ mod tests {
     use super::*;
 
     fn record(index: u32, data: &[u8]) -> Vec<u8> {
-        let h = AvHeader {
+        AvHeader {
             codec: codec_byte::MJPEG,
             index,
-            len: data.len() as u32,
             ..AvHeader::default()
-        };
-        let mut v = h.encode().to_vec();
-        v.extend_from_slice(data);
-        v
+        }
+        .record(data)
     }
 
     #[test]

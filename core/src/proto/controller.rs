@@ -412,13 +412,10 @@ impl Controller {
                 millis: elapsed.subsec_millis() as u16,
                 seconds: elapsed.as_secs() as u32,
                 index: self.talk_index,
-                len: data.len() as u32,
                 ..AvHeader::default()
             };
             self.talk_index = self.talk_index.wrapping_add(1);
-            let mut rec = header.encode().to_vec();
-            rec.extend_from_slice(&data);
-            self.talk.push_back(rec);
+            self.talk.push_back(header.record(&data));
         }
         if self.next_talk.is_none() && !self.talk.is_empty() {
             self.next_talk = Some(now);
@@ -578,19 +575,7 @@ impl Controller {
     /// Sends a raw JSON command; `user`, `pwd`, `devmac` and a missing `cmd`/`pro` are filled
     /// in. The reply arrives as [`Event::Reply`] with the returned id.
     pub fn command(&mut self, now: Instant, json: Value) -> Result<RequestId, ControllerError> {
-        self.now = now;
-        let id = self.alloc_id();
-        let deadline = now + self.config.command_timeout;
-        self.send_wire(
-            id,
-            &WireRequest {
-                wire: Wire::Shix(json),
-                optional: false,
-            },
-            false,
-            deadline,
-        )?;
-        Ok(id)
+        self.send_request(now, Wire::Shix(json))
     }
 
     /// Sends a VStarcam CGI request such as `get_status.cgi` or
@@ -599,18 +584,7 @@ impl Controller {
     pub fn cgi(&mut self, now: Instant, request: &str) -> Result<RequestId, ControllerError> {
         self.now = now;
         let req = CgiRequest::parse(request).map_err(ControllerError::Cgi)?;
-        let id = self.alloc_id();
-        let deadline = now + self.config.command_timeout;
-        self.send_wire(
-            id,
-            &WireRequest {
-                wire: Wire::Cgi(req),
-                optional: false,
-            },
-            false,
-            deadline,
-        )?;
-        Ok(id)
+        self.send_request(now, Wire::Cgi(req))
     }
 
     /// Sends an iLnk binary command with a plain `payload` (XqBytes-encoded and given the
@@ -622,16 +596,22 @@ impl Controller {
         cmd: u16,
         payload: &[u8],
     ) -> Result<RequestId, ControllerError> {
+        let wire = Wire::Binary {
+            cmd,
+            payload: payload.to_vec(),
+        };
+        self.send_request(now, wire)
+    }
+
+    /// Sends one required request under a new id, waiting the command timeout for its reply.
+    fn send_request(&mut self, now: Instant, wire: Wire) -> Result<RequestId, ControllerError> {
         self.now = now;
         let id = self.alloc_id();
         let deadline = now + self.config.command_timeout;
         self.send_wire(
             id,
             &WireRequest {
-                wire: Wire::Binary {
-                    cmd,
-                    payload: payload.to_vec(),
-                },
+                wire,
                 optional: false,
             },
             false,

@@ -187,23 +187,24 @@ pub fn encode_command(
     Ok(encode_binary(cmd, dest, ticket, &coded))
 }
 
+/// The bytes of `text` for a fixed field of `max` bytes named `field`; [`IlnkError::TooLong`]
+/// when they do not fit.
+fn field_bytes<'a>(field: &'static str, text: &'a str, max: usize) -> Result<&'a [u8], IlnkError> {
+    let b = text.as_bytes();
+    if b.len() > max {
+        return Err(IlnkError::TooLong {
+            field,
+            len: b.len(),
+            max,
+        });
+    }
+    Ok(b)
+}
+
 /// The 160-byte login payload: user (32-byte field) and password (128-byte field), NUL-padded.
 pub fn login_payload(user: &str, password: &str) -> Result<Vec<u8>, IlnkError> {
-    let (u, p) = (user.as_bytes(), password.as_bytes());
-    if u.len() > 32 {
-        return Err(IlnkError::TooLong {
-            field: "user name",
-            len: u.len(),
-            max: 32,
-        });
-    }
-    if p.len() > 128 {
-        return Err(IlnkError::TooLong {
-            field: "password",
-            len: p.len(),
-            max: 128,
-        });
-    }
+    let u = field_bytes("user name", user, 32)?;
+    let p = field_bytes("password", password, 128)?;
     let mut v = vec![0u8; 160];
     v[..u.len()].copy_from_slice(u);
     v[32..32 + p.len()].copy_from_slice(p);
@@ -491,21 +492,8 @@ pub const WIFI_PARAMS: usize = 0x108;
 /// writes it: channel at 0x0c, auth at 0x10, dhcp at 0x14, SSID (32 bytes) at 0x18, key (128
 /// bytes) at 0x38, address strings from 0xb8.
 pub fn wifi_settings(ssid: &str, password: &str, channel: u8) -> Result<Vec<u8>, IlnkError> {
-    let (s, p) = (ssid.as_bytes(), password.as_bytes());
-    if s.len() > 32 {
-        return Err(IlnkError::TooLong {
-            field: "SSID",
-            len: s.len(),
-            max: 32,
-        });
-    }
-    if p.len() > 128 {
-        return Err(IlnkError::TooLong {
-            field: "Wi-Fi password",
-            len: p.len(),
-            max: 128,
-        });
-    }
+    let s = field_bytes("SSID", ssid, 32)?;
+    let p = field_bytes("Wi-Fi password", password, 128)?;
     let mut v = vec![0u8; WIFI_PARAMS];
     v[0x0c] = channel;
     v[0x14] = 1; // DHCP

@@ -318,38 +318,22 @@ pub fn decode(dgram: &[u8]) -> Result<Message<'_>, DecodeError> {
         msg::ALIVE_ACK => Message::AliveAck,
         msg::CLOSE => Message::Close,
         msg::DRW => {
-            if p.len() < DRW_HEADER_LEN {
-                return Err(bad(t, "shorter than the DRW sub-header"));
-            }
-            if p[0] != DRW_MARKER && p[0] != DRW_MARKER_ILNK {
-                return Err(bad(t, "marker is neither 0xd1 nor 0xd2"));
-            }
-            if p[1] as usize >= CHANNELS {
-                return Err(bad(t, "channel number above 7"));
-            }
+            let (channel, index, data) = drw_sub_header(t, p, "shorter than the DRW sub-header")?;
             Message::Drw {
-                channel: p[1],
-                index: u16::from_be_bytes([p[2], p[3]]),
-                data: &p[DRW_HEADER_LEN..],
+                channel,
+                index,
+                data,
             }
         }
         msg::DRW_ACK => {
-            if p.len() < DRW_HEADER_LEN {
-                return Err(bad(t, "shorter than the DRW_ACK sub-header"));
-            }
-            if p[0] != DRW_MARKER && p[0] != DRW_MARKER_ILNK {
-                return Err(bad(t, "marker is neither 0xd1 nor 0xd2"));
-            }
-            if p[1] as usize >= CHANNELS {
-                return Err(bad(t, "channel number above 7"));
-            }
-            let count = u16::from_be_bytes([p[2], p[3]]) as usize;
-            let list = &p[DRW_HEADER_LEN..];
+            let (channel, count, list) =
+                drw_sub_header(t, p, "shorter than the DRW_ACK sub-header")?;
+            let count = count as usize;
             if count * 2 > list.len() {
                 return Err(bad(t, "index count larger than the payload"));
             }
             Message::DrwAck {
-                channel: p[1],
+                channel,
                 indexes: AckIndexes(&list[..count * 2]),
             }
         }
@@ -358,6 +342,26 @@ pub fn decode(dgram: &[u8]) -> Result<Message<'_>, DecodeError> {
             payload: p,
         },
     })
+}
+
+/// Checks the sub-header that DRW and DRW_ACK share (marker, channel, a big-endian u16: the
+/// index or the count); returns the channel, the u16 and what follows. `short` is the reason
+/// given when `p` is too short for it.
+fn drw_sub_header<'a>(
+    t: u8,
+    p: &'a [u8],
+    short: &'static str,
+) -> Result<(u8, u16, &'a [u8]), DecodeError> {
+    if p.len() < DRW_HEADER_LEN {
+        return Err(bad(t, short));
+    }
+    if p[0] != DRW_MARKER && p[0] != DRW_MARKER_ILNK {
+        return Err(bad(t, "marker is neither 0xd1 nor 0xd2"));
+    }
+    if p[1] as usize >= CHANNELS {
+        return Err(bad(t, "channel number above 7"));
+    }
+    Ok((p[1], u16::from_be_bytes([p[2], p[3]]), &p[DRW_HEADER_LEN..]))
 }
 
 fn put_header(out: &mut Vec<u8>, t: u8, len: usize) {

@@ -1021,11 +1021,9 @@ impl FakeCamera {
             millis,
             seconds,
             index,
-            len: data.len() as u32,
             ..AvHeader::default()
         };
-        let mut rec = h.encode().to_vec();
-        rec.extend_from_slice(&data);
+        let rec = h.record(&data);
         self.stats.video_frames += 1;
         if let Some(p) = self.peers.get_mut(&to) {
             p.tx[1].queue(&rec, None);
@@ -1072,11 +1070,9 @@ impl FakeCamera {
             millis,
             seconds,
             index,
-            len: data.len() as u32,
             ..AvHeader::default()
         };
-        let mut rec = h.encode().to_vec();
-        rec.extend_from_slice(&data);
+        let rec = h.record(&data);
         self.stats.audio_frames += 1;
         if let Some(p) = self.peers.get_mut(&to) {
             p.tx[2].queue(&rec, None);

@@ -4,6 +4,7 @@
 use std::net::SocketAddr;
 use std::time::Duration;
 
+use pppp::client::{CameraServer, CameraServerConfig};
 use pppp::proto::conn::ConnConfig;
 use pppp::proto::controller::{Controller, ControllerConfig, Event, Frame};
 use pppp::sim::{CameraConfig, Endpoint, FakeCamera, LinkConfig, Network, NodeId};
@@ -31,6 +32,20 @@ pub fn camera_config() -> CameraConfig {
     c.quality = 60;
     c.fps = 10;
     c
+}
+
+/// A camera of `uid` on loopback, both its ports 0 (free ones, chosen when it starts), for the
+/// tests on real sockets.
+pub fn loopback_config(uid: &str) -> CameraConfig {
+    let mut c = CameraConfig::new(Uid::parse(uid).unwrap(), "127.0.0.1".parse().unwrap());
+    c.lan_addr = "127.0.0.1:0".parse().unwrap();
+    c.session_addr = "127.0.0.1:0".parse().unwrap();
+    c
+}
+
+/// Starts `camera` on real sockets, with no simulated link.
+pub fn start_loopback(camera: CameraConfig) -> CameraServer {
+    CameraServer::start(CameraServerConfig { camera, link: None }).unwrap()
 }
 
 pub fn controller_config(cam: &CameraConfig) -> ControllerConfig {
