@@ -300,14 +300,6 @@ impl Conn {
         s
     }
 
-    fn drw_config(&self, channel: usize) -> &DrwConfig {
-        if channel == 0 {
-            &self.ch0
-        } else {
-            &self.config.drw
-        }
-    }
-
     /// Queues `data` on `channel` (0–7) for reliable, ordered delivery.
     pub fn write(&mut self, channel: u8, data: &[u8]) -> Result<(), ConnWriteError> {
         let c = channel as usize;
@@ -317,7 +309,7 @@ impl Conn {
         if !matches!(self.state, State::Connected) {
             return Err(ConnWriteError::NotConnected);
         }
-        let cfg = if c == 0 { &self.ch0 } else { &self.config.drw };
+        let cfg = channel_config(&self.ch0, &self.config.drw, c);
         self.senders[c]
             .write(cfg, data)
             .map_err(ConnWriteError::Buffer)
@@ -447,14 +439,14 @@ impl Conn {
             self.stats.undecodable += 1;
             return;
         };
-        let did = match packet::decode(&plain) {
-            Ok(Message::PunchPkt(d)) | Ok(Message::P2pRdy(d)) => d,
+        let (did, rdy) = match packet::decode(&plain) {
+            Ok(Message::PunchPkt(d)) => (d, false),
+            Ok(Message::P2pRdy(d)) => (d, true),
             _ => return, // another device's chatter, or our own broadcast echoed back
         };
         if !self.same_device(&did) {
             return;
         }
-        let rdy = matches!(packet::decode(&plain), Ok(Message::P2pRdy(_)));
         let cipher = self.candidates[i].clone();
         self.stats.datagrams_received += 1;
         self.last_rx = self.now;
@@ -525,7 +517,7 @@ impl Conn {
                 }
                 self.got_data = true;
                 let c = channel as usize;
-                let cfg = if c == 0 { &self.ch0 } else { &self.config.drw };
+                let cfg = channel_config(&self.ch0, &self.config.drw, c);
                 self.receivers[c].handle(cfg, self.now, index, data);
                 if self.receivers[c].has_data() {
                     self.readable_flags |= 1 << c;
@@ -536,7 +528,7 @@ impl Conn {
                 // a real one (e.g. a camera refusing a command of a dialect it does not speak).
                 self.got_data = true;
                 let c = channel as usize;
-                let cfg = if c == 0 { &self.ch0 } else { &self.config.drw };
+                let cfg = channel_config(&self.ch0, &self.config.drw, c);
                 for i in indexes.iter() {
                     self.senders[c].handle_ack(cfg, self.now, i);
                 }
@@ -608,7 +600,7 @@ impl Conn {
             self.queue_control(Message::Alive);
         }
         for c in 0..CHANNELS {
-            let cfg = if c == 0 { &self.ch0 } else { &self.config.drw };
+            let cfg = channel_config(&self.ch0, &self.config.drw, c);
             self.senders[c].handle_timeout(cfg, now);
             let had = self.receivers[c].has_data();
             self.receivers[c].handle_timeout(cfg, now);
@@ -653,7 +645,7 @@ impl Conn {
         let now = self.now;
         // ACKs first: they unblock the device's window.
         for c in 0..CHANNELS {
-            let cfg = if c == 0 { &self.ch0 } else { &self.config.drw };
+            let cfg = channel_config(&self.ch0, &self.config.drw, c);
             if let Some(batch) = self.receivers[c].take_acks(cfg, now, false) {
                 debug_assert!(batch.len() <= MAX_ACK_INDEXES);
                 let mut out = Vec::with_capacity(8 + 2 * batch.len());
@@ -664,7 +656,7 @@ impl Conn {
         // Data, round-robin over the channels.
         for k in 0..CHANNELS {
             let c = (self.rr + k) % CHANNELS;
-            let cfg = if c == 0 { &self.ch0 } else { &self.config.drw };
+            let cfg = channel_config(&self.ch0, &self.config.drw, c);
             self.scratch.clear();
             if self.senders[c].poll_transmit(cfg, now, c as u8, &mut self.scratch) {
                 self.rr = (c + 1) % CHANNELS;
@@ -693,7 +685,7 @@ impl Conn {
                 let mut t = (self.last_rx + self.config.dead_after)
                     .min(self.last_tx + self.config.alive_interval);
                 for c in 0..CHANNELS {
-                    let cfg = self.drw_config(c);
+                    let cfg = channel_config(&self.ch0, &self.config.drw, c);
                     if let Some(x) = self.senders[c].poll_timeout(cfg) {
                         t = t.min(x);
                     }
@@ -710,6 +702,16 @@ impl Conn {
                 Some(t)
             }
         }
+    }
+}
+
+/// The DRW tunables of channel `c`: channel 0 has its own (the stall skip), the others share
+/// one. A free function so that callers can borrow the senders and receivers at the same time.
+fn channel_config<'a>(ch0: &'a DrwConfig, others: &'a DrwConfig, c: usize) -> &'a DrwConfig {
+    if c == 0 {
+        ch0
+    } else {
+        others
     }
 }
 
