@@ -69,7 +69,7 @@ fn parse_hex(s: &str) -> Result<Vec<u8>, CliError> {
         .chars()
         .filter(|c| !c.is_whitespace() && *c != ':')
         .collect();
-    if s.len() % 2 != 0 || !s.chars().all(|c| c.is_ascii_hexdigit()) {
+    if !s.len().is_multiple_of(2) || !s.chars().all(|c| c.is_ascii_hexdigit()) {
         return Err(CliError::usage(format!(
             "--payload must be hex bytes such as 01000000 (got {s:?})"
         )));

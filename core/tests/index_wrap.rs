@@ -201,7 +201,7 @@ fn sender_and_receiver_across_the_wrap_with_a_loss_pattern() {
             // Loss: the first two transmissions of the packets at the wrap, and every 6th
             // datagram.
             let at_wrap = matches!(index, 65534 | 65535 | 0 | 1);
-            if (at_wrap && *n <= 2) || sent % 6 == 0 {
+            if (at_wrap && *n <= 2) || sent.is_multiple_of(6) {
                 continue;
             }
             rx.handle(&cfg, now, index, data);
@@ -216,7 +216,7 @@ fn sender_and_receiver_across_the_wrap_with_a_loss_pattern() {
         // ACKs, every 4th batch lost.
         while let Some(batch) = rx.take_acks(&cfg, now, false) {
             ack_batches += 1;
-            if ack_batches % 4 == 0 {
+            if ack_batches.is_multiple_of(4) {
                 continue;
             }
             for i in batch {

@@ -61,7 +61,7 @@ fn check_stream(codec: VideoCodec, want: Codec, seed: u64) {
         assert_eq!(f.codec, want, "{codec:?} frame {i}");
         let size = if i < 10 { (96, 64) } else { (48, 32) };
         // Key frames: every 4 frames, and at the switch (frame 10).
-        let key = i % 4 == 0 && i < 10 || i == 10 || i > 10 && (i - 10) % 4 == 0;
+        let key = i.is_multiple_of(4) && i < 10 || i == 10 || i > 10 && (i - 10).is_multiple_of(4);
         if want != Codec::Mjpeg {
             assert_eq!(f.keyframe, key, "{codec:?} frame {i} key flag");
             assert_eq!(

@@ -233,7 +233,7 @@ pub enum AdpcmError {
 
 /// Reads 16-bit little-endian PCM samples.
 pub fn pcm_from_le_bytes(b: &[u8]) -> Result<Vec<i16>, AdpcmError> {
-    if b.len() % 2 != 0 {
+    if !b.len().is_multiple_of(2) {
         return Err(AdpcmError::OddLength { len: b.len() });
     }
     Ok(b.chunks_exact(2)

@@ -950,7 +950,7 @@ pub fn parse_hex_dump(text: &str) -> Result<Vec<Captured>, HexDumpError> {
             .filter(|c| !c.is_whitespace() && *c != ':' && *c != ',')
             .collect();
         if digits.is_empty()
-            || digits.len() % 2 != 0
+            || !digits.len().is_multiple_of(2)
             || !digits.chars().all(|c| c.is_ascii_hexdigit())
         {
             return Err(HexDumpError {

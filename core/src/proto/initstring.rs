@@ -165,7 +165,7 @@ fn letter_pairs(encoded: &str) -> Result<impl Iterator<Item = (u8, u8)> + '_, In
     {
         return Err(InitStringError::BadChar { ch, position });
     }
-    if encoded.len() % 2 != 0 {
+    if !encoded.len().is_multiple_of(2) {
         return Err(InitStringError::OddLength { len: encoded.len() });
     }
     Ok(encoded
