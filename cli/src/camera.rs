@@ -171,13 +171,17 @@ pub fn run(a: Args) -> CliResult {
         })
         .transpose()?;
     let duration = a.duration.map(|d| seconds(d, "--duration")).transpose()?;
-    let mut server =
-        CameraServer::start(CameraServerConfig { camera: cam, link }).map_err(|e| {
-            CliError::msg(format!(
-                "cannot start the fake camera on {}:{}: {e}",
-                a.bind, a.lan_port
-            ))
-        })?;
+    let mut server = CameraServer::start(CameraServerConfig {
+        camera: cam,
+        link,
+        driver: None,
+    })
+    .map_err(|e| {
+        CliError::msg(format!(
+            "cannot start the fake camera on {}:{}: {e}",
+            a.bind, a.lan_port
+        ))
+    })?;
     println!(
         "fake camera {uid} listening on {} (LAN search), session port {}, PSK {}, login {}/****, handshake {}, {} {}x{} @ {} fps, audio {}, dialect {}",
         server.lan_addr(),

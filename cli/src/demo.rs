@@ -57,7 +57,11 @@ pub fn run(a: Args) -> CliResult {
     cam.psk = psk.clone();
     cam.fps = a.fps;
     let link = (a.loss > 0.0).then(|| (LinkConfig::lossy(a.loss), 7));
-    let server = CameraServer::start(CameraServerConfig { camera: cam, link })?;
+    let server = CameraServer::start(CameraServerConfig {
+        camera: cam,
+        link,
+        driver: None,
+    })?;
     println!(
         "[1/6] fake camera {uid} running on loopback: LAN search port {}, session port {}, PSK {}{}",
         server.lan_addr(),

@@ -36,6 +36,7 @@ pub fn run(a: Args) -> CliResult {
         timeout: seconds(a.timeout, "--timeout")?.max(Duration::from_millis(100)),
         psk: a.psk,
         bind: None,
+        driver: None,
     })?;
     if a.json {
         let list: Vec<serde_json::Value> = devices

@@ -38,6 +38,7 @@ fn camera_at(codec: VideoCodec, audio: AudioCodec, audio_rate: u32) -> CameraSer
     CameraServer::start(CameraServerConfig {
         camera: c,
         link: None,
+        driver: None,
     })
     .unwrap()
 }

@@ -145,12 +145,25 @@ fn next_event(s: &Session) -> SessionEvent {
         .expect("a session event")
 }
 
+/// The next event that changes the session's state (skips the progress reports
+/// `Connecting` and `LoggedIn`, checked separately).
+fn next_life_event(s: &Session) -> SessionEvent {
+    loop {
+        match next_event(s) {
+            SessionEvent::Connecting | SessionEvent::LoggedIn { .. } => {}
+            e => return e,
+        }
+    }
+}
+
 #[test]
 fn session_reconnects_after_reboot_and_keeps_streaming() {
     let cam = server(Duration::from_millis(800));
     let s = Session::connect(session_config(&cam, 30)).unwrap();
+    assert_eq!(next_event(&s), SessionEvent::Connecting);
     assert!(matches!(next_event(&s), SessionEvent::Connected { .. }));
     s.login().unwrap();
+    assert!(matches!(next_event(&s), SessionEvent::LoggedIn { .. }));
     s.start_video().unwrap();
     s.start_audio().unwrap();
     for _ in 0..3 {
@@ -167,10 +180,19 @@ fn session_reconnects_after_reboot_and_keeps_streaming() {
         }
     );
     assert!(s.is_open(), "a reconnecting session is still open");
-    match next_event(&s) {
+    assert_eq!(
+        next_event(&s),
+        SessionEvent::Connecting,
+        "an attempt starts"
+    );
+    match next_life_event(&s) {
         SessionEvent::Reconnected { attempt } => assert!(attempt >= 1),
         e => panic!("expected Reconnected, got {e:?}"),
     }
+    assert!(
+        matches!(next_event(&s), SessionEvent::LoggedIn { .. }),
+        "the session logs in again"
+    );
     // Frames continue on the same receiver: drain what was queued before the reboot, then
     // see frames of the new session (the camera's frame counter keeps counting).
     let reboots_before = cam.stats().video_frames;
@@ -224,7 +246,7 @@ fn session_gives_up_and_reports_offline() {
     cam.stop(); // gone for good, without a word
     let mut events = Vec::new();
     loop {
-        let e = next_event(&s);
+        let e = next_life_event(&s);
         let end = matches!(e, SessionEvent::Closed(_));
         events.push(e);
         if end {

@@ -139,6 +139,7 @@ unsafe fn build(c: &pppp_camera_config) -> Result<CameraServerConfig, Fail> {
     Ok(CameraServerConfig {
         camera: cam,
         link: None,
+        driver: None,
     })
 }
 

@@ -202,6 +202,7 @@ fn camera(uid: &str) -> CameraServer {
     CameraServer::start(CameraServerConfig {
         camera: cam,
         link: None,
+        driver: None,
     })
     .expect("start the emulated camera")
 }

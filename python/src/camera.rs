@@ -151,7 +151,12 @@ impl FakeCamera {
             probability(py, reorder, "reorder")?;
             None
         };
-        let server = CameraServer::start(CameraServerConfig { camera: cam, link }).py_err(py)?;
+        let server = CameraServer::start(CameraServerConfig {
+            camera: cam,
+            link,
+            driver: None,
+        })
+        .py_err(py)?;
         Ok(FakeCamera {
             lan: server.lan_addr(),
             session: server.session_addr(),

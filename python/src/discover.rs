@@ -31,6 +31,7 @@ pub(crate) fn discover(
         timeout: seconds(py, timeout, "timeout")?,
         psk,
         bind: bind.map(|b| parse_host(&b, 0)).transpose().py_err(py)?,
+        driver: None,
     };
     let devices = blocking::run(py, move || core_discover(&options))?.py_err(py)?;
     Ok(devices

@@ -31,6 +31,7 @@ fn camera_with(codec: VideoCodec, audio_rate: u32) -> CameraServer {
     CameraServer::start(CameraServerConfig {
         camera: c,
         link: None,
+        driver: None,
     })
     .unwrap()
 }

@@ -2,17 +2,17 @@
 //! the demo, the C and Python tests, and anyone testing their own code without a camera.
 
 use std::cmp::Reverse;
-use std::collections::BinaryHeap;
-use std::net::{SocketAddr, UdpSocket};
+use std::collections::{BinaryHeap, VecDeque};
+use std::net::SocketAddr;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
-use std::thread::JoinHandle;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
-use crossbeam_channel::{unbounded, Receiver, RecvTimeoutError};
-use parking_lot::Mutex;
+use parking_lot::{Condvar, Mutex};
 
+use super::driver::{Driver, Endpoint, EndpointWaker, Flow};
 use crate::error::Result;
+use crate::proto::{SansIo, Transmit};
 use crate::sim::{CameraConfig, CameraStats, FakeCamera, Link, LinkConfig};
 
 /// How to run a [`CameraServer`].
@@ -23,6 +23,8 @@ pub struct CameraServerConfig {
     pub camera: CameraConfig,
     /// Impairments applied to every datagram in both directions, and their seed.
     pub link: Option<(LinkConfig, u64)>,
+    /// The driver whose I/O threads run the camera (`None`: [`Driver::global`]).
+    pub driver: Option<Driver>,
 }
 
 /// A running fake camera. Dropping it stops it.
@@ -30,15 +32,18 @@ pub struct CameraServerConfig {
 pub struct CameraServer {
     lan: SocketAddr,
     session: SocketAddr,
-    stop: Arc<AtomicBool>,
-    stats: Arc<Mutex<CameraStats>>,
-    threads: Vec<JoinHandle<()>>,
+    shared: Arc<Shared>,
+    waker: EndpointWaker,
+    driver: Driver,
 }
 
-struct Incoming {
-    local: SocketAddr,
-    from: SocketAddr,
-    data: Vec<u8>,
+#[derive(Debug, Default)]
+struct Shared {
+    stop: AtomicBool,
+    stats: Mutex<CameraStats>,
+    /// The camera's endpoint is gone.
+    ended: Mutex<bool>,
+    cond: Condvar,
 }
 
 #[derive(PartialEq, Eq, PartialOrd, Ord)]
@@ -52,83 +57,46 @@ struct Delayed {
 }
 
 impl CameraServer {
-    /// Binds the camera's sockets and starts it on a background thread.
+    /// Binds the camera's sockets and starts it on an I/O thread of the driver.
     pub fn start(config: CameraServerConfig) -> Result<CameraServer> {
         let mut cam = config.camera;
         let lan = super::bind_udp(cam.lan_addr)?;
         let lan_addr = lan.local_addr()?;
-        let (session, session_addr) = if cam.answer_from_lan_port {
-            (None, lan_addr)
+        let mut sockets = vec![lan];
+        let session_addr = if cam.answer_from_lan_port {
+            lan_addr
         } else {
             let s = super::bind_udp(cam.session_addr)?;
             let a = s.local_addr()?;
-            (Some(s), a)
+            sockets.push(s);
+            a
         };
         cam.lan_addr = lan_addr;
         cam.session_addr = session_addr;
-        let stop = Arc::new(AtomicBool::new(false));
-        let stats = Arc::new(Mutex::new(CameraStats::default()));
-        let (tx, rx) = unbounded();
-        let mut threads = Vec::new();
-        let mut sockets = vec![(lan_addr, lan.try_clone()?)];
-        let mut readers = vec![lan];
-        if let Some(s) = session {
-            sockets.push((session_addr, s.try_clone()?));
-            readers.push(s);
-        }
-        for sock in readers {
-            let tx = tx.clone();
-            let stop = stop.clone();
-            sock.set_read_timeout(Some(Duration::from_millis(50)))?;
-            let local = sock.local_addr()?;
-            threads.push(
-                std::thread::Builder::new()
-                    .name("pppp-camera-rx".into())
-                    .spawn(move || {
-                        let mut buf = vec![0u8; 2048];
-                        while !stop.load(Ordering::Relaxed) {
-                            if let Ok((n, from)) = sock.recv_from(&mut buf) {
-                                let msg = Incoming {
-                                    local,
-                                    from,
-                                    data: buf[..n].to_vec(),
-                                };
-                                if tx.send(msg).is_err() {
-                                    return;
-                                }
-                            }
-                        }
-                    })?,
-            );
-        }
-        let camera = FakeCamera::new(cam, super::now());
+        let shared = Arc::new(Shared::default());
         let links = config.link.map(|(c, seed)| {
             (
                 Link::new(c.clone(), seed),
                 Link::new(c, seed.wrapping_mul(0x9E37_79B9_7F4A_7C15).wrapping_add(1)),
             )
         });
-        let runner = Runner {
-            camera,
-            rx,
-            sockets,
+        let endpoint = CameraEndpoint {
+            camera: FakeCamera::new(cam, super::now()),
+            default_src: lan_addr,
             links,
             delayed: BinaryHeap::new(),
+            out: VecDeque::new(),
             seq: 0,
-            stop: stop.clone(),
-            stats: stats.clone(),
+            shared: shared.clone(),
         };
-        threads.push(
-            std::thread::Builder::new()
-                .name("pppp-camera".into())
-                .spawn(move || runner.run())?,
-        );
+        let driver = config.driver.unwrap_or_else(|| Driver::global().clone());
+        let waker = driver.register(sockets, Box::new(endpoint))?;
         Ok(CameraServer {
             lan: lan_addr,
             session: session_addr,
-            stop,
-            stats,
-            threads,
+            shared,
+            waker,
+            driver,
         })
     }
 
@@ -144,20 +112,27 @@ impl CameraServer {
 
     /// The camera's counters.
     pub fn stats(&self) -> CameraStats {
-        self.stats.lock().clone()
+        self.shared.stats.lock().clone()
     }
 
     /// True until [`CameraServer::stop`] (or drop).
     pub fn is_running(&self) -> bool {
-        !self.stop.load(Ordering::Relaxed)
+        !self.shared.stop.load(Ordering::Relaxed)
     }
 
-    /// Stops the camera and joins its threads.
+    /// Stops the camera and waits until its sockets are closed.
     pub fn stop(&mut self) {
-        self.stop.store(true, Ordering::Relaxed);
-        for t in self.threads.drain(..) {
-            let _ = t.join();
+        self.shared.stop.store(true, Ordering::Relaxed);
+        self.waker.wake();
+        if super::driver::on_io_thread() {
+            return;
         }
+        let mut ended = self.shared.ended.lock();
+        while !*ended {
+            self.shared.cond.wait(&mut ended);
+        }
+        drop(ended);
+        self.driver.reap();
     }
 }
 
@@ -167,96 +142,48 @@ impl Drop for CameraServer {
     }
 }
 
-struct Runner {
+/// The camera on its I/O thread, with the optional impairments of its link.
+struct CameraEndpoint {
     camera: FakeCamera,
-    rx: Receiver<Incoming>,
-    sockets: Vec<(SocketAddr, UdpSocket)>,
+    default_src: SocketAddr,
     /// (outbound, inbound) impairments.
     links: Option<(Link, Link)>,
     delayed: BinaryHeap<Reverse<Delayed>>,
+    out: VecDeque<Transmit>,
     seq: u64,
-    stop: Arc<AtomicBool>,
-    stats: Arc<Mutex<CameraStats>>,
+    shared: Arc<Shared>,
 }
 
-impl Runner {
-    fn run(mut self) {
-        let mut last_stats = super::now();
-        while !self.stop.load(Ordering::Relaxed) {
-            let now = super::now();
-            self.release_due(now);
-            if self.camera.poll_timeout().is_some_and(|t| t <= now) {
-                self.camera.handle_timeout(now);
-            }
-            self.flush(now);
-            if now >= last_stats + Duration::from_millis(100) {
-                *self.stats.lock() = self.camera.stats();
-                last_stats = now;
-            }
-            let mut next = now + Duration::from_millis(20);
-            if let Some(t) = self.camera.poll_timeout() {
-                next = next.min(t);
-            }
-            if let Some(Reverse(d)) = self.delayed.peek() {
-                next = next.min(d.at);
-            }
-            let wait = next
-                .saturating_duration_since(super::now())
-                .max(Duration::from_micros(100));
-            match self.rx.recv_timeout(wait) {
-                Ok(m) => self.inbound(m),
-                Err(RecvTimeoutError::Timeout) => {}
-                Err(RecvTimeoutError::Disconnected) => break,
-            }
-            // Drain whatever else arrived meanwhile.
-            while let Ok(m) = self.rx.try_recv() {
-                self.inbound(m);
-            }
-            // What a request changed is visible before its reply leaves (replies wait for the
-            // emulated processing delay), so a client that got a reply sees it in `stats()`.
-            *self.stats.lock() = self.camera.stats();
-        }
-        *self.stats.lock() = self.camera.stats();
+impl CameraEndpoint {
+    fn delay(
+        &mut self,
+        at: Instant,
+        inbound: bool,
+        local: SocketAddr,
+        peer: SocketAddr,
+        data: &[u8],
+    ) {
+        self.seq += 1;
+        self.delayed.push(Reverse(Delayed {
+            at,
+            seq: self.seq,
+            inbound,
+            local,
+            peer,
+            data: data.to_vec(),
+        }));
     }
 
-    fn inbound(&mut self, m: Incoming) {
-        let now = super::now();
-        match &mut self.links {
-            None => self.camera.handle_datagram(now, m.local, m.from, &m.data),
-            Some((_, inbound)) => {
-                for at in inbound.offer(now, m.data.len()) {
-                    self.seq += 1;
-                    self.delayed.push(Reverse(Delayed {
-                        at,
-                        seq: self.seq,
-                        inbound: true,
-                        local: m.local,
-                        peer: m.from,
-                        data: m.data.clone(),
-                    }));
-                }
-            }
-        }
-    }
-
-    fn flush(&mut self, now: Instant) {
+    /// Moves the camera's datagrams out, through the outbound link when there is one.
+    fn drain_camera(&mut self, now: Instant) {
         while let Some(t) = self.camera.poll_transmit() {
-            let src = t.src.unwrap_or(self.sockets[0].0);
-            match &mut self.links {
-                None => self.send(src, t.dst, &t.data),
-                Some((outbound, _)) => {
-                    for at in outbound.offer(now, t.data.len()) {
-                        self.seq += 1;
-                        self.delayed.push(Reverse(Delayed {
-                            at,
-                            seq: self.seq,
-                            inbound: false,
-                            local: src,
-                            peer: t.dst,
-                            data: t.data.clone(),
-                        }));
-                    }
-                }
+            let Some((outbound, _)) = &mut self.links else {
+                self.out.push_back(t);
+                continue;
+            };
+            let src = t.src.unwrap_or(self.default_src);
+            for at in outbound.offer(now, t.data.len()) {
+                self.delay(at, false, src, t.dst, &t.data);
             }
         }
     }
@@ -269,17 +196,74 @@ impl Runner {
             if d.inbound {
                 self.camera.handle_datagram(now, d.local, d.peer, &d.data);
             } else {
-                self.send(d.local, d.peer, &d.data);
+                self.out.push_back(Transmit {
+                    src: Some(d.local),
+                    dst: d.peer,
+                    data: d.data,
+                });
             }
         }
     }
+}
 
-    fn send(&self, src: SocketAddr, dst: SocketAddr, data: &[u8]) {
-        let sock = self
-            .sockets
-            .iter()
-            .find(|(a, _)| *a == src)
-            .map_or(&self.sockets[0].1, |(_, s)| s);
-        let _ = sock.send_to(data, dst);
+impl SansIo for CameraEndpoint {
+    fn handle_datagram(&mut self, now: Instant, local: SocketAddr, from: SocketAddr, data: &[u8]) {
+        match &mut self.links {
+            None => self.camera.handle_datagram(now, local, from, data),
+            Some((_, inbound)) => {
+                for at in inbound.offer(now, data.len()) {
+                    self.delay(at, true, local, from, data);
+                }
+                self.release_due(now);
+            }
+        }
+        self.drain_camera(now);
+    }
+
+    fn handle_timeout(&mut self, now: Instant) {
+        self.release_due(now);
+        if self.camera.poll_timeout().is_some_and(|t| t <= now) {
+            self.camera.handle_timeout(now);
+        }
+        self.drain_camera(now);
+        // What the camera sent through the link with no delay goes out now too.
+        self.release_due(now);
+    }
+
+    fn poll_transmit(&mut self) -> Option<Transmit> {
+        self.out.pop_front()
+    }
+
+    fn poll_timeout(&self) -> Option<Instant> {
+        let d = self.delayed.peek().map(|Reverse(d)| d.at);
+        match (self.camera.poll_timeout(), d) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
+    }
+}
+
+impl Endpoint for CameraEndpoint {
+    fn start(&mut self, _now: Instant) {}
+
+    fn handle_wake(&mut self, _now: Instant) {}
+
+    fn publish(&mut self, _now: Instant) -> Flow {
+        // What a request changed is visible before its reply leaves (replies wait for the
+        // emulated processing delay), so a client that got a reply sees it in `stats()`.
+        *self.shared.stats.lock() = self.camera.stats();
+        if self.shared.stop.load(Ordering::Relaxed) {
+            Flow::Stop
+        } else {
+            Flow::Continue
+        }
+    }
+}
+
+impl Drop for CameraEndpoint {
+    fn drop(&mut self) {
+        *self.shared.stats.lock() = self.camera.stats();
+        *self.shared.ended.lock() = true;
+        self.shared.cond.notify_all();
     }
 }

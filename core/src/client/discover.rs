@@ -1,14 +1,20 @@
-//! [`discover`]: find cameras on the LAN.
+//! LAN search: [`discover`] (blocking) and [`Discovery`] (started, polled, cancelled), both
+//! served by the driver's I/O threads.
 
 use std::net::SocketAddr;
-use std::time::Duration;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
 
-use super::io::{Flow, IoLoop, Machine};
+use crossbeam_channel::{unbounded, Receiver, Sender};
+use parking_lot::{Condvar, Mutex};
+
+use super::driver::{Driver, Endpoint, EndpointWaker, Flow};
+use super::session::Notify;
 use super::{lan_targets_from_env, parse_host, LAN_PORT};
 use crate::error::{Error, Result};
-use crate::proto::discovery::{Device, Discovery, DiscoveryConfig};
+use crate::proto::discovery::{self, Device, DiscoveryConfig};
 use crate::proto::psk::PskChoice;
-use crate::proto::Transmit;
+use crate::proto::{SansIo, Transmit};
 
 /// Options of [`discover`].
 #[derive(Clone, Debug)]
@@ -25,6 +31,8 @@ pub struct DiscoverOptions {
     pub psk: String,
     /// Local address to bind.
     pub bind: Option<SocketAddr>,
+    /// The driver whose I/O threads run the search (`None`: [`Driver::global`]).
+    pub driver: Option<Driver>,
 }
 
 impl Default for DiscoverOptions {
@@ -36,22 +44,8 @@ impl Default for DiscoverOptions {
             timeout: Duration::from_secs(2),
             psk: "auto".into(),
             bind: None,
+            driver: None,
         }
-    }
-}
-
-impl Machine for Discovery {
-    fn handle_datagram(&mut self, now: std::time::Instant, from: SocketAddr, data: &[u8]) {
-        Discovery::handle_datagram(self, now, from, data)
-    }
-    fn handle_timeout(&mut self, now: std::time::Instant) {
-        Discovery::handle_timeout(self, now)
-    }
-    fn poll_transmit(&mut self) -> Option<Transmit> {
-        Discovery::poll_transmit(self)
-    }
-    fn poll_timeout(&self) -> Option<std::time::Instant> {
-        Discovery::poll_timeout(self)
     }
 }
 
@@ -69,47 +63,206 @@ pub fn discover_with(
     options: &DiscoverOptions,
     mut on_found: impl FnMut(&Device),
 ) -> Result<Vec<Device>> {
-    let psk = PskChoice::parse(&options.psk)?;
-    let mut targets = options
-        .to
-        .iter()
-        .map(|t| parse_host(t, options.port))
-        .collect::<Result<Vec<_>>>()?;
-    let mut broadcast = false;
-    match lan_targets_from_env() {
-        Some(env) => targets.extend(env?),
-        None if options.broadcast => {
-            broadcast = true;
-            targets.extend(super::broadcast_targets(options.port));
+    let d = Discovery::start(options)?;
+    let mut found = Vec::new();
+    while let Some(dev) = d.next_device(Duration::from_secs(3600)) {
+        on_found(&dev);
+        found.push(dev);
+    }
+    Ok(found)
+}
+
+struct Shared {
+    /// Set when the search endpoint is gone.
+    done: Mutex<bool>,
+    cond: Condvar,
+    notify: Mutex<Option<Notify>>,
+}
+
+/// A LAN search under way: devices arrive as they answer; [`Discovery::cancel`] (or drop) ends
+/// it early. Every method is callable from any thread.
+pub struct Discovery {
+    devices: Receiver<Device>,
+    cancel: Sender<()>,
+    waker: EndpointWaker,
+    driver: Driver,
+    shared: Arc<Shared>,
+}
+
+impl std::fmt::Debug for Discovery {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Discovery")
+            .field("finished", &self.is_finished())
+            .finish()
+    }
+}
+
+impl Discovery {
+    /// Starts a search (see [`discover`] for where probes go) and returns at once.
+    pub fn start(options: &DiscoverOptions) -> Result<Discovery> {
+        let psk = PskChoice::parse(&options.psk)?;
+        let mut targets = options
+            .to
+            .iter()
+            .map(|t| parse_host(t, options.port))
+            .collect::<Result<Vec<_>>>()?;
+        let mut broadcast = false;
+        match lan_targets_from_env() {
+            Some(env) => targets.extend(env?),
+            None if options.broadcast => {
+                broadcast = true;
+                targets.extend(super::broadcast_targets(options.port));
+            }
+            None => {}
         }
-        None => {}
-    }
-    if targets.is_empty() {
-        return Err(Error::InvalidArgument(
-            "nothing to search: give --to addresses or enable broadcast".into(),
-        ));
-    }
-    let bind = options
-        .bind
-        .unwrap_or_else(|| "0.0.0.0:0".parse().expect("valid literal"));
-    let socket = super::bind_udp(bind)?;
-    if broadcast {
-        socket.set_broadcast(true)?;
-    }
-    let mut config = DiscoveryConfig::new(targets);
-    config.psk = psk;
-    config.duration = options.timeout;
-    let mut d = Discovery::new(config, super::now());
-    let mut io = IoLoop::new(socket);
-    io.run(&mut d, |d, _| {
-        while let Some(dev) = d.poll_event() {
-            on_found(&dev);
+        if targets.is_empty() {
+            return Err(Error::InvalidArgument(
+                "nothing to search: give --to addresses or enable broadcast".into(),
+            ));
         }
-        if d.is_done() {
+        let bind = options
+            .bind
+            .unwrap_or_else(|| "0.0.0.0:0".parse().expect("valid literal"));
+        let socket = super::bind_udp(bind)?;
+        if broadcast {
+            socket.set_broadcast(true)?;
+        }
+        let mut config = DiscoveryConfig::new(targets);
+        config.psk = psk;
+        config.duration = options.timeout;
+        let (tx, rx) = unbounded();
+        let (cancel_tx, cancel_rx) = unbounded();
+        let shared = Arc::new(Shared {
+            done: Mutex::new(false),
+            cond: Condvar::new(),
+            notify: Mutex::new(None),
+        });
+        let endpoint = SearchEndpoint {
+            search: discovery::Discovery::new(config, super::now()),
+            devices: tx,
+            cancel: cancel_rx,
+            cancelled: false,
+            shared: shared.clone(),
+        };
+        let driver = options
+            .driver
+            .clone()
+            .unwrap_or_else(|| Driver::global().clone());
+        let waker = driver.register(vec![socket], Box::new(endpoint))?;
+        Ok(Discovery {
+            devices: rx,
+            cancel: cancel_tx,
+            waker,
+            driver,
+            shared,
+        })
+    }
+
+    /// Waits up to `timeout` for the next device; `None` on timeout or once the search is
+    /// over and every device was returned.
+    pub fn next_device(&self, timeout: Duration) -> Option<Device> {
+        self.devices.recv_timeout(timeout).ok()
+    }
+
+    /// The next device, without waiting.
+    pub fn try_next_device(&self) -> Option<Device> {
+        self.devices.try_recv().ok()
+    }
+
+    /// True once the search is over (its time is up, or it was cancelled); devices found may
+    /// still wait to be read.
+    pub fn is_finished(&self) -> bool {
+        *self.shared.done.lock()
+    }
+
+    /// Sets the function called on an I/O thread when a device was found or the search ended
+    /// (see [`Notify`]).
+    pub fn set_notify(&self, notify: Option<Notify>) {
+        *self.shared.notify.lock() = notify;
+    }
+
+    /// Ends the search now and returns once it is over. Devices found so far stay readable.
+    pub fn cancel(&self) {
+        let _ = self.cancel.send(());
+        self.waker.wake();
+        if super::driver::on_io_thread() {
+            return;
+        }
+        let mut done = self.shared.done.lock();
+        while !*done {
+            self.shared.cond.wait(&mut done);
+        }
+        drop(done);
+        self.driver.reap();
+    }
+}
+
+impl Drop for Discovery {
+    fn drop(&mut self) {
+        self.cancel();
+    }
+}
+
+struct SearchEndpoint {
+    search: discovery::Discovery,
+    devices: Sender<Device>,
+    cancel: Receiver<()>,
+    cancelled: bool,
+    shared: Arc<Shared>,
+}
+
+impl SansIo for SearchEndpoint {
+    fn handle_datagram(&mut self, now: Instant, _local: SocketAddr, from: SocketAddr, data: &[u8]) {
+        self.search.handle_datagram(now, from, data);
+    }
+    fn handle_timeout(&mut self, now: Instant) {
+        self.search.handle_timeout(now);
+    }
+    fn poll_transmit(&mut self) -> Option<Transmit> {
+        self.search.poll_transmit()
+    }
+    fn poll_timeout(&self) -> Option<Instant> {
+        self.search.poll_timeout()
+    }
+}
+
+impl Endpoint for SearchEndpoint {
+    fn start(&mut self, _now: Instant) {}
+
+    fn handle_wake(&mut self, _now: Instant) {
+        if self.cancel.try_recv().is_ok() {
+            self.cancelled = true;
+        }
+    }
+
+    fn publish(&mut self, _now: Instant) -> Flow {
+        let mut news = false;
+        while let Some(dev) = self.search.poll_event() {
+            news = true;
+            let _ = self.devices.send(dev);
+        }
+        if news {
+            notify(&self.shared);
+        }
+        if self.cancelled || self.search.is_done() {
             Flow::Stop
         } else {
             Flow::Continue
         }
-    });
-    Ok(d.devices().to_vec())
+    }
+}
+
+fn notify(shared: &Shared) {
+    let f = shared.notify.lock().clone();
+    if let Some(f) = f {
+        f();
+    }
+}
+
+impl Drop for SearchEndpoint {
+    fn drop(&mut self) {
+        *self.shared.done.lock() = true;
+        self.shared.cond.notify_all();
+        notify(&self.shared);
+    }
 }

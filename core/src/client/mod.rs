@@ -1,11 +1,13 @@
-//! The synchronous driver: real sockets and threads around the sans-IO core.
+//! The client: real sockets and threads around the sans-IO core.
 //!
-//! * [`discover`] finds cameras on the LAN (broadcast on every interface and/or unicast).
-//! * [`Session`] owns one I/O thread per camera: the thread owns the [`std::net::UdpSocket`]
-//!   and the [`crate::proto::controller::Controller`]; commands reach it through a
-//!   `crossbeam-channel`, frames leave through bounded channels (video and audio drop the
-//!   oldest frame when the consumer falls behind, and count the drops; command replies are
-//!   FIFO and never dropped).
+//! * [`Driver`] runs every session, search and emulated camera of the process on a few I/O
+//!   threads (one by default): readiness polling, a timer heap, batched datagram I/O.
+//! * [`discover`] / [`Discovery`] find cameras on the LAN (broadcast on every interface
+//!   and/or unicast).
+//! * [`Session`] is one camera: a [`crate::proto::supervisor::Supervisor`] on an I/O thread;
+//!   commands reach it through a channel and the driver's waker, frames leave through queues
+//!   bounded in frames and bytes (video and audio drop the oldest frame when the consumer
+//!   falls behind, and count the drops; command replies are never dropped).
 //! * [`RawSession`] is the transport alone (byte-stream channels and unreliable packets, no
 //!   application layer), as the vendor-compatible C API needs it.
 //!
@@ -14,7 +16,8 @@
 #[cfg(feature = "sim")]
 mod camera;
 mod discover;
-mod io;
+pub mod driver;
+mod queue;
 mod raw;
 mod session;
 
@@ -23,9 +26,10 @@ use std::time::Instant;
 
 #[cfg(feature = "sim")]
 pub use camera::{CameraServer, CameraServerConfig};
-pub use discover::{discover, discover_with, DiscoverOptions};
+pub use discover::{discover, discover_with, DiscoverOptions, Discovery};
+pub use driver::{Driver, DriverConfig};
 pub use raw::{RawConfig, RawInfo, RawSession, RawState, ReadOutcome, MAX_PACKET};
-pub use session::{Session, SessionConfig, SessionEvent, SessionStats};
+pub use session::{Completion, Notify, Session, SessionConfig, SessionEvent, SessionStats};
 
 pub use crate::proto::controller::Frame;
 pub use crate::proto::discovery::{Device, LAN_PORT};

@@ -4,7 +4,7 @@
 //! This is what the vendor-compatible C API (`PPCS_Read`, `PPCS_Write`, `PPCS_PktSend`, …) is
 //! built on, and what a program that speaks its own protocol over the PPPP transport wants:
 //!
-//! * one I/O thread per session owns the socket and the [`Conn`] state machine; every method is
+//! * the driver's I/O thread owns the socket and the [`Conn`] state machine; every method is
 //!   callable from any number of threads at once;
 //! * [`RawSession::read`] blocks up to a timeout and returns partial data when the timeout hits;
 //!   data the transport delivered is moved into a bounded per-channel buffer (the transport
@@ -20,20 +20,19 @@
 use std::collections::VecDeque;
 use std::net::{SocketAddr, UdpSocket};
 use std::sync::Arc;
-use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use crossbeam_channel::{unbounded, Receiver, Sender, TryRecvError};
 use parking_lot::{Condvar, Mutex};
 
-use super::io::{Flow, IoLoop, Machine};
+use super::driver::{Driver, Endpoint, EndpointWaker, Flow};
 use super::{lan_targets_from_env, parse_host, LAN_PORT};
 use crate::error::{ClosedBy, Error, Result};
 use crate::proto::conn::{CloseReason, Conn, ConnConfig, ConnEvent, ConnStats};
 use crate::proto::drw::Delivery;
 use crate::proto::packet::{self, Message, CHANNELS, DRW_MARKER, DRW_MARKER_ILNK, MAX_DRW_DATA};
 use crate::proto::psk::PskChoice;
-use crate::proto::Transmit;
+use crate::proto::{SansIo, Transmit};
 use crate::Uid;
 
 /// Largest payload of one unreliable packet ([`RawSession::send_packet`]): one DRW-sized
@@ -68,6 +67,8 @@ pub struct RawConfig {
     /// Unreliable packets held per channel for [`RawSession::recv_packet`] (the oldest is
     /// dropped beyond it).
     pub packet_queue: usize,
+    /// The driver whose I/O threads serve the session (`None`: [`Driver::global`]).
+    pub driver: Option<Driver>,
 }
 
 impl RawConfig {
@@ -86,6 +87,7 @@ impl RawConfig {
             close_linger: Duration::from_secs(2),
             recv_buffer: 1024 * 1024,
             packet_queue: 256,
+            driver: None,
         }
     }
 
@@ -206,6 +208,8 @@ struct State {
     packets_dropped: u64,
     skipped: u64,
     stats: ConnStats,
+    /// The I/O side is gone: nothing more will arrive.
+    ended: bool,
 }
 
 /// A transport session with one device: byte streams and packets, no application layer.
@@ -220,8 +224,9 @@ pub struct RawSession {
     local: Option<SocketAddr>,
     socket_fd: Option<i32>,
     cmd: Sender<Cmd>,
+    waker: EndpointWaker,
+    driver: Driver,
     shared: Arc<Shared>,
-    thread: Mutex<Option<JoinHandle<()>>>,
 }
 
 impl std::fmt::Debug for Cmd {
@@ -260,7 +265,7 @@ fn check_channel(channel: u8) -> Result<usize> {
 }
 
 impl RawSession {
-    /// Binds the socket and starts the search and handshake on the session's I/O thread;
+    /// Binds the socket and starts the search and handshake on an I/O thread of the driver;
     /// returns at once. Use [`RawSession::wait_connected`] (or [`RawSession::connect`]).
     pub fn start(config: RawConfig) -> Result<RawSession> {
         let (cc, broadcast) = config.conn_config()?;
@@ -291,6 +296,7 @@ impl RawSession {
                 packets_dropped: 0,
                 skipped: 0,
                 stats: ConnStats::default(),
+                ended: false,
             }),
             cond: Condvar::new(),
         });
@@ -301,16 +307,19 @@ impl RawSession {
             packets_in: Vec::new(),
             psr_index: [0; CHANNELS],
         };
-        let worker = Worker {
+        let endpoint = RawEndpoint {
+            m: machine,
             cmd: cmd_rx,
             shared: shared.clone(),
             recv_limit: config.recv_buffer,
             packet_limit: config.packet_queue,
             last_stats: None,
         };
-        let thread = std::thread::Builder::new()
-            .name(format!("pppp-raw-{uid}"))
-            .spawn(move || worker.run(socket, machine))?;
+        let driver = config
+            .driver
+            .clone()
+            .unwrap_or_else(|| Driver::global().clone());
+        let waker = driver.register(vec![socket], Box::new(endpoint))?;
         Ok(RawSession {
             uid,
             connect_timeout: config.connect_timeout,
@@ -320,8 +329,9 @@ impl RawSession {
             local,
             socket_fd,
             cmd: cmd_tx,
+            waker,
+            driver,
             shared,
-            thread: Mutex::new(Some(thread)),
         })
     }
 
@@ -429,9 +439,15 @@ impl RawSession {
         }
         st.queued[c] += data.len();
         drop(st);
+        self.send(Cmd::Write(channel, data.to_vec()))
+    }
+
+    fn send(&self, cmd: Cmd) -> Result<()> {
         self.cmd
-            .send(Cmd::Write(channel, data.to_vec()))
-            .map_err(|_| Error::Closed(ClosedBy::Local))
+            .send(cmd)
+            .map_err(|_| Error::Closed(ClosedBy::Local))?;
+        self.waker.wake();
+        Ok(())
     }
 
     /// Reads exactly `buf.len()` bytes from `channel`, waiting up to `timeout` (`None`: no
@@ -528,9 +544,7 @@ impl RawSession {
         }
         st.packets_queued += 1;
         drop(st);
-        self.cmd
-            .send(Cmd::Packet(channel, data.to_vec()))
-            .map_err(|_| Error::Closed(ClosedBy::Local))
+        self.send(Cmd::Packet(channel, data.to_vec()))
     }
 
     /// Receives one unreliable packet from `channel` into `buf`, waiting up to `timeout`
@@ -577,10 +591,17 @@ impl RawSession {
         self.shared.cond.notify_all();
     }
 
+    /// Waits until the I/O side is gone (unless called on an I/O thread).
     fn join(&self) {
-        if let Some(t) = self.thread.lock().take() {
-            let _ = t.join();
+        if super::driver::on_io_thread() {
+            return;
         }
+        let mut st = self.shared.state.lock();
+        while !st.ended {
+            self.shared.cond.wait(&mut st);
+        }
+        drop(st);
+        self.driver.reap();
     }
 
     /// Closes gracefully: data written so far gets up to the close linger to be acknowledged,
@@ -588,7 +609,7 @@ impl RawSession {
     /// returns when the session has ended. Idempotent.
     pub fn close(&self) {
         self.mark_closed_called();
-        let _ = self.cmd.send(Cmd::Close);
+        let _ = self.send(Cmd::Close);
         self.join();
     }
 
@@ -597,7 +618,7 @@ impl RawSession {
     /// Idempotent.
     pub fn abort(&self) {
         self.mark_closed_called();
-        let _ = self.cmd.send(Cmd::Abort);
+        let _ = self.send(Cmd::Abort);
         self.join();
     }
 
@@ -701,23 +722,9 @@ impl RawMachine {
     }
 }
 
-impl Machine for RawMachine {
-    fn handle_datagram(&mut self, now: Instant, from: SocketAddr, data: &[u8]) {
-        self.take_packet(from, data);
-        self.conn.handle_datagram(now, from, data);
-    }
-    fn handle_timeout(&mut self, now: Instant) {
-        self.conn.handle_timeout(now);
-    }
-    fn poll_transmit(&mut self) -> Option<Transmit> {
-        self.out.pop_front().or_else(|| self.conn.poll_transmit())
-    }
-    fn poll_timeout(&self) -> Option<Instant> {
-        self.conn.poll_timeout()
-    }
-}
-
-struct Worker {
+/// The session on its I/O thread.
+struct RawEndpoint {
+    m: RawMachine,
     cmd: Receiver<Cmd>,
     shared: Arc<Shared>,
     recv_limit: usize,
@@ -725,32 +732,32 @@ struct Worker {
     last_stats: Option<Instant>,
 }
 
-impl Worker {
-    fn run(mut self, socket: UdpSocket, mut m: RawMachine) {
-        let mut io = IoLoop::new(socket);
-        m.conn.start(super::now());
-        io.run(&mut m, |m, now| self.step(m, now));
-        let mut st = self.shared.state.lock();
-        // Nothing will move data any more: hand readers everything the transport still holds
-        // (bounded by its own receive buffer).
-        for c in 0..CHANNELS {
-            while let Some(d) = m.conn.read(c as u8) {
-                if let Delivery::Data(v) = d {
-                    st.rx[c].extend(v);
-                }
-            }
-            st.conn_readable[c] = 0;
-        }
-        st.stats = m.conn.stats();
-        if !matches!(st.phase, RawState::Closed(_)) {
-            st.phase = RawState::Closed(m.conn.close_reason().unwrap_or(CloseReason::Local));
-        }
-        drop(st);
-        self.shared.cond.notify_all();
+impl SansIo for RawEndpoint {
+    fn handle_datagram(&mut self, now: Instant, _local: SocketAddr, from: SocketAddr, data: &[u8]) {
+        self.m.take_packet(from, data);
+        self.m.conn.handle_datagram(now, from, data);
+    }
+    fn handle_timeout(&mut self, now: Instant) {
+        self.m.conn.handle_timeout(now);
+    }
+    fn poll_transmit(&mut self) -> Option<Transmit> {
+        self.m
+            .out
+            .pop_front()
+            .or_else(|| self.m.conn.poll_transmit())
+    }
+    fn poll_timeout(&self) -> Option<Instant> {
+        self.m.conn.poll_timeout()
+    }
+}
+
+impl Endpoint for RawEndpoint {
+    fn start(&mut self, now: Instant) {
+        self.m.conn.start(now);
     }
 
-    fn step(&mut self, m: &mut RawMachine, now: Instant) -> Flow {
-        let mut written: [usize; CHANNELS] = [0; CHANNELS];
+    fn handle_wake(&mut self, now: Instant) {
+        let m = &mut self.m;
         let mut sent_packets = 0;
         loop {
             match self.cmd.try_recv() {
@@ -758,7 +765,9 @@ impl Worker {
                     if let Err(e) = m.conn.write(ch, &data) {
                         tracing::debug!("write on channel {ch} dropped: {e}");
                     }
-                    written[ch as usize] += data.len();
+                    let mut st = self.shared.state.lock();
+                    let q = &mut st.queued[ch as usize];
+                    *q = q.saturating_sub(data.len());
                 }
                 Ok(Cmd::Packet(ch, data)) => {
                     m.send_packet(ch, &data);
@@ -772,6 +781,12 @@ impl Worker {
                 Err(TryRecvError::Empty) => break,
             }
         }
+        let mut st = self.shared.state.lock();
+        st.packets_queued = st.packets_queued.saturating_sub(sent_packets);
+    }
+
+    fn publish(&mut self, now: Instant) -> Flow {
+        let m = &mut self.m;
         let mut changed = false;
         let mut st = self.shared.state.lock();
         while let Some(ev) = m.conn.poll_event() {
@@ -791,7 +806,7 @@ impl Worker {
                 ConnEvent::Readable(_) => {}
             }
         }
-        for (c, written) in written.iter().enumerate() {
+        for c in 0..CHANNELS {
             while st.rx[c].len() < self.recv_limit {
                 match m.conn.read(c as u8) {
                     Some(Delivery::Data(v)) => {
@@ -803,10 +818,8 @@ impl Worker {
                 }
             }
             st.conn_readable[c] = m.conn.readable(c as u8);
-            st.queued[c] = st.queued[c].saturating_sub(*written);
             st.unacked[c] = m.conn.unacked(c as u8);
         }
-        st.packets_queued = st.packets_queued.saturating_sub(sent_packets);
         for (ch, p) in m.packets_in.drain(..) {
             let q = &mut st.packets[ch as usize];
             if q.len() >= self.packet_limit {
@@ -837,6 +850,30 @@ impl Worker {
         } else {
             Flow::Continue
         }
+    }
+}
+
+impl Drop for RawEndpoint {
+    /// Nothing will move data any more: hand readers everything the transport still holds
+    /// (bounded by its own receive buffer) and wake every waiter.
+    fn drop(&mut self) {
+        let m = &mut self.m;
+        let mut st = self.shared.state.lock();
+        for c in 0..CHANNELS {
+            while let Some(d) = m.conn.read(c as u8) {
+                if let Delivery::Data(v) = d {
+                    st.rx[c].extend(v);
+                }
+            }
+            st.conn_readable[c] = 0;
+        }
+        st.stats = m.conn.stats();
+        if !matches!(st.phase, RawState::Closed(_)) {
+            st.phase = RawState::Closed(m.conn.close_reason().unwrap_or(CloseReason::Local));
+        }
+        st.ended = true;
+        drop(st);
+        self.shared.cond.notify_all();
     }
 }
 

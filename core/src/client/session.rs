@@ -1,30 +1,34 @@
-//! [`Session`]: one camera, one I/O thread.
+//! [`Session`]: one camera, served by the driver's I/O threads (see [`super::Driver`]).
+//!
+//! The synchronous API sends commands to the session's endpoint on an I/O thread and waits
+//! for the answer; event-driven hosts use [`Session::start`], [`Session::set_notify`], the
+//! `try_next_*` methods and the `*_with` requests instead, and never block.
 
 use std::collections::HashMap;
-use std::net::{SocketAddr, UdpSocket};
+use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
-use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use crossbeam_channel::{bounded, unbounded, Receiver, RecvTimeoutError, Sender, TrySendError};
-use parking_lot::Mutex;
+use parking_lot::{Condvar, Mutex};
 use serde_json::Value;
 
-use super::io::{Flow, IoLoop, Machine};
+use super::driver::{Driver, Endpoint, EndpointWaker, Flow};
+use super::queue::{DropOldest, Pop};
 use super::{lan_targets_from_env, parse_host, Frame, LAN_PORT};
 use crate::error::{ClosedBy, Error, Result};
 use crate::proto::cipher::Cipher;
 use crate::proto::conn::{CloseReason, ConnConfig};
 use crate::proto::controller::{
-    channel, CommandError, Controller, ControllerConfig, ControllerError, ControllerStats, Event,
-    RequestId,
+    channel, CommandError, ControllerConfig, ControllerError, ControllerStats, RequestId,
 };
 use crate::proto::dialect::{Dialect, DialectChoice, DialectSource};
 use crate::proto::ops::{self, FlipMirror, Op, Params, PtzDirection, SdInfo, WifiNetwork};
 use crate::proto::psk::PskChoice;
-use crate::proto::reconnect::{ReconnectPolicy, ReconnectState, Reconnector};
-use crate::proto::Transmit;
+use crate::proto::reconnect::ReconnectPolicy;
+use crate::proto::supervisor::{self, Failure, Request, Supervisor, SupervisorConfig};
+use crate::proto::{SansIo, Transmit};
 use crate::Uid;
 
 /// How to reach and log into a camera.
@@ -56,8 +60,17 @@ pub struct SessionConfig {
     pub dead_after: Duration,
     /// Video frames buffered for the consumer before the oldest is dropped.
     pub video_queue: usize,
+    /// Bytes of video buffered for the consumer before the oldest frame is dropped.
+    pub video_queue_bytes: usize,
     /// Audio frames buffered for the consumer before the oldest is dropped.
     pub audio_queue: usize,
+    /// Bytes of audio buffered for the consumer before the oldest frame is dropped.
+    pub audio_queue_bytes: usize,
+    /// Events (life events and unsolicited camera messages) buffered before the oldest is
+    /// dropped.
+    pub event_queue: usize,
+    /// The driver whose I/O threads serve the session (`None`: [`Driver::global`]).
+    pub driver: Option<Driver>,
     /// Sample rate of talk-back audio given to [`Session::talk`] (8000 by default; some
     /// cameras play 11025).
     pub talk_rate: u32,
@@ -94,7 +107,11 @@ impl SessionConfig {
             command_timeout: Duration::from_secs(5),
             dead_after: Duration::from_secs(8),
             video_queue: 32,
+            video_queue_bytes: 16 * 1024 * 1024,
             audio_queue: 64,
+            audio_queue_bytes: 1024 * 1024,
+            event_queue: 1024,
+            driver: None,
             reconnect: None,
             talk_rate: crate::proto::controller::TALK_SAMPLE_RATE,
             dialect: "auto".into(),
@@ -167,9 +184,9 @@ impl SessionConfig {
                 "no search target: give the camera's host, or enable broadcast".into(),
             ));
         }
-        if self.video_queue == 0 || self.audio_queue == 0 {
+        if self.video_queue == 0 || self.audio_queue == 0 || self.event_queue == 0 {
             return Err(Error::InvalidArgument(
-                "frame queues need room for at least one frame".into(),
+                "frame and event queues need room for at least one item".into(),
             ));
         }
         let mut conn = ConnConfig::new(uid, targets);
@@ -211,6 +228,9 @@ impl SessionConfig {
 /// Something that happened to a session, for callers who watch its life.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum SessionEvent {
+    /// A search and handshake begins: when the session starts, and before every
+    /// reconnection attempt.
+    Connecting,
     /// The transport session is up.
     Connected {
         /// The camera's session address.
@@ -218,6 +238,19 @@ pub enum SessionEvent {
         /// The cipher in use ("plain" or a PSK name).
         cipher: String,
     },
+    /// A login (the user's, or the one after a reconnection) was accepted.
+    LoggedIn {
+        /// The camera's answer.
+        reply: Value,
+    },
+    /// A login was refused (wrong user or password).
+    LoginRefused {
+        /// The camera's result code.
+        result: i64,
+    },
+    /// A channel-0 message the camera sent on its own (same JSON shape as replies; CGI
+    /// messages carry `"text"`).
+    Message(Value),
     /// The camera was lost (only with a reconnect policy): reconnection attempts follow.
     Disconnected {
         /// Why the transport session ended.
@@ -253,28 +286,56 @@ impl SessionStats {
     }
 }
 
-type Reply<T> = Sender<Result<T>>;
+/// Called on an I/O thread whenever a session queued a frame, an event or completed a
+/// request. It must return quickly and never block (hand the news to another thread).
+pub type Notify = Arc<dyn Fn() + Send + Sync>;
 
-enum Cmd {
-    Login(Reply<Value>),
-    Json(Value, Reply<Value>),
-    Cgi(String, Reply<Value>),
-    Binary(u16, Vec<u8>, Reply<Value>),
-    Op(Op, Reply<Value>),
-    Video(Option<u8>, Reply<Value>),
-    Audio(bool, Reply<Value>),
-    Write(u8, Vec<u8>, Reply<()>),
-    Talk(Vec<i16>, Reply<()>),
-    TalkQueued(Reply<Duration>),
-    Close(Sender<()>),
+/// Receives the outcome of an asynchronous request, on an I/O thread: it must return quickly
+/// and never block.
+pub type Completion = Box<dyn FnOnce(Result<Value>) + Send>;
+
+/// Where the outcome of a request goes.
+enum Waiter {
+    Channel(Sender<Result<Value>>),
+    Callback(Completion),
 }
 
-#[derive(Debug, Default)]
+impl Waiter {
+    fn complete(self, r: Result<Value>) {
+        match self {
+            Waiter::Channel(tx) => {
+                let _ = tx.send(r);
+            }
+            Waiter::Callback(f) => f(r),
+        }
+    }
+}
+
+enum Cmd {
+    Login(Waiter),
+    Request(Request, Waiter),
+    Write(u8, Vec<u8>, Sender<Result<()>>),
+    Talk(Vec<i16>, Sender<Result<()>>),
+    TalkQueued(Sender<Result<Duration>>),
+    Close,
+}
+
+/// What the user's threads and the endpoint share.
 struct Shared {
     state: Mutex<SharedState>,
+    video: DropOldest<Frame>,
+    audio: DropOldest<Frame>,
+    events: (Sender<SessionEvent>, Receiver<SessionEvent>),
     video_dropped: AtomicU64,
     audio_dropped: AtomicU64,
+    events_dropped: AtomicU64,
     reconnects: AtomicU64,
+    notify: Mutex<Option<Notify>>,
+    /// The first connection's outcome (`None` while it is under way).
+    first: Mutex<Option<Result<()>>>,
+    /// Set when the endpoint is gone: nothing more will arrive.
+    done: Mutex<bool>,
+    cond: Condvar,
 }
 
 #[derive(Debug, Default)]
@@ -287,35 +348,42 @@ struct SharedState {
     dialect: Option<(Dialect, DialectSource)>,
 }
 
-/// A connected camera. Every method is callable from any thread; the protocol runs on the
-/// session's own I/O thread. Dropping the session closes it.
-#[derive(Debug)]
+impl Shared {
+    fn notify(&self) {
+        let f = self.notify.lock().clone();
+        if let Some(f) = f {
+            f();
+        }
+    }
+
+    fn set_first(&self, r: Result<()>) {
+        let mut first = self.first.lock();
+        if first.is_none() {
+            *first = Some(r);
+            drop(first);
+            self.cond.notify_all();
+        }
+    }
+}
+
+/// A connected camera. Every method is callable from any thread; the protocol runs on an I/O
+/// thread of the session's [`Driver`]. Dropping the session closes it.
 pub struct Session {
     uid: Uid,
     config: SessionConfig,
     cmd: Sender<Cmd>,
+    waker: EndpointWaker,
+    driver: Driver,
     shared: Arc<Shared>,
-    video: Receiver<Frame>,
-    audio: Receiver<Frame>,
-    events: Receiver<SessionEvent>,
-    thread: Mutex<Option<JoinHandle<()>>>,
 }
 
-impl std::fmt::Debug for Cmd {
+impl std::fmt::Debug for Session {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(match self {
-            Cmd::Login(_) => "Login",
-            Cmd::Json(..) => "Json",
-            Cmd::Cgi(..) => "Cgi",
-            Cmd::Binary(..) => "Binary",
-            Cmd::Op(..) => "Op",
-            Cmd::Video(..) => "Video",
-            Cmd::Audio(..) => "Audio",
-            Cmd::Write(..) => "Write",
-            Cmd::Talk(..) => "Talk",
-            Cmd::TalkQueued(_) => "TalkQueued",
-            Cmd::Close(_) => "Close",
-        })
+        f.debug_struct("Session")
+            .field("uid", &self.uid)
+            .field("peer", &self.peer())
+            .field("open", &self.is_open())
+            .finish()
     }
 }
 
@@ -323,6 +391,21 @@ impl Session {
     /// Searches for the camera, completes the handshake and returns the connected session
     /// (not yet logged in: call [`Session::login`]).
     pub fn connect(config: SessionConfig) -> Result<Session> {
+        let s = Session::start(config)?;
+        let mut first = s.shared.first.lock();
+        while first.is_none() {
+            s.shared.cond.wait(&mut first);
+        }
+        let outcome = first.take().expect("checked above");
+        drop(first);
+        outcome.map(|()| s)
+    }
+
+    /// Starts the search and handshake and returns at once: only a bad configuration fails
+    /// here. Progress arrives as [`SessionEvent`]s ([`SessionEvent::Connecting`], then
+    /// [`SessionEvent::Connected`] or [`SessionEvent::Closed`]); requests made before the
+    /// session is up fail with [`Error::Closed`].
+    pub fn start(config: SessionConfig) -> Result<Session> {
         let cc = config.controller_config()?;
         let uid = cc.conn.uid.clone();
         let bind = config
@@ -332,50 +415,52 @@ impl Session {
         if config.host.is_none() && config.broadcast {
             socket.set_broadcast(true)?;
         }
-        let shared = Arc::new(Shared::default());
-        shared.state.lock().local = socket.local_addr().ok();
+        let shared = Arc::new(Shared {
+            state: Mutex::new(SharedState {
+                local: socket.local_addr().ok(),
+                ..SharedState::default()
+            }),
+            video: DropOldest::new(config.video_queue, config.video_queue_bytes),
+            audio: DropOldest::new(config.audio_queue, config.audio_queue_bytes),
+            events: bounded(config.event_queue),
+            video_dropped: AtomicU64::new(0),
+            audio_dropped: AtomicU64::new(0),
+            events_dropped: AtomicU64::new(0),
+            reconnects: AtomicU64::new(0),
+            notify: Mutex::new(None),
+            first: Mutex::new(None),
+            done: Mutex::new(false),
+            cond: Condvar::new(),
+        });
         let (cmd_tx, cmd_rx) = unbounded();
-        let (video_tx, video_rx) = bounded(config.video_queue);
-        let (audio_tx, audio_rx) = bounded(config.audio_queue);
-        let (ev_tx, ev_rx) = unbounded();
-        let (ready_tx, ready_rx) = bounded(1);
-        let reconnect = config.reconnect.clone().map(Reconnector::new);
-        let controller = Controller::new(cc.clone(), super::now());
-        let worker = Worker {
-            cc,
-            reconnect,
-            want_video: None,
-            want_audio: false,
-            logged_in: false,
-            relogin: false,
+        let sup = Supervisor::new(
+            SupervisorConfig {
+                controller: cc,
+                reconnect: config.reconnect.clone(),
+            },
+            super::now(),
+        );
+        let endpoint = SessionEndpoint {
+            sup,
             cmd: cmd_rx,
-            video: (video_tx, video_rx.clone()),
-            audio: (audio_tx, audio_rx.clone()),
-            events: ev_tx,
             shared: shared.clone(),
-            ready: Some(ready_tx),
             waiting: HashMap::new(),
-            login: None,
-            closers: Vec::new(),
             last_stats: None,
+            news: false,
         };
-        let thread = std::thread::Builder::new()
-            .name(format!("pppp-{uid}"))
-            .spawn(move || worker.run(socket, controller))?;
-        let outcome = ready_rx.recv().unwrap_or(Err(Error::Protocol(
-            "the session thread ended unexpectedly".into(),
-        )));
-        let session = Session {
+        let driver = config
+            .driver
+            .clone()
+            .unwrap_or_else(|| Driver::global().clone());
+        let waker = driver.register(vec![socket], Box::new(endpoint))?;
+        Ok(Session {
             uid,
             config,
             cmd: cmd_tx,
+            waker,
+            driver,
             shared,
-            video: video_rx,
-            audio: audio_rx,
-            events: ev_rx,
-            thread: Mutex::new(Some(thread)),
-        };
-        outcome.map(|()| session)
+        })
     }
 
     /// The camera's UID.
@@ -418,9 +503,22 @@ impl Session {
         }
     }
 
-    /// Life events (connected, closed), for watchers.
+    /// Life events and unsolicited camera messages, for watchers (the oldest is dropped
+    /// beyond [`SessionConfig::event_queue`]).
     pub fn events(&self) -> &Receiver<SessionEvent> {
-        &self.events
+        &self.shared.events.1
+    }
+
+    /// The next event, without waiting.
+    pub fn try_next_event(&self) -> Option<SessionEvent> {
+        self.shared.events.1.try_recv().ok()
+    }
+
+    /// Sets (or, with `None`, removes) the function called on an I/O thread whenever the
+    /// session queued a frame or an event or completed a request (see [`Notify`]). Event-driven
+    /// hosts call it, then drain with the `try_next_*` methods.
+    pub fn set_notify(&self, notify: Option<Notify>) {
+        *self.shared.notify.lock() = notify;
     }
 
     fn closed_error(&self) -> Error {
@@ -430,13 +528,19 @@ impl Session {
         }
     }
 
-    fn call<T>(&self, make: impl FnOnce(Reply<T>) -> Cmd, wait: Duration) -> Result<T> {
+    fn send(&self, cmd: Cmd) -> Result<()> {
+        self.cmd.send(cmd).map_err(|_| self.closed_error())?;
+        self.waker.wake();
+        Ok(())
+    }
+
+    fn call<T>(&self, make: impl FnOnce(Sender<Result<T>>) -> Cmd, wait: Duration) -> Result<T> {
         let (tx, rx) = bounded(1);
-        self.cmd.send(make(tx)).map_err(|_| self.closed_error())?;
+        self.send(make(tx))?;
         match rx.recv_timeout(wait) {
             Ok(r) => r,
             Err(RecvTimeoutError::Timeout) => Err(Error::Timeout {
-                what: "the session thread",
+                what: "the session's I/O thread",
                 after: wait,
             }),
             Err(RecvTimeoutError::Disconnected) => Err(self.closed_error()),
@@ -447,6 +551,22 @@ impl Session {
         self.config.command_timeout + Duration::from_secs(2)
     }
 
+    fn request(&self, request: Request) -> Result<Value> {
+        self.call(|tx| Cmd::Request(request, Waiter::Channel(tx)), self.wait())
+    }
+
+    fn request_with(&self, request: Request, done: Completion) {
+        if let Err(Cmd::Request(_, w)) = self
+            .cmd
+            .send(Cmd::Request(request, Waiter::Callback(done)))
+            .map_err(|e| e.0)
+        {
+            w.complete(Err(self.closed_error()));
+            return;
+        }
+        self.waker.wake();
+    }
+
     /// Logs in, in the camera's dialect (SHIX `check_user`, CGI `check_user.cgi`, iLnk
     /// CMD_SYSTEM_USER_CHK); with dialect `auto` and a UID prefix the table does not know (or a
     /// camera that does not answer the prefix's dialect) the dialects are probed in turn. A
@@ -454,7 +574,19 @@ impl Session {
     /// is [`Error::Protocol`]. Returns the reply.
     pub fn login(&self) -> Result<Value> {
         let probing = self.config.probe_timeout * 3 + self.config.connect_timeout * 2;
-        self.call(Cmd::Login, self.wait() + probing)
+        self.call(|tx| Cmd::Login(Waiter::Channel(tx)), self.wait() + probing)
+    }
+
+    /// [`Session::login`] without waiting: `done` receives the outcome on an I/O thread.
+    pub fn login_with(&self, done: Completion) {
+        match self.cmd.send(Cmd::Login(Waiter::Callback(done))) {
+            Ok(()) => self.waker.wake(),
+            Err(e) => {
+                if let Cmd::Login(w) = e.0 {
+                    w.complete(Err(self.closed_error()));
+                }
+            }
+        }
     }
 
     /// The channel-0 dialect in use: known after connecting when configured or given by the
@@ -472,20 +604,30 @@ impl Session {
     /// …; the credentials are added) and returns the reply:
     /// `{"dialect":"cgi","cmd":…,"cgi":…,"result":…,"fields":{…},"text":…}`.
     pub fn cgi(&self, request: &str) -> Result<Value> {
-        self.call(|tx| Cmd::Cgi(request.to_owned(), tx), self.wait())
+        self.request(Request::Cgi(request.to_owned()))
+    }
+
+    /// [`Session::cgi`] without waiting: `done` receives the reply on an I/O thread.
+    pub fn cgi_with(&self, request: &str, done: Completion) {
+        self.request_with(Request::Cgi(request.to_owned()), done)
     }
 
     /// Sends an iLnk binary command with a plain payload (the ticket and XqBytes encoding are
     /// added) and returns the reply (command + 0x100):
     /// `{"dialect":"binary","cmd":…,"payload_hex":…,"ticket":…}`.
     pub fn binary(&self, cmd: u16, payload: &[u8]) -> Result<Value> {
-        self.call(|tx| Cmd::Binary(cmd, payload.to_vec(), tx), self.wait())
+        self.request(Request::Binary(cmd, payload.to_vec()))
     }
 
     /// Sends a typed operation in the camera's dialect and returns the raw reply (no check of
     /// `result`); the typed methods below check it.
     pub fn op(&self, op: Op) -> Result<Value> {
-        self.call(|tx| Cmd::Op(op, tx), self.wait())
+        self.request(Request::Op(op))
+    }
+
+    /// [`Session::op`] without waiting: `done` receives the raw reply on an I/O thread.
+    pub fn op_with(&self, op: Op, done: Completion) {
+        self.request_with(Request::Op(op), done)
     }
 
     /// Sends `op` and maps a non-zero `result` to [`Error::Rejected`].
@@ -588,12 +730,17 @@ impl Session {
     /// Sends a raw JSON command and returns the reply matched to it. `user`, `pwd`,
     /// `devmac` and a missing `cmd` (from a known `pro`) are filled in.
     pub fn command(&self, json: Value) -> Result<Value> {
-        self.call(|tx| Cmd::Json(json, tx), self.wait())
+        self.request(Request::Json(json))
+    }
+
+    /// [`Session::command`] without waiting: `done` receives the reply on an I/O thread.
+    pub fn command_with(&self, json: Value, done: Completion) {
+        self.request_with(Request::Json(json), done)
     }
 
     /// Starts video (SHIX resolution 1 = 640×480, 2 = 320×240).
     pub fn start_video_with(&self, resolution: u8) -> Result<Value> {
-        self.call(|tx| Cmd::Video(Some(resolution), tx), self.wait())
+        self.op(Op::StartVideo { resolution })
     }
 
     /// Starts video at the default resolution.
@@ -603,17 +750,17 @@ impl Session {
 
     /// Stops video.
     pub fn stop_video(&self) -> Result<Value> {
-        self.call(|tx| Cmd::Video(None, tx), self.wait())
+        self.op(Op::StopVideo)
     }
 
     /// Starts audio.
     pub fn start_audio(&self) -> Result<Value> {
-        self.call(|tx| Cmd::Audio(true, tx), self.wait())
+        self.op(Op::StartAudio)
     }
 
     /// Stops audio.
     pub fn stop_audio(&self) -> Result<Value> {
-        self.call(|tx| Cmd::Audio(false, tx), self.wait())
+        self.op(Op::StopAudio)
     }
 
     /// Writes raw bytes on a DRW channel (0–7).
@@ -622,8 +769,8 @@ impl Session {
     }
 
     /// Sends 16-bit mono PCM at [`SessionConfig::talk_rate`] (8 kHz by default) to the
-    /// camera's speaker (channel 3, IMA ADPCM, paced in real time by the session thread). Returns once the audio is queued; at most 30 s may
-    /// wait at any time.
+    /// camera's speaker (channel 3, IMA ADPCM, paced in real time by the I/O thread). Returns
+    /// once the audio is queued; at most 30 s may wait at any time.
     pub fn talk(&self, pcm: &[i16]) -> Result<()> {
         self.call(|tx| Cmd::Talk(pcm.to_vec(), tx), self.wait())
     }
@@ -649,83 +796,53 @@ impl Session {
     /// Waits up to `timeout` for the next video frame. `Ok(None)` on timeout; frames
     /// received before a close are still returned, then the close is an error.
     pub fn next_frame(&self, timeout: Duration) -> Result<Option<Frame>> {
-        self.next_from(&self.video, timeout)
+        self.next_from(&self.shared.video, timeout)
     }
 
     /// Waits up to `timeout` for the next audio frame (see [`Session::next_frame`]).
     pub fn next_audio(&self, timeout: Duration) -> Result<Option<Frame>> {
-        self.next_from(&self.audio, timeout)
+        self.next_from(&self.shared.audio, timeout)
     }
 
-    fn next_from(&self, rx: &Receiver<Frame>, timeout: Duration) -> Result<Option<Frame>> {
-        match rx.recv_timeout(timeout) {
-            Ok(f) => Ok(Some(f)),
-            Err(RecvTimeoutError::Timeout) => {
-                if self.is_open() {
-                    Ok(None)
-                } else {
-                    rx.try_recv().map(Some).map_err(|_| self.closed_error())
-                }
-            }
-            Err(RecvTimeoutError::Disconnected) => Err(self.closed_error()),
+    /// The next video frame, without waiting.
+    pub fn try_next_frame(&self) -> Option<Frame> {
+        self.shared.video.try_pop()
+    }
+
+    /// The next audio frame, without waiting.
+    pub fn try_next_audio(&self) -> Option<Frame> {
+        self.shared.audio.try_pop()
+    }
+
+    fn next_from(&self, q: &DropOldest<Frame>, timeout: Duration) -> Result<Option<Frame>> {
+        match q.pop_timeout(timeout) {
+            Pop::Item(f) => Ok(Some(f)),
+            Pop::Timeout => Ok(None),
+            Pop::Closed => Err(self.closed_error()),
         }
     }
 
-    /// Closes the session gracefully (waits up to a second for unacknowledged data) and joins
-    /// the I/O thread. Idempotent.
+    /// Closes the session gracefully (waits up to a second for unacknowledged data) and
+    /// returns once nothing more can arrive from it (no frame, event, completion or notify
+    /// call). Idempotent. Called from a [`Notify`] or [`Completion`] (on an I/O thread) it only
+    /// starts the close.
     pub fn close(&self) {
-        let (tx, rx) = bounded(1);
-        if self.cmd.send(Cmd::Close(tx)).is_ok() {
-            let _ = rx.recv_timeout(Duration::from_secs(3));
+        let _ = self.send(Cmd::Close);
+        if super::driver::on_io_thread() {
+            return;
         }
-        if let Some(t) = self.thread.lock().take() {
-            let _ = t.join();
+        let mut done = self.shared.done.lock();
+        while !*done {
+            self.shared.cond.wait(&mut done);
         }
+        drop(done);
+        self.driver.reap();
     }
 }
 
 impl Drop for Session {
     fn drop(&mut self) {
         self.close();
-    }
-}
-
-struct Worker {
-    /// The controller configuration, to build a fresh controller for each reconnection.
-    cc: ControllerConfig,
-    reconnect: Option<Reconnector>,
-    /// Video the user asked for (resolution), restarted after a reconnection.
-    want_video: Option<u8>,
-    /// Audio the user asked for, restarted after a reconnection.
-    want_audio: bool,
-    /// The user logged in successfully (a reconnection logs in again).
-    logged_in: bool,
-    /// A login of our own (after a reconnection) is outstanding.
-    relogin: bool,
-    cmd: Receiver<Cmd>,
-    video: (Sender<Frame>, Receiver<Frame>),
-    audio: (Sender<Frame>, Receiver<Frame>),
-    events: Sender<SessionEvent>,
-    shared: Arc<Shared>,
-    ready: Option<Sender<Result<()>>>,
-    waiting: HashMap<RequestId, Reply<Value>>,
-    login: Option<RequestId>,
-    closers: Vec<Sender<()>>,
-    last_stats: Option<Instant>,
-}
-
-impl Machine for Controller {
-    fn handle_datagram(&mut self, now: Instant, from: SocketAddr, data: &[u8]) {
-        Controller::handle_datagram(self, now, from, data)
-    }
-    fn handle_timeout(&mut self, now: Instant) {
-        Controller::handle_timeout(self, now)
-    }
-    fn poll_transmit(&mut self) -> Option<Transmit> {
-        Controller::poll_transmit(self)
-    }
-    fn poll_timeout(&self) -> Option<Instant> {
-        Controller::poll_timeout(self)
     }
 }
 
@@ -745,99 +862,100 @@ fn controller_error(e: ControllerError) -> Error {
     }
 }
 
-impl Worker {
-    fn run(mut self, socket: UdpSocket, mut controller: Controller) {
-        let mut io = IoLoop::new(socket);
-        controller.start(super::now());
-        io.run(&mut controller, |c, now| self.step(c, now));
-        self.publish(&controller, true);
+/// The session on its I/O thread.
+struct SessionEndpoint {
+    sup: Supervisor,
+    cmd: Receiver<Cmd>,
+    shared: Arc<Shared>,
+    waiting: HashMap<RequestId, Waiter>,
+    last_stats: Option<Instant>,
+    /// Something was queued for the user since the last notify.
+    news: bool,
+}
+
+impl SansIo for SessionEndpoint {
+    fn handle_datagram(&mut self, now: Instant, _local: SocketAddr, from: SocketAddr, data: &[u8]) {
+        self.sup.handle_datagram(now, from, data);
+    }
+    fn handle_timeout(&mut self, now: Instant) {
+        self.sup.handle_timeout(now);
+    }
+    fn poll_transmit(&mut self) -> Option<Transmit> {
+        self.sup.poll_transmit()
+    }
+    fn poll_timeout(&self) -> Option<Instant> {
+        self.sup.poll_timeout()
+    }
+}
+
+impl Endpoint for SessionEndpoint {
+    fn start(&mut self, now: Instant) {
+        self.sup.start(now);
     }
 
-    fn step(&mut self, c: &mut Controller, now: Instant) -> Flow {
+    fn handle_wake(&mut self, now: Instant) {
         while let Ok(cmd) = self.cmd.try_recv() {
-            self.apply(c, now, cmd);
+            self.apply(now, cmd);
         }
-        if let Some(attempt) = self.reconnect.as_mut().and_then(|r| r.handle_timeout(now)) {
-            tracing::info!(attempt, "reconnecting to the camera");
-            *c = Controller::new(self.cc.clone(), now);
-            c.start(now);
-        }
+    }
+
+    fn publish(&mut self, now: Instant) -> Flow {
         let mut frames = false;
-        while let Some(ev) = c.poll_event() {
-            frames |= matches!(ev, Event::Frame(_));
-            self.event(c, ev);
+        while let Some(ev) = self.sup.poll_event() {
+            frames |= matches!(ev, supervisor::Event::Frame(_));
+            self.event(ev);
         }
         let stale = self
             .last_stats
             .is_none_or(|t| now >= t + Duration::from_millis(200));
         if frames || stale {
             self.last_stats = Some(now);
-            self.publish(c, false);
+            self.shared.state.lock().stats = self.sup.stats();
         }
-        let recovering = self
-            .reconnect
-            .as_ref()
-            .is_some_and(Reconnector::is_recovering);
-        if c.conn().is_closed() && c.poll_timeout().is_none() && !recovering {
-            for tx in self.closers.drain(..) {
-                let _ = tx.send(());
+        if std::mem::take(&mut self.news) {
+            self.shared.notify();
+        }
+        if self.sup.is_finished() {
+            Flow::Stop
+        } else {
+            Flow::Continue
+        }
+    }
+}
+
+impl SessionEndpoint {
+    fn closed_error(&self) -> Error {
+        let c = &self.sup.config().controller.conn;
+        match self.shared.state.lock().closed {
+            Some(r) => Error::from_close(r, &c.uid.to_string(), c.connect_timeout),
+            None => Error::Closed(ClosedBy::Local),
+        }
+    }
+
+    fn track(&mut self, r: std::result::Result<RequestId, ControllerError>, w: Waiter) {
+        match r {
+            Ok(id) => {
+                self.waiting.insert(id, w);
             }
-            return Flow::Stop;
-        }
-        Flow::Continue
-    }
-
-    fn publish(&self, c: &Controller, last: bool) {
-        let mut s = self.shared.state.lock();
-        s.stats = c.stats();
-        if last && s.closed.is_none() {
-            s.closed = Some(c.conn().close_reason().unwrap_or(CloseReason::Local));
+            Err(e) => {
+                self.news = true;
+                w.complete(Err(controller_error(e)));
+            }
         }
     }
 
-    fn apply(&mut self, c: &mut Controller, now: Instant, cmd: Cmd) {
+    fn apply(&mut self, now: Instant, cmd: Cmd) {
         match cmd {
-            Cmd::Login(tx) => match c.login(now) {
-                Ok(id) => {
-                    self.login = Some(id);
-                    self.waiting.insert(id, tx);
-                }
-                Err(e) => {
-                    let _ = tx.send(Err(controller_error(e)));
-                }
-            },
-            Cmd::Json(v, tx) => self.track(c.command(now, v), tx),
-            Cmd::Cgi(text, tx) => self.track(c.cgi(now, &text), tx),
-            Cmd::Binary(cmd, payload, tx) => self.track(c.binary(now, cmd, &payload), tx),
-            Cmd::Op(op, tx) => {
-                match &op {
-                    Op::StartVideo { resolution } => self.want_video = Some(*resolution),
-                    Op::StopVideo => self.want_video = None,
-                    Op::StartAudio => self.want_audio = true,
-                    Op::StopAudio => self.want_audio = false,
-                    _ => {}
-                }
-                self.track(c.op(now, op), tx)
+            Cmd::Login(w) => {
+                let r = self.sup.login(now);
+                self.track(r, w);
             }
-            Cmd::Video(Some(r), tx) => {
-                self.want_video = Some(r);
-                self.track(c.start_video(now, r), tx)
-            }
-            Cmd::Video(None, tx) => {
-                self.want_video = None;
-                self.track(c.stop_video(now), tx)
-            }
-            Cmd::Audio(on, tx) => {
-                self.want_audio = on;
-                let r = if on {
-                    c.start_audio(now)
-                } else {
-                    c.stop_audio(now)
-                };
-                self.track(r, tx)
+            Cmd::Request(req, w) => {
+                let r = self.sup.request(now, req);
+                self.track(r, w);
             }
             Cmd::Write(ch, data, tx) => {
-                let r = c.conn_mut().write(ch, &data).map_err(|e| match e {
+                let r = self.sup.write(ch, &data).map_err(|e| match e {
                     crate::proto::conn::ConnWriteError::BadChannel(n) => {
                         Error::InvalidArgument(format!("channel {n} (channels are 0-7)"))
                     }
@@ -846,211 +964,157 @@ impl Worker {
                 let _ = tx.send(r);
             }
             Cmd::Talk(pcm, tx) => {
-                let _ = tx.send(c.talk(now, &pcm).map_err(controller_error));
+                let _ = tx.send(self.sup.talk(now, &pcm).map_err(controller_error));
             }
             Cmd::TalkQueued(tx) => {
-                let _ = tx.send(Ok(c.talk_queued()));
+                let _ = tx.send(Ok(self.sup.talk_queued()));
             }
-            Cmd::Close(tx) => {
-                // A user close ends any reconnection.
-                self.reconnect = None;
-                c.close(now);
-                self.closers.push(tx);
-            }
+            Cmd::Close => self.sup.close(now),
         }
     }
 
-    fn track(&mut self, r: std::result::Result<RequestId, ControllerError>, tx: Reply<Value>) {
-        match r {
-            Ok(id) => {
-                self.waiting.insert(id, tx);
-            }
-            Err(e) => {
-                let _ = tx.send(Err(controller_error(e)));
-            }
-        }
-    }
-
-    /// A transport close while a reconnect policy is active: true when it is handled by
-    /// (re)scheduling an attempt, false when the session really ends.
-    fn recover(&mut self, reason: CloseReason) -> bool {
-        if self.ready.is_some() {
-            return false; // never connected: the first connect reports its own error
-        }
-        let Some(r) = self.reconnect.as_mut() else {
-            return false;
-        };
-        let now = super::now();
-        match (r.state(), reason) {
-            (_, CloseReason::Local) => return false,
-            (ReconnectState::Connected, CloseReason::PeerTimeout | CloseReason::Remote) => {
-                r.on_lost(now);
-                tracing::warn!(?reason, "camera lost; reconnecting");
-                let _ = self.events.send(SessionEvent::Disconnected { reason });
-            }
-            (ReconnectState::Attempting { attempt }, _) => {
-                tracing::info!(attempt, ?reason, "reconnection attempt failed");
-                r.on_attempt_failed(now);
-            }
-            _ => return false,
-        }
-        r.is_recovering()
-    }
-
-    /// After a reconnection: log in again if the user had, then restart media.
-    fn resume(&mut self, c: &mut Controller) {
-        let now = super::now();
-        if self.logged_in {
-            match c.login(now) {
-                Ok(_) => self.relogin = true,
-                Err(e) => tracing::warn!("cannot log in again after reconnecting: {e}"),
-            }
-        } else {
-            self.resume_media(c);
-        }
-    }
-
-    fn resume_media(&mut self, c: &mut Controller) {
-        let now = super::now();
-        if let Some(res) = self.want_video {
-            if let Err(e) = c.start_video(now, res) {
-                tracing::warn!("cannot restart video after reconnecting: {e}");
-            }
-        }
-        if self.want_audio {
-            if let Err(e) = c.start_audio(now) {
-                tracing::warn!("cannot restart audio after reconnecting: {e}");
-            }
-        }
-    }
-
-    fn event(&mut self, c: &mut Controller, ev: Event) {
-        match ev {
-            Event::Found { .. } => {}
-            Event::Dialect { dialect, source } => {
-                tracing::info!(%dialect, %source, "channel-0 dialect");
-                self.shared.state.lock().dialect = Some((dialect, source));
-            }
-            Event::Connected { peer, cipher } => {
-                if let Some(attempt) = self.reconnect.as_mut().and_then(Reconnector::on_connected) {
-                    {
-                        let mut s = self.shared.state.lock();
-                        s.peer = Some(peer);
-                        s.cipher = Some(cipher.clone());
+    fn emit(&mut self, ev: SessionEvent) {
+        self.news = true;
+        let (tx, rx) = &self.shared.events;
+        let mut ev = ev;
+        loop {
+            match tx.try_send(ev) {
+                Ok(()) => return,
+                Err(TrySendError::Full(back)) => {
+                    if rx.try_recv().is_ok() {
+                        self.shared.events_dropped.fetch_add(1, Ordering::Relaxed);
                     }
-                    self.shared.reconnects.fetch_add(1, Ordering::Relaxed);
-                    tracing::info!(attempt, %peer, "reconnected");
-                    let _ = self.events.send(SessionEvent::Reconnected { attempt });
-                    self.resume(c);
-                    return;
+                    ev = back;
                 }
+                Err(TrySendError::Disconnected(_)) => return,
+            }
+        }
+    }
+
+    fn failure(&self, error: Failure) -> Error {
+        match error {
+            Failure::LoginRefused { result } => Error::WrongPassword { result },
+            Failure::Command(CommandError::Timeout(after)) => Error::Timeout {
+                what: "the camera's reply",
+                after,
+            },
+            Failure::Command(CommandError::Closed) => {
+                let c = &self.sup.config().controller.conn;
+                match self.sup.controller().conn().close_reason() {
+                    Some(r) => Error::from_close(r, &c.uid.to_string(), c.connect_timeout),
+                    None => Error::Closed(ClosedBy::Local),
+                }
+            }
+            Failure::Command(
+                e @ (CommandError::LoginUnanswered { .. } | CommandError::Malformed(_)),
+            ) => Error::Protocol(e.to_string()),
+        }
+    }
+
+    fn event(&mut self, ev: supervisor::Event) {
+        use supervisor::Event as E;
+        match ev {
+            E::Connecting { .. } => self.emit(SessionEvent::Connecting),
+            E::Connected { peer, cipher } => {
                 {
                     let mut s = self.shared.state.lock();
                     s.peer = Some(peer);
                     s.cipher = Some(cipher.clone());
                 }
-                let _ = self.events.send(SessionEvent::Connected {
+                self.emit(SessionEvent::Connected {
                     peer,
                     cipher: cipher.to_string(),
                 });
-                if let Some(r) = self.ready.take() {
-                    let _ = r.send(Ok(()));
+                self.shared.set_first(Ok(()));
+            }
+            E::Dialect { dialect, source } => {
+                tracing::info!(%dialect, %source, "channel-0 dialect");
+                self.shared.state.lock().dialect = Some((dialect, source));
+            }
+            E::LoggedIn { reply } => self.emit(SessionEvent::LoggedIn { reply }),
+            E::LoginRefused { result, .. } => self.emit(SessionEvent::LoginRefused { result }),
+            E::Done { id, outcome } => {
+                if let Some(w) = self.waiting.remove(&id) {
+                    self.news = true;
+                    let r = outcome.map_err(|e| self.failure(e));
+                    w.complete(r);
                 }
             }
-            Event::Login {
-                accepted,
-                result,
-                reply,
-            } => {
-                if self.relogin && self.login.is_none() {
-                    self.relogin = false;
-                    if accepted {
-                        self.resume_media(c);
-                    } else {
-                        tracing::warn!(result, "the camera refused the login after reconnecting");
-                    }
-                    return;
-                }
-                self.logged_in |= accepted;
-                if let Some(d) = c.dialect() {
-                    // A reconnection speaks the dialect this login answered in, without probing.
-                    self.cc.dialect = DialectChoice::Fixed(d);
-                }
-                if let Some(tx) = self.login.take().and_then(|id| self.waiting.remove(&id)) {
-                    let _ = tx.send(if accepted {
-                        Ok(reply)
-                    } else {
-                        Err(Error::WrongPassword { result })
-                    });
-                }
+            E::Message(v) => {
+                tracing::debug!("unsolicited message: {v}");
+                self.emit(SessionEvent::Message(v));
             }
-            Event::Reply { id, reply } => {
-                if let Some(tx) = self.waiting.remove(&id) {
-                    let _ = tx.send(Ok(reply));
-                }
-            }
-            Event::CommandFailed { id, error } => {
-                if self.login == Some(id) {
-                    self.login = None;
-                }
-                if let Some(tx) = self.waiting.remove(&id) {
-                    let uid = c.config().conn.uid.to_string();
-                    let e = match error {
-                        CommandError::Timeout(after) => Error::Timeout {
-                            what: "the camera's reply",
-                            after,
-                        },
-                        CommandError::Closed => match c.conn().close_reason() {
-                            Some(r) => Error::from_close(r, &uid, c.config().conn.connect_timeout),
-                            None => Error::Closed(ClosedBy::Local),
-                        },
-                        e @ (CommandError::LoginUnanswered { .. } | CommandError::Malformed(_)) => {
-                            Error::Protocol(e.to_string())
-                        }
-                    };
-                    let _ = tx.send(Err(e));
-                }
-            }
-            Event::Unsolicited(v) => tracing::debug!("unsolicited reply: {v}"),
-            Event::Frame(f) => {
+            E::Frame(f) => {
+                self.news = true;
                 let (q, dropped) = if f.channel == channel::AUDIO {
-                    (&self.audio, &self.shared.audio_dropped)
+                    (&self.shared.audio, &self.shared.audio_dropped)
                 } else {
-                    (&self.video, &self.shared.video_dropped)
+                    (&self.shared.video, &self.shared.video_dropped)
                 };
-                push_drop_oldest(q, dropped, f);
+                let n = q.push(f);
+                if n > 0 {
+                    dropped.fetch_add(n, Ordering::Relaxed);
+                }
             }
-            Event::Closed(reason) => {
-                if self.recover(reason) {
-                    return;
+            E::Disconnected { reason } => self.emit(SessionEvent::Disconnected { reason }),
+            E::Reconnected {
+                attempt,
+                peer,
+                cipher,
+            } => {
+                {
+                    let mut s = self.shared.state.lock();
+                    s.peer = Some(peer);
+                    s.cipher = Some(cipher);
                 }
+                self.shared.reconnects.fetch_add(1, Ordering::Relaxed);
+                self.emit(SessionEvent::Reconnected { attempt });
+            }
+            E::Closed(reason) => {
                 self.shared.state.lock().closed = Some(reason);
-                let _ = self.events.send(SessionEvent::Closed(reason));
-                if let Some(r) = self.ready.take() {
-                    let uid = c.config().conn.uid.to_string();
-                    let _ = r.send(Err(Error::from_close(
-                        reason,
-                        &uid,
-                        c.config().conn.connect_timeout,
-                    )));
-                }
+                self.emit(SessionEvent::Closed(reason));
+                let c = &self.sup.config().controller.conn;
+                let e = Error::from_close(reason, &c.uid.to_string(), c.connect_timeout);
+                self.shared.set_first(Err(e));
             }
         }
     }
 }
 
-/// Sends `f`, dropping the oldest queued frame when the queue is full.
-fn push_drop_oldest(q: &(Sender<Frame>, Receiver<Frame>), dropped: &AtomicU64, mut f: Frame) {
-    loop {
-        match q.0.try_send(f) {
-            Ok(()) => return,
-            Err(TrySendError::Full(back)) => {
-                if q.1.try_recv().is_ok() {
-                    dropped.fetch_add(1, Ordering::Relaxed);
-                }
-                f = back;
+impl Drop for SessionEndpoint {
+    /// The endpoint is gone (closed, or dropped after a panic): nothing more will arrive.
+    fn drop(&mut self) {
+        {
+            let mut s = self.shared.state.lock();
+            s.stats = self.sup.stats();
+            if s.closed.is_none() {
+                s.closed = Some(
+                    self.sup
+                        .controller()
+                        .conn()
+                        .close_reason()
+                        .unwrap_or(CloseReason::Local),
+                );
             }
-            Err(TrySendError::Disconnected(_)) => return,
         }
+        self.shared.set_first(Err(self.closed_error()));
+        for (_, w) in std::mem::take(&mut self.waiting) {
+            w.complete(Err(self.closed_error()));
+        }
+        // Requests still in the channel will never be applied.
+        while let Ok(cmd) = self.cmd.try_recv() {
+            match cmd {
+                Cmd::Login(w) | Cmd::Request(_, w) => w.complete(Err(self.closed_error())),
+                Cmd::Write(_, _, tx) | Cmd::Talk(_, tx) => {
+                    let _ = tx.send(Err(self.closed_error()));
+                }
+                Cmd::TalkQueued(_) | Cmd::Close => {}
+            }
+        }
+        self.shared.video.close();
+        self.shared.audio.close();
+        self.shared.notify();
+        *self.shared.done.lock() = true;
+        self.shared.cond.notify_all();
     }
 }

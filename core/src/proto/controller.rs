@@ -476,6 +476,11 @@ impl Controller {
         s
     }
 
+    /// How many request ids this controller has handed out (they run from 1).
+    pub fn issued_requests(&self) -> u64 {
+        self.next_id - 1
+    }
+
     fn alloc_id(&mut self) -> RequestId {
         let id = RequestId(self.next_id);
         self.next_id += 1;

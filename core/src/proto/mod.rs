@@ -28,9 +28,28 @@ pub mod reconnect;
 pub mod seq;
 pub mod shix;
 pub mod sockaddr;
+pub mod supervisor;
 pub mod uid;
 
 use std::net::SocketAddr;
+use std::time::Instant;
+
+/// The shape every sans-IO state machine shares, so that one driver (the client's event loop,
+/// the simulator's network) can run any of them.
+///
+/// After any mutation, drain [`SansIo::poll_transmit`] until `None`, drain the machine's own
+/// events, then call [`SansIo::handle_timeout`] no later than [`SansIo::poll_timeout`].
+/// Spurious `handle_timeout` calls are harmless.
+pub trait SansIo {
+    /// A datagram arrived at the local address `local` from `from`.
+    fn handle_datagram(&mut self, now: Instant, local: SocketAddr, from: SocketAddr, data: &[u8]);
+    /// Advances timers.
+    fn handle_timeout(&mut self, now: Instant);
+    /// The next datagram to send.
+    fn poll_transmit(&mut self) -> Option<Transmit>;
+    /// When `handle_timeout` must be called next (`None`: no timer).
+    fn poll_timeout(&self) -> Option<Instant>;
+}
 
 /// A datagram a state machine wants sent.
 #[derive(Clone, PartialEq, Eq)]

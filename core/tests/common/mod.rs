@@ -45,7 +45,12 @@ pub fn loopback_config(uid: &str) -> CameraConfig {
 
 /// Starts `camera` on real sockets, with no simulated link.
 pub fn start_loopback(camera: CameraConfig) -> CameraServer {
-    CameraServer::start(CameraServerConfig { camera, link: None }).unwrap()
+    CameraServer::start(CameraServerConfig {
+        camera,
+        link: None,
+        driver: None,
+    })
+    .unwrap()
 }
 
 pub fn controller_config(cam: &CameraConfig) -> ControllerConfig {

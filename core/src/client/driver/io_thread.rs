@@ -1,0 +1,441 @@
+//! One I/O thread: a readiness poll over the sockets of its endpoints and a waker, a timer
+//! heap, batched reads and sends.
+
+use std::collections::HashMap;
+use std::io::ErrorKind;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::Arc;
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use mio::{Events, Interest, Poll, Token};
+use parking_lot::Mutex;
+
+use super::timers::{Armed, Timers};
+use super::udp::{RecvBufs, Socket};
+use super::{Endpoint, Flow, Inner};
+use crate::proto::Transmit;
+
+const WAKER: Token = Token(usize::MAX);
+/// Sockets per endpoint (the token's low bits).
+const SOCKET_BITS: usize = 4;
+/// Datagrams read from one socket before the others get their turn.
+const READ_QUOTA: usize = 512;
+
+/// An endpoint on its way to the thread.
+pub(crate) struct NewEndpoint {
+    pub(crate) key: u64,
+    pub(crate) sockets: Vec<std::net::UdpSocket>,
+    pub(crate) endpoint: Box<dyn Endpoint>,
+}
+
+#[derive(Default)]
+struct Inbox {
+    new: Vec<NewEndpoint>,
+    woken: Vec<u64>,
+    /// The waker was triggered and the thread has not looked yet.
+    pending: bool,
+}
+
+/// The half of an I/O thread other threads talk to.
+pub(crate) struct LoopShared {
+    waker: mio::Waker,
+    inbox: Mutex<Inbox>,
+}
+
+impl LoopShared {
+    fn poke(&self, inbox: &mut Inbox) {
+        if !inbox.pending {
+            inbox.pending = true;
+            if let Err(e) = self.waker.wake() {
+                tracing::error!("cannot wake the I/O thread: {e}");
+            }
+        }
+    }
+
+    pub(crate) fn wake(&self, key: u64) {
+        let mut inbox = self.inbox.lock();
+        inbox.woken.push(key);
+        self.poke(&mut inbox);
+    }
+
+    pub(crate) fn add(&self, ep: NewEndpoint) {
+        let mut inbox = self.inbox.lock();
+        inbox.new.push(ep);
+        self.poke(&mut inbox);
+    }
+
+    pub(crate) fn has_new(&self) -> bool {
+        !self.inbox.lock().new.is_empty()
+    }
+}
+
+/// Starts the thread of slot `index`.
+pub(crate) fn spawn(
+    driver: Arc<Inner>,
+    index: usize,
+) -> std::io::Result<(Arc<LoopShared>, JoinHandle<()>)> {
+    let poll = Poll::new()?;
+    let waker = mio::Waker::new(poll.registry(), WAKER)?;
+    let shared = Arc::new(LoopShared {
+        waker,
+        inbox: Mutex::new(Inbox::default()),
+    });
+    let coalesce = driver.config.coalesce;
+    let mut l = Loop {
+        poll,
+        events: Events::with_capacity(1024),
+        shared: shared.clone(),
+        driver,
+        index,
+        slots: Vec::new(),
+        free: Vec::new(),
+        by_key: HashMap::new(),
+        live: 0,
+        timers: Timers::new(),
+        recv: RecvBufs::new(),
+        readable: Vec::new(),
+        dirty: Vec::new(),
+        out: Vec::new(),
+        scratch: Vec::new(),
+        coalesce,
+    };
+    let handle = std::thread::Builder::new()
+        .name(format!("pppp-io-{index}"))
+        .spawn(move || {
+            super::ON_IO_THREAD.with(|c| c.set(true));
+            l.run()
+        })?;
+    Ok((shared, handle))
+}
+
+struct Slot {
+    key: u64,
+    endpoint: Box<dyn Endpoint>,
+    sockets: Vec<Socket>,
+    armed: Armed,
+    dirty: bool,
+    /// A socket of this slot is in `readable`.
+    queued: [bool; 1 << SOCKET_BITS],
+    /// It panicked or asked to stop: removed at the end of the iteration.
+    dead: bool,
+}
+
+struct Loop {
+    poll: Poll,
+    events: Events,
+    shared: Arc<LoopShared>,
+    driver: Arc<Inner>,
+    index: usize,
+    slots: Vec<Option<Slot>>,
+    free: Vec<usize>,
+    by_key: HashMap<u64, usize>,
+    live: usize,
+    timers: Timers,
+    recv: RecvBufs,
+    /// Sockets with datagrams to read: `(slot, socket)`.
+    readable: Vec<(usize, usize)>,
+    dirty: Vec<usize>,
+    out: Vec<Transmit>,
+    scratch: Vec<u8>,
+    coalesce: Duration,
+}
+
+/// Runs `f` on an endpoint, turning a panic into the endpoint's removal.
+fn guarded(slot: &mut Slot, f: impl FnOnce(&mut dyn Endpoint)) {
+    if slot.dead {
+        return;
+    }
+    if catch_unwind(AssertUnwindSafe(|| f(slot.endpoint.as_mut()))).is_err() {
+        tracing::error!("an endpoint panicked; closing it");
+        slot.dead = true;
+    }
+}
+
+impl Loop {
+    fn run(&mut self) {
+        loop {
+            let timeout = if self.readable.is_empty() {
+                self.timers
+                    .next()
+                    .map(|t| t.saturating_duration_since(super::super::now()))
+            } else {
+                Some(Duration::ZERO)
+            };
+            if let Err(e) = self.poll.poll(&mut self.events, timeout) {
+                if e.kind() != ErrorKind::Interrupted {
+                    tracing::error!("poll failed: {e}");
+                    std::thread::sleep(Duration::from_millis(10));
+                }
+                continue;
+            }
+            let mut woke = false;
+            let mut arrived = false;
+            for ev in self.events.iter() {
+                if ev.token() == WAKER {
+                    woke = true;
+                    continue;
+                }
+                let (slot, sock) = (
+                    ev.token().0 >> SOCKET_BITS,
+                    ev.token().0 & ((1 << SOCKET_BITS) - 1),
+                );
+                if let Some(Some(s)) = self.slots.get_mut(slot) {
+                    if !s.queued[sock] {
+                        s.queued[sock] = true;
+                        self.readable.push((slot, sock));
+                        arrived = true;
+                    }
+                }
+            }
+            if arrived && !self.coalesce.is_zero() {
+                self.pause();
+            }
+            let now = super::super::now();
+            if woke {
+                self.take_inbox(now);
+            }
+            self.read(now);
+            self.fire_timers(now);
+            self.flush_dirty(now);
+            if self.live == 0 && self.driver.retire(self.index, &self.shared) {
+                return;
+            }
+        }
+    }
+
+    /// Lets a burst accumulate in the kernel before reading it, without sleeping past the
+    /// next deadline.
+    fn pause(&self) {
+        let mut wait = self.coalesce;
+        if let Some(t) = self.timers.next() {
+            wait = wait.min(t.saturating_duration_since(super::super::now()));
+        }
+        if !wait.is_zero() {
+            std::thread::sleep(wait);
+        }
+    }
+
+    fn mark_dirty(dirty: &mut Vec<usize>, slot: &mut Slot, index: usize) {
+        if !slot.dirty {
+            slot.dirty = true;
+            dirty.push(index);
+        }
+    }
+
+    fn take_inbox(&mut self, now: Instant) {
+        let (new, woken) = {
+            let mut inbox = self.shared.inbox.lock();
+            inbox.pending = false;
+            (
+                std::mem::take(&mut inbox.new),
+                std::mem::take(&mut inbox.woken),
+            )
+        };
+        for ep in new {
+            self.add(now, ep);
+        }
+        for key in woken {
+            let Some(&i) = self.by_key.get(&key) else {
+                continue; // already removed
+            };
+            if let Some(slot) = self.slots[i].as_mut() {
+                guarded(slot, |e| e.handle_wake(now));
+                Self::mark_dirty(&mut self.dirty, slot, i);
+            }
+        }
+    }
+
+    fn add(&mut self, now: Instant, ep: NewEndpoint) {
+        let NewEndpoint {
+            key,
+            sockets,
+            endpoint,
+        } = ep;
+        let index = self.free.pop().unwrap_or_else(|| {
+            self.slots.push(None);
+            self.slots.len() - 1
+        });
+        let mut socks = Vec::with_capacity(sockets.len());
+        for (n, s) in sockets.into_iter().enumerate().take(1 << SOCKET_BITS) {
+            let registered = Socket::new(s).and_then(|mut s| {
+                self.poll.registry().register(
+                    &mut s.io,
+                    Token(index << SOCKET_BITS | n),
+                    Interest::READABLE,
+                )?;
+                Ok(s)
+            });
+            match registered {
+                Ok(s) => socks.push(s),
+                Err(e) => tracing::error!("cannot poll a socket: {e}"),
+            }
+        }
+        let mut slot = Slot {
+            key,
+            endpoint,
+            sockets: socks,
+            armed: Armed::default(),
+            dirty: false,
+            queued: [false; 1 << SOCKET_BITS],
+            dead: false,
+        };
+        guarded(&mut slot, |e| e.start(now));
+        slot.dirty = true;
+        self.dirty.push(index);
+        // Datagrams may have arrived before the socket was registered (edge-triggered poll).
+        for n in 0..slot.sockets.len() {
+            slot.queued[n] = true;
+            self.readable.push((index, n));
+        }
+        self.slots[index] = Some(slot);
+        self.by_key.insert(key, index);
+        self.live += 1;
+    }
+
+    fn read(&mut self, now: Instant) {
+        let mut still = Vec::new();
+        for (i, n) in std::mem::take(&mut self.readable) {
+            let Some(slot) = self.slots[i].as_mut() else {
+                continue;
+            };
+            let mut quota = READ_QUOTA;
+            let drained = loop {
+                if slot.dead {
+                    break true;
+                }
+                let Some(sock) = slot.sockets.get(n) else {
+                    break true;
+                };
+                let local = sock.local;
+                let endpoint = &mut slot.endpoint;
+                let mut panicked = false;
+                let r = self.recv.recv(sock, |from, data| {
+                    if panicked {
+                        return;
+                    }
+                    let ep = &mut *endpoint;
+                    panicked = catch_unwind(AssertUnwindSafe(|| {
+                        ep.handle_datagram(now, local, from, data)
+                    }))
+                    .is_err();
+                });
+                if panicked {
+                    tracing::error!("an endpoint panicked on a datagram; closing it");
+                    slot.dead = true;
+                }
+                match r {
+                    Ok(got) => {
+                        Self::mark_dirty(&mut self.dirty, slot, i);
+                        quota = quota.saturating_sub(got.max(1));
+                        if quota == 0 {
+                            break false;
+                        }
+                    }
+                    Err(e) if e.kind() == ErrorKind::WouldBlock => break true,
+                    Err(e) if e.kind() == ErrorKind::Interrupted => {}
+                    Err(e) => {
+                        // ICMP errors (port unreachable) surface here on some platforms.
+                        tracing::trace!("recv error: {e}");
+                    }
+                }
+            };
+            if drained {
+                slot.queued[n] = false;
+            } else {
+                still.push((i, n));
+            }
+        }
+        self.readable = still;
+    }
+
+    fn fire_timers(&mut self, now: Instant) {
+        while let Some((i, key, at)) = self.timers.pop_due(now) {
+            let Some(slot) = self.slots.get_mut(i).and_then(Option::as_mut) else {
+                continue;
+            };
+            if slot.key != key || !Timers::fired(&mut slot.armed, at) {
+                continue;
+            }
+            if slot.endpoint.poll_timeout().is_some_and(|t| t <= now) {
+                guarded(slot, |e| e.handle_timeout(now));
+            }
+            Self::mark_dirty(&mut self.dirty, slot, i);
+        }
+    }
+
+    fn flush_dirty(&mut self, now: Instant) {
+        while let Some(i) = self.dirty.pop() {
+            let Some(slot) = self.slots[i].as_mut() else {
+                continue;
+            };
+            slot.dirty = false;
+            let mut flow = Flow::Continue;
+            if !slot.dead {
+                let out = &mut self.out;
+                guarded(slot, |e| {
+                    while let Some(t) = e.poll_transmit() {
+                        out.push(t);
+                    }
+                });
+                send(slot, &self.out, &mut self.scratch);
+                self.out.clear();
+                let r = catch_unwind(AssertUnwindSafe(|| slot.endpoint.publish(now)));
+                flow = r.unwrap_or_else(|_| {
+                    tracing::error!("an endpoint panicked; closing it");
+                    Flow::Stop
+                });
+            }
+            if slot.dead || flow == Flow::Stop {
+                self.remove(i);
+                continue;
+            }
+            let deadline = slot.endpoint.poll_timeout();
+            self.timers.arm(&mut slot.armed, i, slot.key, deadline);
+        }
+    }
+
+    fn remove(&mut self, i: usize) {
+        let Some(mut slot) = self.slots[i].take() else {
+            return;
+        };
+        for s in &mut slot.sockets {
+            let _ = self.poll.registry().deregister(&mut s.io);
+        }
+        self.by_key.remove(&slot.key);
+        self.free.push(i);
+        self.live -= 1;
+        self.driver.unload(self.index);
+        // Dropping the endpoint wakes whoever waits for its end; a panic there must not take
+        // the thread (and every other endpoint) down.
+        if catch_unwind(AssertUnwindSafe(move || drop(slot))).is_err() {
+            tracing::error!("an endpoint panicked while closing");
+        }
+    }
+}
+
+/// Sends the datagrams of one endpoint, grouped by source socket.
+fn send(slot: &Slot, out: &[Transmit], scratch: &mut Vec<u8>) {
+    let mut start = 0;
+    while start < out.len() {
+        let src = out[start].src;
+        let end = out[start..]
+            .iter()
+            .position(|t| t.src != src)
+            .map_or(out.len(), |p| start + p);
+        let sock = match src {
+            None => slot.sockets.first(),
+            Some(a) => slot.sockets.iter().find(|s| s.local == a),
+        };
+        match sock {
+            Some(s) => {
+                let refused = s.send_batch(&out[start..end], scratch);
+                if refused > 0 {
+                    tracing::trace!(refused, "datagrams refused by the kernel");
+                }
+            }
+            None => tracing::debug!(?src, "no socket for a datagram's source"),
+        }
+        start = end;
+    }
+}

@@ -1,0 +1,286 @@
+//! The event-driven driver: a few I/O threads serve every session, discovery and emulated
+//! camera of the process (docs/architecture.md).
+//!
+//! Each I/O thread waits in one readiness poll (`mio`) for any of its sockets or its waker;
+//! there is no periodic tick. Per-endpoint deadlines sit in a timer heap ([`timers`]);
+//! datagrams are read in batches (`recvmmsg` through `quinn-udp`) and sent with segmentation
+//! offload where the kernel has it ([`udp`]). When datagrams arrive the thread may pause up to
+//! [`DriverConfig::coalesce`] before reading, so that a burst is read with one wake-up.
+//!
+//! An [`Endpoint`] is a sans-IO machine plus the glue to its user (channels, shared state).
+//! The user's side sends it commands through its own channel and calls
+//! [`EndpointWaker::wake`]; the thread then calls [`Endpoint::handle_wake`]. After every
+//! batch of input the thread flushes the endpoint's datagrams and calls
+//! [`Endpoint::publish`], which hands events to the user; when that returns [`Flow::Stop`]
+//! the endpoint is dropped (its `Drop` wakes whoever waits for it) and its sockets closed.
+//! A panic inside an endpoint drops that endpoint the same way; the thread goes on.
+//!
+//! Threads start with their first endpoint and end with their last one, so a process with
+//! no open session has no I/O thread.
+
+mod io_thread;
+mod timers;
+mod udp;
+
+use std::net::UdpSocket;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, OnceLock};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use parking_lot::Mutex;
+
+use crate::proto::SansIo;
+
+pub use timers::Timers;
+pub use udp::gso_runs;
+
+/// Environment variable: the number of I/O threads of the global driver (default 1).
+pub const IO_THREADS_ENV: &str = "PPPP_IO_THREADS";
+/// Environment variable: the coalescing window of the global driver, in microseconds
+/// (default 500; 0 reads every datagram as soon as it arrives).
+pub const COALESCE_ENV: &str = "PPPP_COALESCE_US";
+
+/// How a [`Driver`] runs.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DriverConfig {
+    /// I/O threads sharing the endpoints (at least 1).
+    pub io_threads: usize,
+    /// Longest pause before reading datagrams that just arrived, so that a burst is read with
+    /// one wake-up. Zero: lowest latency.
+    pub coalesce: Duration,
+}
+
+impl Default for DriverConfig {
+    /// One I/O thread, 500 µs coalescing.
+    fn default() -> Self {
+        DriverConfig {
+            io_threads: 1,
+            coalesce: Duration::from_micros(500),
+        }
+    }
+}
+
+impl DriverConfig {
+    /// The defaults, overridden by [`IO_THREADS_ENV`] and [`COALESCE_ENV`] when they hold
+    /// numbers (other values are ignored with a warning).
+    pub fn from_env() -> Self {
+        let mut c = DriverConfig::default();
+        let num = |name: &str| {
+            let v = std::env::var(name).ok()?;
+            match v.trim().parse::<u64>() {
+                Ok(n) => Some(n),
+                Err(_) => {
+                    tracing::warn!("{name}={v:?} is not a number; using the default");
+                    None
+                }
+            }
+        };
+        if let Some(n) = num(IO_THREADS_ENV) {
+            c.io_threads = (n as usize).clamp(1, 64);
+        }
+        if let Some(us) = num(COALESCE_ENV) {
+            c.coalesce = Duration::from_micros(us.min(100_000));
+        }
+        c
+    }
+}
+
+/// Whether an endpoint goes on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Flow {
+    Continue,
+    Stop,
+}
+
+/// A sans-IO machine with the glue to its user, run by an I/O thread.
+pub(crate) trait Endpoint: SansIo + Send {
+    /// Called once on the I/O thread when the endpoint is added.
+    fn start(&mut self, now: Instant);
+    /// Its user sent commands (see [`EndpointWaker::wake`]).
+    fn handle_wake(&mut self, now: Instant);
+    /// After a batch of input and once its datagrams were sent: hand events to the user.
+    /// [`Flow::Stop`] removes the endpoint.
+    fn publish(&mut self, now: Instant) -> Flow;
+}
+
+/// Wakes one endpoint's I/O thread from any thread.
+#[derive(Clone)]
+pub(crate) struct EndpointWaker {
+    shared: Arc<io_thread::LoopShared>,
+    key: u64,
+}
+
+impl std::fmt::Debug for EndpointWaker {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "EndpointWaker({})", self.key)
+    }
+}
+
+impl EndpointWaker {
+    /// Makes the I/O thread call [`Endpoint::handle_wake`] soon. Cheap when a wake is already
+    /// pending.
+    pub(crate) fn wake(&self) {
+        self.shared.wake(self.key);
+    }
+}
+
+/// The I/O threads serving sessions, discoveries and emulated cameras. Cloning gives another
+/// handle to the same threads. [`Driver::global`] is what everything uses unless told
+/// otherwise.
+#[derive(Clone)]
+pub struct Driver {
+    inner: Arc<Inner>,
+}
+
+impl std::fmt::Debug for Driver {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Driver")
+            .field("config", &self.inner.config)
+            .field("threads_running", &self.threads_running())
+            .finish()
+    }
+}
+
+pub(crate) struct Inner {
+    config: DriverConfig,
+    slots: Vec<Mutex<SlotState>>,
+    next_slot: AtomicUsize,
+    next_key: AtomicU64,
+}
+
+/// One I/O thread's place: running or not.
+#[derive(Default)]
+pub(crate) struct SlotState {
+    /// The running thread's shared half, to hand it endpoints.
+    running: Option<Arc<io_thread::LoopShared>>,
+    /// The running thread.
+    handle: Option<JoinHandle<()>>,
+    /// Threads that ended and are not joined yet.
+    exited: Vec<JoinHandle<()>>,
+    /// Endpoints on this slot (added and not yet removed).
+    load: usize,
+}
+
+impl Driver {
+    /// A driver with its own I/O threads (started lazily, with the first endpoint).
+    pub fn new(config: DriverConfig) -> Driver {
+        let mut config = config;
+        config.io_threads = config.io_threads.max(1);
+        // A thousand sessions need a thousand sockets: lift the soft descriptor limit.
+        if let Err(e) = rlimit::increase_nofile_limit(u64::MAX) {
+            tracing::debug!("cannot raise the file descriptor limit: {e}");
+        }
+        Driver {
+            inner: Arc::new(Inner {
+                slots: (0..config.io_threads)
+                    .map(|_| Mutex::new(SlotState::default()))
+                    .collect(),
+                config,
+                next_slot: AtomicUsize::new(0),
+                next_key: AtomicU64::new(1),
+            }),
+        }
+    }
+
+    /// The process-wide driver ([`DriverConfig::from_env`]).
+    pub fn global() -> &'static Driver {
+        static GLOBAL: OnceLock<Driver> = OnceLock::new();
+        GLOBAL.get_or_init(|| Driver::new(DriverConfig::from_env()))
+    }
+
+    /// Its configuration.
+    pub fn config(&self) -> &DriverConfig {
+        &self.inner.config
+    }
+
+    /// I/O threads running now (0 when nothing is open).
+    pub fn threads_running(&self) -> usize {
+        self.inner
+            .slots
+            .iter()
+            .filter(|s| s.lock().running.is_some())
+            .count()
+    }
+
+    /// Endpoints (sessions, discoveries, cameras) being served.
+    pub fn endpoints(&self) -> usize {
+        self.inner.slots.iter().map(|s| s.lock().load).sum()
+    }
+
+    /// Adds an endpoint with its sockets (the first is where `Transmit { src: None, .. }`
+    /// goes out) to the least loaded I/O thread, starting it if needed.
+    pub(crate) fn register(
+        &self,
+        sockets: Vec<UdpSocket>,
+        endpoint: Box<dyn Endpoint>,
+    ) -> std::io::Result<EndpointWaker> {
+        let key = self.inner.next_key.fetch_add(1, Ordering::Relaxed);
+        let n = self.inner.slots.len();
+        let start = self.inner.next_slot.fetch_add(1, Ordering::Relaxed) % n;
+        let index = (0..n)
+            .map(|i| (start + i) % n)
+            .min_by_key(|&i| self.inner.slots[i].lock().load)
+            .unwrap_or(start);
+        let mut slot = self.inner.slots[index].lock();
+        let shared = match &slot.running {
+            Some(s) => s.clone(),
+            None => {
+                let (shared, handle) = io_thread::spawn(self.inner.clone(), index)?;
+                slot.running = Some(shared.clone());
+                slot.handle = Some(handle);
+                shared
+            }
+        };
+        slot.load += 1;
+        shared.add(io_thread::NewEndpoint {
+            key,
+            sockets,
+            endpoint,
+        });
+        Ok(EndpointWaker { shared, key })
+    }
+
+    /// Joins I/O threads that ended (they end when their last endpoint is removed). Called
+    /// by the handles that wait for their endpoint's end, so that closing everything leaves
+    /// no thread behind.
+    pub(crate) fn reap(&self) {
+        for slot in &self.inner.slots {
+            let exited = std::mem::take(&mut slot.lock().exited);
+            for t in exited {
+                let _ = t.join();
+            }
+        }
+    }
+}
+
+impl Inner {
+    /// Called by an I/O thread whose endpoints are all gone: ends it unless new endpoints are
+    /// on their way. Returns true when the thread must exit.
+    fn retire(&self, index: usize, shared: &io_thread::LoopShared) -> bool {
+        let mut slot = self.slots[index].lock();
+        if shared.has_new() {
+            return false;
+        }
+        slot.running = None;
+        if let Some(h) = slot.handle.take() {
+            slot.exited.push(h);
+        }
+        true
+    }
+
+    /// An endpoint of slot `index` was removed.
+    fn unload(&self, index: usize) {
+        let mut slot = self.slots[index].lock();
+        slot.load = slot.load.saturating_sub(1);
+    }
+}
+
+thread_local! {
+    static ON_IO_THREAD: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// True on an I/O thread (where waiting for an endpoint would wait for ourselves).
+pub(crate) fn on_io_thread() -> bool {
+    ON_IO_THREAD.with(std::cell::Cell::get)
+}

@@ -1,0 +1,142 @@
+//! The timer heap of an I/O thread: one armed deadline per endpoint, earliest first. Sans-IO.
+//!
+//! An endpoint's deadline changes after almost every datagram; pushing each change would grow
+//! the heap without bound. Instead each endpoint remembers the deadline it has armed and a new
+//! entry is pushed only when the new deadline is *earlier*. When an entry fires, the caller
+//! asks the endpoint for its real deadline: not due yet means it is re-armed, due means
+//! `handle_timeout`. Entries of removed endpoints, or superseded by an earlier one that
+//! already fired, are recognised by their key and armed time and skipped.
+
+use std::cmp::Reverse;
+use std::collections::BinaryHeap;
+use std::time::Instant;
+
+/// Deadlines of the endpoints of one I/O thread.
+#[derive(Debug, Default)]
+pub struct Timers {
+    heap: BinaryHeap<Reverse<(Instant, usize, u64)>>,
+}
+
+/// What a slot remembers of its armed deadline.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Armed(Option<Instant>);
+
+impl Timers {
+    /// An empty heap.
+    pub fn new() -> Self {
+        Timers::default()
+    }
+
+    /// Makes sure slot `slot` (identified by `key`) is woken no later than `deadline`.
+    pub fn arm(&mut self, armed: &mut Armed, slot: usize, key: u64, deadline: Option<Instant>) {
+        let Some(d) = deadline else {
+            return; // an earlier entry may stay: firing early is harmless
+        };
+        if armed.0.is_none_or(|a| d < a) {
+            armed.0 = Some(d);
+            self.heap.push(Reverse((d, slot, key)));
+        }
+    }
+
+    /// The earliest deadline, if any.
+    pub fn next(&self) -> Option<Instant> {
+        self.heap.peek().map(|Reverse((d, _, _))| *d)
+    }
+
+    /// Pops the next entry due at `now`: `(slot, key, armed_at)`. The caller checks the key
+    /// and passes the slot's [`Armed`] to [`Timers::fired`].
+    pub fn pop_due(&mut self, now: Instant) -> Option<(usize, u64, Instant)> {
+        match self.heap.peek() {
+            Some(Reverse((d, _, _))) if *d <= now => {
+                let Reverse((d, slot, key)) = self.heap.pop()?;
+                Some((slot, key, d))
+            }
+            _ => None,
+        }
+    }
+
+    /// An entry armed at `at` fired for a slot whose state is `armed`: true when it is the
+    /// slot's live entry (the slot must then be looked at and re-armed), false for a stale one.
+    pub fn fired(armed: &mut Armed, at: Instant) -> bool {
+        if armed.0 == Some(at) {
+            armed.0 = None;
+            true
+        } else {
+            false
+        }
+    }
+
+    /// Entries in the heap (live and stale).
+    pub fn len(&self) -> usize {
+        self.heap.len()
+    }
+
+    /// True when no entry is armed.
+    pub fn is_empty(&self) -> bool {
+        self.heap.is_empty()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    #[test]
+    fn later_deadlines_do_not_grow_the_heap() {
+        let t0 = Instant::now();
+        let mut t = Timers::new();
+        let mut a = Armed::default();
+        for i in 0..1000u64 {
+            t.arm(&mut a, 0, 7, Some(t0 + Duration::from_millis(10 + i)));
+        }
+        assert_eq!(t.len(), 1);
+        assert_eq!(t.next(), Some(t0 + Duration::from_millis(10)));
+    }
+
+    #[test]
+    fn earlier_deadline_fires_first_and_the_old_entry_is_stale() {
+        let t0 = Instant::now();
+        let ms = |n| t0 + Duration::from_millis(n);
+        let mut t = Timers::new();
+        let mut a = Armed::default();
+        t.arm(&mut a, 3, 9, Some(ms(50)));
+        t.arm(&mut a, 3, 9, Some(ms(20)));
+        assert_eq!(t.len(), 2);
+        assert_eq!(t.pop_due(ms(10)), None);
+        let (slot, key, at) = t.pop_due(ms(20)).expect("due");
+        assert_eq!((slot, key, at), (3, 9, ms(20)));
+        assert!(Timers::fired(&mut a, at));
+        // The machine now wants ms(80): re-armed, the entry at ms(50) is stale.
+        t.arm(&mut a, 3, 9, Some(ms(80)));
+        let (_, _, at) = t.pop_due(ms(60)).expect("stale entry pops");
+        assert!(!Timers::fired(&mut a, at), "the superseded entry is stale");
+        assert_eq!(t.next(), Some(ms(80)));
+        let (_, _, at) = t.pop_due(ms(80)).expect("due");
+        assert!(Timers::fired(&mut a, at));
+        assert!(t.is_empty());
+    }
+
+    #[test]
+    fn entries_pop_in_deadline_order_across_slots() {
+        let t0 = Instant::now();
+        let ms = |n| t0 + Duration::from_millis(n);
+        let mut t = Timers::new();
+        let mut armed = [Armed::default(); 3];
+        for (slot, d) in [(0usize, 30u64), (1, 10), (2, 20)] {
+            t.arm(&mut armed[slot], slot, slot as u64, Some(ms(d)));
+        }
+        let order: Vec<usize> =
+            std::iter::from_fn(|| t.pop_due(ms(100)).map(|(s, _, _)| s)).collect();
+        assert_eq!(order, vec![1, 2, 0]);
+    }
+
+    #[test]
+    fn no_deadline_arms_nothing() {
+        let mut t = Timers::new();
+        let mut a = Armed::default();
+        t.arm(&mut a, 0, 1, None);
+        assert!(t.is_empty());
+        assert_eq!(a, Armed::default());
+    }
+}
