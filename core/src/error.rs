@@ -107,6 +107,7 @@ impl Error {
                 uid: uid.to_owned(),
                 after: connect_timeout,
             },
+            CloseReason::LoginRefused { result } => Error::WrongPassword { result },
             CloseReason::HandshakeTimeout => Error::Timeout {
                 what: "the handshake (the camera answered the search but never sent P2P_RDY)",
                 after: connect_timeout,

@@ -120,6 +120,8 @@ class CloseReason(str, enum.Enum):
     """Nothing answered the LAN search."""
     HANDSHAKE_TIMEOUT = "handshake_timeout"
     """The camera answered the search but never completed the handshake."""
+    LOGIN_REFUSED = "login_refused"
+    """The camera refused the login after a reconnection (its password changed)."""
 
 
 @dataclass(frozen=True)

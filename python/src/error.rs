@@ -222,6 +222,7 @@ pub(crate) fn close_reason_name(r: CloseReason) -> &'static str {
         CloseReason::PeerTimeout => "peer_timeout",
         CloseReason::NotFound => "not_found",
         CloseReason::HandshakeTimeout => "handshake_timeout",
+        CloseReason::LoginRefused { .. } => "login_refused",
     }
 }
 

@@ -88,6 +88,12 @@ pub enum CloseReason {
     NotFound,
     /// The device answered the search but never completed the handshake.
     HandshakeTimeout,
+    /// The camera refused the login after a reconnection (its password changed while it was
+    /// away); the session ends rather than retry with credentials it refuses.
+    LoginRefused {
+        /// The camera's result code.
+        result: i64,
+    },
 }
 
 /// Events of a [`Conn`].

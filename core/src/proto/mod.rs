@@ -74,3 +74,30 @@ impl std::fmt::Debug for Transmit {
         )
     }
 }
+
+/// [`SansIo`] for the machines that own one socket (their `handle_datagram` ignores `local`).
+macro_rules! single_socket {
+    ($($t:ty),*) => {$(
+        impl SansIo for $t {
+            fn handle_datagram(&mut self, now: Instant, _local: SocketAddr, from: SocketAddr, data: &[u8]) {
+                <$t>::handle_datagram(self, now, from, data)
+            }
+            fn handle_timeout(&mut self, now: Instant) {
+                <$t>::handle_timeout(self, now)
+            }
+            fn poll_transmit(&mut self) -> Option<Transmit> {
+                <$t>::poll_transmit(self)
+            }
+            fn poll_timeout(&self) -> Option<Instant> {
+                <$t>::poll_timeout(self)
+            }
+        }
+    )*};
+}
+
+single_socket!(
+    conn::Conn,
+    controller::Controller,
+    discovery::Discovery,
+    supervisor::Supervisor
+);

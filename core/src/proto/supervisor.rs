@@ -29,7 +29,7 @@ use crate::proto::controller::{
 use crate::proto::dialect::{Dialect, DialectChoice, DialectSource};
 use crate::proto::ops::Op;
 use crate::proto::reconnect::{ReconnectPolicy, ReconnectState, Reconnector};
-use crate::proto::{SansIo, Transmit};
+use crate::proto::Transmit;
 
 /// Configuration of a [`Supervisor`].
 #[derive(Clone, Debug)]
@@ -149,6 +149,8 @@ pub struct Supervisor {
     /// Ids of controllers before the current one: ids stay unique across reconnections.
     id_floor: u64,
     closed: bool,
+    /// Why the session ends when that is not the transport's reason.
+    end_reason: Option<CloseReason>,
     events: VecDeque<Event>,
 }
 
@@ -167,6 +169,7 @@ impl Supervisor {
             relogin: None,
             id_floor: 0,
             closed: false,
+            end_reason: None,
             events: VecDeque::new(),
         }
     }
@@ -402,6 +405,10 @@ impl Supervisor {
                 self.resume_media(now);
             } else {
                 tracing::warn!(result, "the camera refused the login after reconnecting");
+                // Its password changed while it was away: retrying cannot help.
+                self.reconnect = None;
+                self.end_reason = Some(CloseReason::LoginRefused { result });
+                self.controller.close(now);
             }
             return;
         }
@@ -438,6 +445,7 @@ impl Supervisor {
         }
         if !self.closed {
             self.closed = true;
+            let reason = self.end_reason.unwrap_or(reason);
             self.events.push_back(Event::Closed(reason));
         }
     }
@@ -464,20 +472,5 @@ impl Supervisor {
             _ => return false,
         }
         r.is_recovering()
-    }
-}
-
-impl SansIo for Supervisor {
-    fn handle_datagram(&mut self, now: Instant, _local: SocketAddr, from: SocketAddr, data: &[u8]) {
-        Supervisor::handle_datagram(self, now, from, data)
-    }
-    fn handle_timeout(&mut self, now: Instant) {
-        Supervisor::handle_timeout(self, now)
-    }
-    fn poll_transmit(&mut self) -> Option<Transmit> {
-        Supervisor::poll_transmit(self)
-    }
-    fn poll_timeout(&self) -> Option<Instant> {
-        Supervisor::poll_timeout(self)
     }
 }

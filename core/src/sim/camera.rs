@@ -1221,6 +1221,15 @@ impl super::Node for FakeCamera {
             a.to_vec()
         }
     }
+    fn as_any(&self) -> &dyn std::any::Any {
+        self
+    }
+    fn as_any_mut(&mut self) -> &mut dyn std::any::Any {
+        self
+    }
+}
+
+impl crate::proto::SansIo for FakeCamera {
     fn handle_datagram(&mut self, now: Instant, local: SocketAddr, from: SocketAddr, data: &[u8]) {
         FakeCamera::handle_datagram(self, now, local, from, data)
     }
@@ -1232,11 +1241,5 @@ impl super::Node for FakeCamera {
     }
     fn poll_timeout(&self) -> Option<Instant> {
         FakeCamera::poll_timeout(self)
-    }
-    fn as_any(&self) -> &dyn std::any::Any {
-        self
-    }
-    fn as_any_mut(&mut self) -> &mut dyn std::any::Any {
-        self
     }
 }

@@ -7,30 +7,20 @@ use std::net::{Ipv4Addr, SocketAddr};
 use std::time::{Duration, Instant};
 
 use super::{Link, LinkConfig, SimClock};
-use crate::proto::conn::Conn;
-use crate::proto::controller::Controller;
-use crate::proto::discovery::Discovery;
-use crate::proto::Transmit;
+use crate::proto::{SansIo, Transmit};
 
-/// Anything that can sit on the simulated network.
-pub trait Node: Any {
+/// Anything that can sit on the simulated network: a sans-IO machine with addresses.
+pub trait Node: SansIo + Any {
     /// The addresses the node receives on (its sockets).
     fn addrs(&self) -> Vec<SocketAddr>;
-    /// A datagram arrived at `local` from `from`.
-    fn handle_datagram(&mut self, now: Instant, local: SocketAddr, from: SocketAddr, data: &[u8]);
-    /// Timers.
-    fn handle_timeout(&mut self, now: Instant);
-    /// The next datagram to send.
-    fn poll_transmit(&mut self) -> Option<Transmit>;
-    /// The next deadline.
-    fn poll_timeout(&self) -> Option<Instant>;
     /// Upcast for typed access.
     fn as_any(&self) -> &dyn Any;
     /// Upcast for typed access.
     fn as_any_mut(&mut self) -> &mut dyn Any;
 }
 
-/// A single-socket state machine (controller, transport, discovery) bound to one address.
+/// A single-socket state machine (controller, supervisor, transport, discovery) bound to one
+/// address.
 #[derive(Debug)]
 pub struct Endpoint<M> {
     /// The socket address.
@@ -46,43 +36,58 @@ impl<M> Endpoint<M> {
     }
 }
 
-macro_rules! single_socket_node {
-    ($t:ty) => {
-        impl Node for Endpoint<$t> {
-            fn addrs(&self) -> Vec<SocketAddr> {
-                vec![self.addr]
-            }
-            fn handle_datagram(
-                &mut self,
-                now: Instant,
-                _local: SocketAddr,
-                from: SocketAddr,
-                data: &[u8],
-            ) {
-                self.machine.handle_datagram(now, from, data)
-            }
-            fn handle_timeout(&mut self, now: Instant) {
-                self.machine.handle_timeout(now)
-            }
-            fn poll_transmit(&mut self) -> Option<Transmit> {
-                self.machine.poll_transmit()
-            }
-            fn poll_timeout(&self) -> Option<Instant> {
-                self.machine.poll_timeout()
-            }
-            fn as_any(&self) -> &dyn Any {
-                self
-            }
-            fn as_any_mut(&mut self) -> &mut dyn Any {
-                self
-            }
-        }
-    };
+impl<M: SansIo> SansIo for Endpoint<M> {
+    fn handle_datagram(&mut self, now: Instant, local: SocketAddr, from: SocketAddr, data: &[u8]) {
+        self.machine.handle_datagram(now, local, from, data)
+    }
+    fn handle_timeout(&mut self, now: Instant) {
+        self.machine.handle_timeout(now)
+    }
+    fn poll_transmit(&mut self) -> Option<Transmit> {
+        self.machine.poll_transmit()
+    }
+    fn poll_timeout(&self) -> Option<Instant> {
+        self.machine.poll_timeout()
+    }
 }
 
-single_socket_node!(Controller);
-single_socket_node!(Conn);
-single_socket_node!(Discovery);
+impl<M: SansIo + 'static> Node for Endpoint<M> {
+    fn addrs(&self) -> Vec<SocketAddr> {
+        vec![self.addr]
+    }
+    fn as_any(&self) -> &dyn Any {
+        self
+    }
+    fn as_any_mut(&mut self) -> &mut dyn Any {
+        self
+    }
+}
+
+/// A node that was unplugged: no address, no timer.
+struct Gone;
+
+impl SansIo for Gone {
+    fn handle_datagram(&mut self, _: Instant, _: SocketAddr, _: SocketAddr, _: &[u8]) {}
+    fn handle_timeout(&mut self, _: Instant) {}
+    fn poll_transmit(&mut self) -> Option<Transmit> {
+        None
+    }
+    fn poll_timeout(&self) -> Option<Instant> {
+        None
+    }
+}
+
+impl Node for Gone {
+    fn addrs(&self) -> Vec<SocketAddr> {
+        Vec::new()
+    }
+    fn as_any(&self) -> &dyn Any {
+        self
+    }
+    fn as_any_mut(&mut self) -> &mut dyn Any {
+        self
+    }
+}
 
 /// Index of a node in a [`Network`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -207,6 +212,24 @@ impl Network {
         }
         self.nodes.push(Box::new(node));
         NodeId(id)
+    }
+
+    /// Unplugs node `id`: datagrams to its addresses are lost from now on and its timers stop
+    /// (a camera switched off). Its id stays valid for [`Network::replace`].
+    pub fn unplug(&mut self, id: NodeId) {
+        self.by_addr.retain(|_, i| *i != id.0);
+        self.nodes[id.0] = Box::new(Gone);
+    }
+
+    /// Puts `node` where node `id` was (unplugging it first): a camera that comes back,
+    /// possibly with other addresses.
+    pub fn replace<N: Node>(&mut self, id: NodeId, node: N) {
+        self.unplug(id);
+        for a in node.addrs() {
+            let prev = self.by_addr.insert(a, id.0);
+            assert!(prev.is_none(), "address {a} used twice in the simulation");
+        }
+        self.nodes[id.0] = Box::new(node);
     }
 
     /// Typed access to a node.
