@@ -30,7 +30,7 @@ use pppp::client::{Session, SessionConfig};
 use pppp::proto::conn::ConnConfig;
 use pppp::proto::controller::{Controller, ControllerConfig, ControllerStats, Event};
 use pppp::proto::psk::PskChoice;
-use pppp::proto::Transmit;
+use pppp::proto::{SansIo, Transmit};
 use pppp::sim::{CameraConfig, CameraStats, Endpoint, FakeCamera, LinkConfig, Network, Node};
 use pppp::Uid;
 
@@ -385,6 +385,15 @@ impl Node for Tap {
     fn addrs(&self) -> Vec<SocketAddr> {
         vec![self.inner.addr]
     }
+    fn as_any(&self) -> &dyn std::any::Any {
+        self
+    }
+    fn as_any_mut(&mut self) -> &mut dyn std::any::Any {
+        self
+    }
+}
+
+impl SansIo for Tap {
     fn handle_datagram(&mut self, now: Instant, _local: SocketAddr, from: SocketAddr, data: &[u8]) {
         self.log.push((now - self.epoch, from, data.to_vec()));
         self.inner.machine.handle_datagram(now, from, data);
@@ -397,12 +406,6 @@ impl Node for Tap {
     }
     fn poll_timeout(&self) -> Option<Instant> {
         self.inner.machine.poll_timeout()
-    }
-    fn as_any(&self) -> &dyn std::any::Any {
-        self
-    }
-    fn as_any_mut(&mut self) -> &mut dyn std::any::Any {
-        self
     }
 }
 
