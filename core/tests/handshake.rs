@@ -5,6 +5,8 @@
 
 mod common;
 
+use pppp::proto::SansIo;
+
 use std::any::Any;
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
@@ -139,6 +141,15 @@ impl Node for Tap {
     fn addrs(&self) -> Vec<SocketAddr> {
         Node::addrs(&self.cam)
     }
+    fn as_any(&self) -> &dyn Any {
+        self
+    }
+    fn as_any_mut(&mut self) -> &mut dyn Any {
+        self
+    }
+}
+
+impl SansIo for Tap {
     fn handle_datagram(&mut self, now: Instant, local: SocketAddr, from: SocketAddr, data: &[u8]) {
         self.log.push((now, local, from));
         self.cam.handle_datagram(now, local, from, data)
@@ -151,12 +162,6 @@ impl Node for Tap {
     }
     fn poll_timeout(&self) -> Option<Instant> {
         self.cam.poll_timeout()
-    }
-    fn as_any(&self) -> &dyn Any {
-        self
-    }
-    fn as_any_mut(&mut self) -> &mut dyn Any {
-        self
     }
 }
 

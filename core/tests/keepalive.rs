@@ -4,6 +4,8 @@
 
 mod common;
 
+use pppp::proto::SansIo;
+
 use std::any::Any;
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
@@ -196,6 +198,15 @@ impl Node for Mutable {
     fn addrs(&self) -> Vec<SocketAddr> {
         vec![self.inner.addr]
     }
+    fn as_any(&self) -> &dyn Any {
+        self
+    }
+    fn as_any_mut(&mut self) -> &mut dyn Any {
+        self
+    }
+}
+
+impl SansIo for Mutable {
     fn handle_datagram(&mut self, now: Instant, _local: SocketAddr, from: SocketAddr, data: &[u8]) {
         self.inner.machine.handle_datagram(now, from, data)
     }
@@ -212,12 +223,6 @@ impl Node for Mutable {
     }
     fn poll_timeout(&self) -> Option<Instant> {
         self.inner.machine.poll_timeout()
-    }
-    fn as_any(&self) -> &dyn Any {
-        self
-    }
-    fn as_any_mut(&mut self) -> &mut dyn Any {
-        self
     }
 }
 
