@@ -1,9 +1,9 @@
 /*
- * stream_callback.c - receive video frames through a callback on pppp's delivery thread.
+ * stream_callback.c - receive video frames through a callback on pppp's callback threads.
  *
  *   stream_callback UID [HOST[:PORT] | -] [FRAMES]
  *
- * The callback runs on the session's video delivery thread; it keeps a copy of the first
+ * The callback runs on one of pppp's callback threads (one call at a time, in order); it keeps a copy of the first
  * frame (pppp_frame_copy) and signals the main thread, which waits on a condition variable
  * until FRAMES frames (default 10) arrived, then frees the session. After pppp_session_free
  * returns, no callback runs any more and the closure's drop has run exactly once.
@@ -104,7 +104,7 @@ int main(int argc, char **argv) {
     if (r != PPPP_RESULT_OK || s != NULL) {
         code = fail("free", r);
     }
-    /* No lock needed any more: the delivery thread has ended. */
+    /* No lock needed any more: the callback's last call has returned. */
     if (st.drops != 1) {
         fprintf(stderr, "drop ran %ld times, expected once\n", st.drops);
         code = 1;

@@ -497,11 +497,12 @@ typedef struct pppp_frame_closure {
      */
     void *userdata;
     /**
-     * Called for each frame, on the session's delivery thread for that stream.
+     * Called for each frame, on one of pppp's callback threads (a small pool shared by every
+     * session; one callback's calls never overlap and keep the frames' order).
      */
     void (*call)(const struct pppp_frame *frame, void *userdata);
     /**
-     * Called once, last, on the delivery thread (or in the call that removed the callback).
+     * Called once, last, on a callback thread (or in the call that removed the callback).
      */
     void (*drop)(void *userdata);
 } pppp_frame_closure;
@@ -859,9 +860,10 @@ pppp_result pppp_session_next_audio(const struct pppp_session *session,
                                     struct pppp_frame **frame);
 
 /**
- * Delivers every video frame to `callback.call(frame, userdata)` on the session's video
- * delivery thread (never while pppp holds a lock; `frame` is borrowed for the call, keep it
- * with `pppp_frame_copy`). Replaces the previous video callback: that one's last call has
+ * Delivers every video frame to `callback.call(frame, userdata)` on one of pppp's callback
+ * threads (a small pool shared by all sessions, `PPPP_CALLBACK_THREADS`, default 2; calls of
+ * one callback never overlap and keep the frames' order; never while pppp holds a lock the
+ * callback could need; `frame` is borrowed for the call, keep it with `pppp_frame_copy`). Replaces the previous video callback: that one's last call has
  * returned and its `drop` has run before this returns. A closure whose `call` is NULL removes
  * the callback (its own `drop`, if any, runs at once). `callback.drop(userdata)` runs exactly
  * once: when the callback is replaced or removed, when the session is freed, or when the
@@ -874,7 +876,7 @@ pppp_result pppp_session_set_frame_callback(const struct pppp_session *session,
                                             struct pppp_frame_closure callback);
 
 /**
- * `pppp_session_set_frame_callback` for audio frames (its own delivery thread).
+ * `pppp_session_set_frame_callback` for audio frames.
  */
 pppp_result pppp_session_set_audio_callback(const struct pppp_session *session,
                                             struct pppp_frame_closure callback);

@@ -92,6 +92,15 @@ pub struct Args {
     /// Stop after this many seconds (default: until Ctrl-C).
     #[arg(long)]
     duration: Option<f64>,
+    /// Run this many cameras in one process: camera i has the UID's serial + i and LAN port
+    /// --lan-port + i (any free port with --lan-port 0); one JSON line per camera is printed on
+    /// stdout as soon as it listens (`{"uid", "lan_port", "lan_addr", "session_port"}`).
+    #[arg(long)]
+    count: Option<u32>,
+    /// MJPEG frames of exactly this many bytes, patched into one pre-encoded picture (no JPEG
+    /// encoding per frame) and stamped with the time they were made (for benchmarks).
+    #[arg(long)]
+    frame_size: Option<usize>,
 }
 
 fn probability(p: f64, flag: &str) -> Result<f64, CliError> {
@@ -100,6 +109,28 @@ fn probability(p: f64, flag: &str) -> Result<f64, CliError> {
     } else {
         Err(CliError::usage(format!("{flag} must be between 0 and 1")))
     }
+}
+
+/// The UID of camera `i` of a `--count` run: the serial plus `i`.
+fn nth_uid(uid: &Uid, i: u32) -> Result<Uid, CliError> {
+    let serial = uid.serial().checked_add(i).filter(|s| *s <= 999_999);
+    let serial = serial.ok_or_else(|| {
+        CliError::usage(format!(
+            "--count {}: serial {} + {i} does not fit in 6 digits",
+            i + 1,
+            uid.serial()
+        ))
+    })?;
+    Uid::new(uid.prefix(), serial, uid.check()).map_err(|e| pppp::Error::from(e).into())
+}
+
+/// The wall clock now, for stamping frames: `(instant, microseconds since the Unix epoch)`.
+#[allow(clippy::disallowed_methods)]
+fn wall_clock() -> (Instant, u64) {
+    let us = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_micros() as u64);
+    (Instant::now(), us)
 }
 
 pub fn run(a: Args) -> CliResult {
@@ -170,7 +201,83 @@ pub fn run(a: Args) -> CliResult {
             ))
         })
         .transpose()?;
+    if let Some(n) = a.frame_size {
+        if !(64..=8 * 1024 * 1024).contains(&n) {
+            return Err(CliError::usage("--frame-size must be 64 bytes to 8 MiB"));
+        }
+        cam.frame_size = Some(n);
+        cam.wall_clock = Some(wall_clock());
+    }
     let duration = a.duration.map(|d| seconds(d, "--duration")).transpose()?;
+    if let Some(count) = a.count {
+        if count == 0 || count > 10_000 {
+            return Err(CliError::usage("--count must be 1-10000"));
+        }
+        let mut servers = Vec::with_capacity(count as usize);
+        for i in 0..count {
+            let mut c = cam.clone();
+            c.uid = nth_uid(&uid, i)?;
+            let port = |base: u16| {
+                if base == 0 {
+                    Ok(0)
+                } else {
+                    u16::try_from(u32::from(base) + i)
+                        .map_err(|_| CliError::usage("--lan-port + --count exceeds 65535"))
+                }
+            };
+            c.lan_addr = SocketAddr::new(a.bind, port(a.lan_port)?);
+            c.session_addr = SocketAddr::new(a.bind, port(a.session_port)?);
+            let uid_i = c.uid.clone();
+            let server = CameraServer::start(CameraServerConfig {
+                camera: c,
+                link: link.clone(),
+                driver: None,
+            })
+            .map_err(|e| CliError::msg(format!("cannot start camera {uid_i}: {e}")))?;
+            println!(
+                "{}",
+                serde_json::json!({
+                    "uid": uid_i.to_string(),
+                    "lan_port": server.lan_addr().port(),
+                    "lan_addr": server.lan_addr().to_string(),
+                    "session_port": server.session_addr().port(),
+                })
+            );
+            servers.push(server);
+        }
+        use std::io::Write;
+        let _ = std::io::stdout().flush();
+        eprintln!(
+            "{count} fake cameras listening, PSK {}, {} {}x{} @ {} fps{}",
+            psk.as_deref().unwrap_or("none"),
+            a.codec,
+            a.width,
+            a.height,
+            a.fps,
+            a.frame_size
+                .map(|n| format!(", {n}-byte frames"))
+                .unwrap_or_default()
+        );
+        wait(duration, || {
+            let mut s = pppp::sim::CameraStats::default();
+            for server in &servers {
+                let x = server.stats();
+                s.active_sessions += x.active_sessions;
+                s.sessions += x.sessions;
+                s.logins_ok += x.logins_ok;
+                s.video_frames += x.video_frames;
+                s.retransmits += x.retransmits;
+            }
+            eprintln!(
+                "sessions {} (total {}), logins ok {}, frames {}, retransmits {}",
+                s.active_sessions, s.sessions, s.logins_ok, s.video_frames, s.retransmits
+            );
+        });
+        for mut server in servers {
+            server.stop();
+        }
+        return Ok(());
+    }
     let mut server = CameraServer::start(CameraServerConfig {
         camera: cam,
         link,
@@ -196,20 +303,8 @@ pub fn run(a: Args) -> CliResult {
         a.audio,
         dialect
     );
-    let stop = interrupted();
-    #[allow(clippy::disallowed_methods)]
-    let started = Instant::now();
     let mut last_line = String::new();
-    let mut last_print = started;
-    loop {
-        std::thread::sleep(Duration::from_millis(100));
-        let elapsed = started.elapsed();
-        if is_set(&stop) || duration.is_some_and(|d| elapsed >= d) {
-            break;
-        }
-        if elapsed < last_print.duration_since(started) + Duration::from_secs(2) {
-            continue;
-        }
+    wait(duration, || {
         let s = server.stats();
         let line = format!(
             "sessions {} (total {}), logins ok {} / refused {}, commands {}, frames {}, retransmits {}",
@@ -219,8 +314,7 @@ pub fn run(a: Args) -> CliResult {
             println!("{line}");
             last_line = line;
         }
-        last_print = started + elapsed;
-    }
+    });
     server.stop();
     let s = server.stats();
     println!(
@@ -228,4 +322,23 @@ pub fn run(a: Args) -> CliResult {
         s.sessions, s.logins_ok, s.video_frames, s.retransmits
     );
     Ok(())
+}
+
+/// Runs until Ctrl-C or `duration`, calling `report` every 2 s.
+fn wait(duration: Option<Duration>, mut report: impl FnMut()) {
+    let stop = interrupted();
+    #[allow(clippy::disallowed_methods)]
+    let started = Instant::now();
+    let mut next_report = Duration::from_secs(2);
+    loop {
+        std::thread::sleep(Duration::from_millis(100));
+        let elapsed = started.elapsed();
+        if is_set(&stop) || duration.is_some_and(|d| elapsed >= d) {
+            return;
+        }
+        if elapsed >= next_report {
+            report();
+            next_report = elapsed + Duration::from_secs(2);
+        }
+    }
 }

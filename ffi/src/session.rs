@@ -6,12 +6,11 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use parking_lot::Mutex;
 use pppp::client::{Session, SessionConfig};
 use pppp::proto::reconnect::ReconnectPolicy;
 use serde_json::Value;
 
-use crate::callback::{pppp_frame_closure, Delivery, Stream};
+use crate::callback::{pppp_frame_closure, Deliveries, Stream};
 use crate::error::{
     boundary, boundary_value, boundary_with, opt_str_arg, put, slice_arg, str_arg, write_cstr, Fail,
 };
@@ -41,26 +40,17 @@ pub struct pppp_session {
 pub(crate) struct SessionBox {
     pub(crate) session: Arc<Session>,
     poisoned: AtomicBool,
-    video: Mutex<Option<Delivery>>,
-    audio: Mutex<Option<Delivery>>,
+    deliveries: Arc<Deliveries>,
 }
 
 impl SessionBox {
-    fn slot(&self, s: Stream) -> &Mutex<Option<Delivery>> {
-        match s {
-            Stream::Video => &self.video,
-            Stream::Audio => &self.audio,
-        }
-    }
-
-    /// Identifies this session to its delivery threads.
+    /// Identifies this session to the callback threads.
     fn owner(&self) -> usize {
         self as *const SessionBox as usize
     }
 
-    /// True when the calling thread is one of this session's delivery threads (the call comes
-    /// from inside one of its callbacks). Set by the thread itself before its first call, so
-    /// it holds from the very first callback on.
+    /// True when the calling thread is delivering this session's frames (the call comes from
+    /// inside one of its callbacks).
     fn in_callback(&self) -> bool {
         crate::callback::delivering_for(self.owner())
     }
@@ -262,11 +252,11 @@ pub unsafe extern "C" fn pppp_session_connect(
         // SAFETY: non-NULL config from the caller.
         let cfg = unsafe { to_config(&*config) }?;
         let s = Session::connect(cfg)?;
+        let deliveries = Deliveries::install(&s);
         let b = Box::new(SessionBox {
             session: Arc::new(s),
             poisoned: AtomicBool::new(false),
-            video: Mutex::new(None),
-            audio: Mutex::new(None),
+            deliveries,
         });
         // SAFETY: checked non-NULL.
         unsafe { put(session, Box::into_raw(b).cast::<pppp_session>()) };
@@ -437,7 +427,7 @@ fn next_of(
         if out.is_null() {
             return Err(Fail::null("frame"));
         }
-        if sb.slot(stream).lock().is_some() {
+        if sb.deliveries.is_set(stream) {
             return Err(Fail::new(
                 pppp_result::Busy,
                 format!("a {stream:?} callback is set: frames go to it, not to next_frame"),
@@ -508,8 +498,8 @@ fn set_callback(
                 "a session's callback cannot be changed from inside one of its callbacks",
             ));
         }
-        let old = sb.slot(stream).lock().take();
-        drop(old); // joins the old thread: its last call and its drop are done
+        // The old callback's last call has returned and its drop has run after this.
+        sb.deliveries.stop(stream);
         let Some(c) = callback.take() else {
             return Ok(());
         };
@@ -517,18 +507,18 @@ fn set_callback(
             callback = Some(c);
             return Ok(());
         }
-        let d = Delivery::start(sb.session.clone(), sb.owner(), stream, c)?;
-        let prev = sb.slot(stream).lock().replace(d);
-        drop(prev);
+        sb.deliveries
+            .start(sb.session.clone(), sb.owner(), stream, c);
         Ok(())
     });
     drop_unused(&mut callback);
     r
 }
 
-/// Delivers every video frame to `callback.call(frame, userdata)` on the session's video
-/// delivery thread (never while pppp holds a lock; `frame` is borrowed for the call, keep it
-/// with `pppp_frame_copy`). Replaces the previous video callback: that one's last call has
+/// Delivers every video frame to `callback.call(frame, userdata)` on one of pppp's callback
+/// threads (a small pool shared by all sessions, `PPPP_CALLBACK_THREADS`, default 2; calls of
+/// one callback never overlap and keep the frames' order; never while pppp holds a lock the
+/// callback could need; `frame` is borrowed for the call, keep it with `pppp_frame_copy`). Replaces the previous video callback: that one's last call has
 /// returned and its `drop` has run before this returns. A closure whose `call` is NULL removes
 /// the callback (its own `drop`, if any, runs at once). `callback.drop(userdata)` runs exactly
 /// once: when the callback is replaced or removed, when the session is freed, or when the
@@ -544,7 +534,7 @@ pub unsafe extern "C" fn pppp_session_set_frame_callback(
     set_callback(session, Stream::Video, callback)
 }
 
-/// `pppp_session_set_frame_callback` for audio frames (its own delivery thread).
+/// `pppp_session_set_frame_callback` for audio frames.
 #[no_mangle]
 pub unsafe extern "C" fn pppp_session_set_audio_callback(
     session: *const pppp_session,
@@ -648,9 +638,8 @@ pub unsafe extern "C" fn pppp_session_free(session: *mut *mut pppp_session) -> p
         unsafe { *session = std::ptr::null_mut() };
         // SAFETY: made by `Box::into_raw` in `pppp_session_connect`; nobody else frees it.
         let b = unsafe { Box::from_raw(p.cast::<SessionBox>()) };
-        let (v, a) = (b.video.lock().take(), b.audio.lock().take());
-        drop(v);
-        drop(a);
+        b.deliveries.stop_all();
+        b.session.set_notify(None);
         b.session.close();
         drop(b);
         Ok(())

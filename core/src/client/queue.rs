@@ -120,7 +120,6 @@ impl<T: Weight> DropOldest<T> {
     }
 
     /// Items and bytes held now.
-    #[cfg(test)]
     pub(crate) fn held(&self) -> (usize, usize) {
         let q = self.inner.lock();
         (q.items.len(), q.bytes)

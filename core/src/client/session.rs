@@ -804,6 +804,11 @@ impl Session {
         self.next_from(&self.shared.audio, timeout)
     }
 
+    /// Video and audio frames waiting to be read.
+    pub fn queued_frames(&self) -> (usize, usize) {
+        (self.shared.video.held().0, self.shared.audio.held().0)
+    }
+
     /// The next video frame, without waiting.
     pub fn try_next_frame(&self) -> Option<Frame> {
         self.shared.video.try_pop()

@@ -131,6 +131,13 @@ pub struct CameraConfig {
     /// ignores it; `None` (default) as the dialect's cameras do — SHIX cameras close
     /// (cam-reverse#51), CGI and binary cameras are taken to ignore it (undocumented).
     pub close_on_foreign: Option<bool>,
+    /// MJPEG frames of exactly this many bytes, made by patching one pre-encoded picture
+    /// ([`jpeg::Patched`]) instead of encoding every frame: for emulating many cameras.
+    pub frame_size: Option<usize>,
+    /// The wall clock at one instant of the camera's clock, `(instant, microseconds since the
+    /// Unix epoch)`: [`CameraConfig::frame_size`] frames are stamped with the time they were
+    /// made, so that a receiver on the same machine can measure their latency.
+    pub wall_clock: Option<(Instant, u64)>,
 }
 
 /// The video codec the fake camera streams.
@@ -220,6 +227,8 @@ impl CameraConfig {
             dialect: dialect::for_prefix(uid.prefix()).unwrap_or(Dialect::Shix),
             family: &shix::VI365,
             close_on_foreign: None,
+            frame_size: None,
+            wall_clock: None,
         }
     }
 }
@@ -492,6 +501,8 @@ pub struct FakeCamera {
     /// When the periodic 10 ms tick runs next.
     next_tick: Option<Instant>,
     reboot_at: Option<Instant>,
+    /// The picture [`CameraConfig::frame_size`] frames are patched from, and its size.
+    patched: Option<((u16, u16), jpeg::Patched)>,
 }
 
 impl FakeCamera {
@@ -514,6 +525,7 @@ impl FakeCamera {
             offline_until: None,
             next_tick: None,
             reboot_at: None,
+            patched: None,
         }
     }
 
@@ -965,6 +977,25 @@ impl FakeCamera {
         )
     }
 
+    /// JPEG frame `index` of `size`: encoded, or patched into the pre-encoded picture.
+    fn mjpeg(&mut self, index: u32, size: (u16, u16)) -> Vec<u8> {
+        let Some(bytes) = self.config.frame_size else {
+            return jpeg::frame(u64::from(index), size.0, size.1, self.config.quality);
+        };
+        let quality = self.config.quality;
+        if self.patched.as_ref().is_none_or(|(s, _)| *s != size) {
+            self.patched = Some((size, jpeg::Patched::new(size.0, size.1, quality, bytes)));
+        }
+        let stamp = self
+            .config
+            .wall_clock
+            .map(|(at, us)| us + self.now.saturating_duration_since(at).as_micros() as u64);
+        match &self.patched {
+            Some((_, p)) => p.frame(u64::from(index), stamp),
+            None => Vec::new(),
+        }
+    }
+
     fn video_frame(&mut self, to: SocketAddr) {
         let index = self.frame_counter;
         self.frame_counter = self.frame_counter.wrapping_add(1);
@@ -997,10 +1028,7 @@ impl FakeCamera {
             p.key_count = p.key_count.wrapping_add(1);
         }
         let (type_byte, data) = match codec {
-            VideoCodec::Mjpeg => (
-                av::codec_byte::MJPEG,
-                jpeg::frame(index as u64, size.0, size.1, self.config.quality),
-            ),
+            VideoCodec::Mjpeg => (av::codec_byte::MJPEG, self.mjpeg(index, size)),
             VideoCodec::H264 | VideoCodec::H265 => {
                 let t = if spec.is_key() {
                     av::codec_byte::H264_I
