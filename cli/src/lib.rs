@@ -4,6 +4,7 @@
 //! Exit codes: 0 success, 1 other error, 2 usage error, 3 camera offline, 4 wrong password,
 //! 5 timeout, 6 session closed by the camera, 130 interrupted.
 
+mod bench;
 mod camera;
 mod cmd;
 mod common;
@@ -55,6 +56,8 @@ enum Command {
     Talk(talk::Args),
     /// Decode a pcap/pcapng capture or a hex dump into one line per PPPP message.
     Dissect(dissect::Args),
+    /// Benchmark many sessions in this process against the multi-camera emulator.
+    Bench(bench::Args),
 }
 
 /// Runs the tool with `args` (the first item is the program name) and returns the exit code.
@@ -84,6 +87,7 @@ where
         Command::Snapshot(a) => record::snapshot(a),
         Command::Talk(a) => talk::run(a),
         Command::Dissect(a) => dissect::run(a),
+        Command::Bench(a) => bench::run(a),
     };
     match result {
         Ok(()) => 0,

@@ -99,6 +99,7 @@ pub(crate) fn spawn(
         out: Vec::new(),
         scratch: Vec::new(),
         coalesce,
+        exiting: false,
     };
     let handle = std::thread::Builder::new()
         .name(format!("pppp-io-{index}"))
@@ -139,6 +140,8 @@ struct Loop {
     out: Vec<Transmit>,
     scratch: Vec<u8>,
     coalesce: Duration,
+    /// The last endpoint is gone and the thread retired: it ends after this iteration.
+    exiting: bool,
 }
 
 /// Runs `f` on an endpoint, turning a panic into the endpoint's removal.
@@ -198,7 +201,7 @@ impl Loop {
             self.read(now);
             self.fire_timers(now);
             self.flush_dirty(now);
-            if self.live == 0 && self.driver.retire(self.index, &self.shared) {
+            if self.exiting {
                 return;
             }
         }
@@ -406,6 +409,11 @@ impl Loop {
         self.free.push(i);
         self.live -= 1;
         self.driver.unload(self.index);
+        // Retire before the endpoint's drop wakes its user, so that a user who closed the
+        // last session finds the thread ending and can join it.
+        if self.live == 0 && self.driver.retire(self.index, &self.shared) {
+            self.exiting = true;
+        }
         // Dropping the endpoint wakes whoever waits for its end; a panic there must not take
         // the thread (and every other endpoint) down.
         if catch_unwind(AssertUnwindSafe(move || drop(slot))).is_err() {

@@ -1,0 +1,410 @@
+//! `pppp bench`: many sessions in this process against the multi-camera emulator in another,
+//! and what they cost: connect time, CPU per packet, frames lost, frame latency, memory and
+//! threads. A benchmark, not a test: it prints figures, it asserts nothing.
+
+use std::io::{BufRead, BufReader};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use parking_lot::{Condvar, Mutex};
+use pppp::client::{Driver, DriverConfig, Session, SessionConfig, SessionEvent};
+use pppp::proto::ops::Op;
+
+use crate::common::{seconds, CliError, CliResult};
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Sessions (and emulated cameras).
+    #[arg(long, default_value_t = 100)]
+    sessions: u32,
+    /// Seconds of streaming measured (after every session is logged in and streaming).
+    #[arg(long, default_value_t = 20.0)]
+    seconds: f64,
+    /// Frames per second of each camera.
+    #[arg(long, default_value_t = 5)]
+    fps: u32,
+    /// Bytes of each MJPEG frame.
+    #[arg(long, default_value_t = 10_000)]
+    frame_size: usize,
+    /// Picture width of the emulated cameras.
+    #[arg(long, default_value_t = 160)]
+    width: u16,
+    /// Picture height of the emulated cameras.
+    #[arg(long, default_value_t = 120)]
+    height: u16,
+    /// PSK of the emulated cameras.
+    #[arg(long, default_value = "camera")]
+    psk: String,
+    /// No video: measure sessions that only keep alive.
+    #[arg(long)]
+    idle: bool,
+    /// I/O threads of the driver.
+    #[arg(long, default_value_t = 1)]
+    io_threads: usize,
+    /// Coalescing window of the driver in microseconds (0: read at once).
+    #[arg(long, default_value_t = 500)]
+    coalesce_us: u64,
+    /// Cameras already running (lines `{"uid":…,"lan_addr":…}` of `pppp camera --count`)
+    /// instead of starting the emulator.
+    #[arg(long)]
+    targets: Option<PathBuf>,
+    /// The `pppp` binary that runs the emulator (default: this one).
+    #[arg(long)]
+    emulator: Option<PathBuf>,
+    /// Print the figures as one JSON object.
+    #[arg(long)]
+    json: bool,
+}
+
+/// A camera to connect to.
+struct Target {
+    uid: String,
+    lan: SocketAddr,
+}
+
+fn parse_targets(text: &str) -> Result<Vec<Target>, CliError> {
+    text.lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| {
+            let v: serde_json::Value = serde_json::from_str(l)
+                .map_err(|e| CliError::msg(format!("bad target line {l:?}: {e}")))?;
+            let uid = v["uid"].as_str().unwrap_or_default().to_owned();
+            let lan = v["lan_addr"]
+                .as_str()
+                .and_then(|a| a.parse().ok())
+                .ok_or_else(|| CliError::msg(format!("target line without lan_addr: {l}")))?;
+            Ok(Target { uid, lan })
+        })
+        .collect()
+}
+
+/// Starts `pppp camera --count N` and reads its N JSON lines.
+fn start_emulator(a: &Args) -> Result<(Child, Vec<Target>), CliError> {
+    let bin = match &a.emulator {
+        Some(b) => b.clone(),
+        None => std::env::current_exe()?,
+    };
+    let total = a.seconds + 120.0;
+    let mut child = Command::new(&bin)
+        .args(["camera", "--lan-port", "0", "--psk", &a.psk])
+        .args(["--count", &a.sessions.to_string()])
+        .args(["--fps", &a.fps.to_string()])
+        .args(["--frame-size", &a.frame_size.to_string()])
+        .args([
+            "--width",
+            &a.width.to_string(),
+            "--height",
+            &a.height.to_string(),
+        ])
+        .args(["--duration", &total.to_string()])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .map_err(|e| CliError::msg(format!("cannot run the emulator {}: {e}", bin.display())))?;
+    let out = child.stdout.take().expect("piped");
+    let mut lines = BufReader::new(out).lines();
+    let mut text = String::new();
+    for _ in 0..a.sessions {
+        match lines.next() {
+            Some(Ok(l)) => {
+                text.push_str(&l);
+                text.push('\n');
+            }
+            _ => {
+                let _ = child.kill();
+                return Err(CliError::msg(
+                    "the emulator ended before listing its cameras",
+                ));
+            }
+        }
+    }
+    Ok((child, parse_targets(&text)?))
+}
+
+/// Figures of this process from /proc (Linux).
+#[derive(Clone, Copy, Debug, Default)]
+struct ProcStat {
+    cpu: Duration,
+    rss_kib: u64,
+    hwm_kib: u64,
+    threads: u64,
+}
+
+fn proc_stat() -> ProcStat {
+    let mut p = ProcStat::default();
+    if let Ok(stat) = std::fs::read_to_string("/proc/self/stat") {
+        // Fields after the command name (which may hold spaces) start at index 2.
+        if let Some(rest) = stat.rsplit_once(')').map(|(_, r)| r) {
+            let f: Vec<&str> = rest.split_whitespace().collect();
+            let ticks = |i: usize| f.get(i).and_then(|v| v.parse::<u64>().ok()).unwrap_or(0);
+            // utime and stime are fields 14 and 15 (1-based), in clock ticks of 1/100 s.
+            p.cpu = Duration::from_millis((ticks(11) + ticks(12)) * 10);
+        }
+    }
+    if let Ok(status) = std::fs::read_to_string("/proc/self/status") {
+        for line in status.lines() {
+            let num = |l: &str| {
+                l.split_whitespace()
+                    .nth(1)
+                    .and_then(|v| v.parse().ok())
+                    .unwrap_or(0)
+            };
+            if line.starts_with("VmRSS:") {
+                p.rss_kib = num(line);
+            } else if line.starts_with("VmHWM:") {
+                p.hwm_kib = num(line);
+            } else if line.starts_with("Threads:") {
+                p.threads = num(line);
+            }
+        }
+    }
+    p
+}
+
+#[allow(clippy::disallowed_methods)]
+fn wall_us() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_micros() as u64)
+}
+
+#[allow(clippy::disallowed_methods)]
+fn now() -> Instant {
+    Instant::now()
+}
+
+/// Wakes the collector when any session has news.
+#[derive(Default)]
+struct Bell {
+    rung: Mutex<bool>,
+    cond: Condvar,
+}
+
+impl Bell {
+    fn ring(&self) {
+        *self.rung.lock() = true;
+        self.cond.notify_one();
+    }
+
+    fn wait(&self, until: Instant) {
+        let mut r = self.rung.lock();
+        if !*r {
+            let _ = self.cond.wait_until(&mut r, until);
+        }
+        *r = false;
+    }
+}
+
+fn percentile(sorted: &[u64], p: f64) -> u64 {
+    if sorted.is_empty() {
+        return 0;
+    }
+    let i = ((sorted.len() - 1) as f64 * p).round() as usize;
+    sorted[i.min(sorted.len() - 1)]
+}
+
+pub fn run(a: Args) -> CliResult {
+    if a.sessions == 0 {
+        return Err(CliError::usage("--sessions must be at least 1"));
+    }
+    let measure = seconds(a.seconds, "--seconds")?;
+    let (mut child, targets) = match &a.targets {
+        Some(path) => (None, parse_targets(&std::fs::read_to_string(path)?)?),
+        None => {
+            let (c, t) = start_emulator(&a)?;
+            (Some(c), t)
+        }
+    };
+    let result = bench(&a, measure, &targets);
+    if let Some(c) = child.as_mut() {
+        let _ = c.kill();
+        let _ = c.wait();
+    }
+    result
+}
+
+fn bench(a: &Args, measure: Duration, targets: &[Target]) -> CliResult {
+    let before = proc_stat();
+    let driver = Driver::new(DriverConfig {
+        io_threads: a.io_threads,
+        coalesce: Duration::from_micros(a.coalesce_us),
+    });
+    let bell = Arc::new(Bell::default());
+    let t0 = now();
+    let mut sessions = Vec::with_capacity(targets.len());
+    for t in targets {
+        let mut c = SessionConfig::new(t.uid.clone()).host(t.lan.to_string());
+        c.broadcast = false;
+        c.psk = a.psk.clone();
+        c.connect_timeout = Duration::from_secs(20);
+        c.driver = Some(driver.clone());
+        let s = Session::start(c)?;
+        let b = bell.clone();
+        s.set_notify(Some(Arc::new(move || b.ring())));
+        sessions.push(s);
+    }
+    // Log in as soon as each session is up; start video once logged in.
+    let n = sessions.len();
+    let mut logged_in = vec![false; n];
+    let mut asked = vec![false; n];
+    let deadline = t0 + Duration::from_secs(60);
+    while logged_in.iter().any(|l| !l) {
+        if now() > deadline {
+            let done = logged_in.iter().filter(|l| **l).count();
+            return Err(CliError::msg(format!(
+                "only {done} of {n} sessions logged in within 60 s"
+            )));
+        }
+        bell.wait(now() + Duration::from_millis(100));
+        for (i, s) in sessions.iter().enumerate() {
+            while let Some(ev) = s.try_next_event() {
+                match ev {
+                    SessionEvent::Connected { .. } if !asked[i] => {
+                        asked[i] = true;
+                        s.login_with(Box::new(|_| {}));
+                    }
+                    SessionEvent::LoggedIn { .. } => logged_in[i] = true,
+                    SessionEvent::LoginRefused { .. } => {
+                        return Err(CliError::msg("a camera refused the login"))
+                    }
+                    SessionEvent::Closed(r) => {
+                        return Err(CliError::msg(format!("a session closed: {r:?}")))
+                    }
+                    _ => {}
+                }
+            }
+        }
+    }
+    let connect_time = now() - t0;
+    if !a.idle {
+        for s in &sessions {
+            s.op_with(Op::StartVideo { resolution: 1 }, Box::new(|_| {}));
+        }
+    }
+    // Warm up: every session delivers a frame (or, idle, a second passes).
+    let warm = now() + Duration::from_secs(30);
+    let mut got = vec![a.idle; n];
+    while got.iter().any(|g| !g) && now() < warm {
+        bell.wait(now() + Duration::from_millis(100));
+        for (i, s) in sessions.iter().enumerate() {
+            while s.try_next_frame().is_some() {
+                got[i] = true;
+            }
+        }
+    }
+    if a.idle {
+        std::thread::sleep(Duration::from_secs(1));
+    }
+    let packets = |sessions: &[Session]| -> u64 {
+        sessions
+            .iter()
+            .map(|s| s.stats().controller.conn.datagrams_received)
+            .sum()
+    };
+    let lost = |sessions: &[Session]| -> u64 {
+        sessions
+            .iter()
+            .map(|s| {
+                let st = s.stats();
+                st.controller.missing_frames + st.video_dropped
+            })
+            .sum()
+    };
+    let (p0, l0, s0) = (packets(&sessions), lost(&sessions), proc_stat());
+    let start = now();
+    let end = start + measure;
+    let mut latencies: Vec<u64> = Vec::new();
+    let mut frames = 0u64;
+    let mut last_index: Vec<Option<u32>> = vec![None; n];
+    let mut gaps = 0u64;
+    while now() < end {
+        bell.wait(end);
+        for (i, s) in sessions.iter().enumerate() {
+            while let Some(f) = s.try_next_frame() {
+                let handed = wall_us();
+                frames += 1;
+                if let Some(stamp) = pppp::sim::jpeg::frame_stamp(&f.data) {
+                    latencies.push(handed.saturating_sub(stamp));
+                }
+                if let Some(prev) = last_index[i] {
+                    gaps += u64::from(f.index.wrapping_sub(prev).saturating_sub(1));
+                }
+                last_index[i] = Some(f.index);
+            }
+        }
+    }
+    let elapsed = now() - start;
+    let (p1, l1, s1) = (packets(&sessions), lost(&sessions), proc_stat());
+    let closed = sessions.iter().filter(|s| !s.is_open()).count();
+    let threads_open = s1.threads;
+    drop(sessions);
+    let after = proc_stat();
+    latencies.sort_unstable();
+    let pkts = p1 - p0;
+    let cpu = s1.cpu.saturating_sub(s0.cpu);
+    let cpu_share = cpu.as_secs_f64() / elapsed.as_secs_f64();
+    let us_per_packet = if pkts > 0 {
+        cpu.as_secs_f64() * 1e6 / pkts as f64
+    } else {
+        0.0
+    };
+    let lost_frames = (l1 - l0).max(gaps);
+    let report = serde_json::json!({
+        "sessions": n,
+        "idle": a.idle,
+        "io_threads": a.io_threads,
+        "coalesce_us": a.coalesce_us,
+        "connect_s": connect_time.as_secs_f64(),
+        "seconds": elapsed.as_secs_f64(),
+        "frames": frames,
+        "frames_lost": lost_frames,
+        "packets": pkts,
+        "cpu_s": cpu.as_secs_f64(),
+        "cpu_share_of_core": cpu_share,
+        "us_per_packet": us_per_packet,
+        "latency_p50_ms": percentile(&latencies, 0.50) as f64 / 1000.0,
+        "latency_p99_ms": percentile(&latencies, 0.99) as f64 / 1000.0,
+        "rss_mib": s1.rss_kib as f64 / 1024.0,
+        "peak_rss_mib": s1.hwm_kib as f64 / 1024.0,
+        "threads": threads_open,
+        "threads_before": before.threads,
+        "threads_after_close": after.threads,
+        "sessions_closed_early": closed,
+    });
+    if a.json {
+        println!("{report}");
+    } else {
+        println!(
+            "{n} sessions{}: connected and logged in in {:.2} s",
+            if a.idle { " (idle)" } else { "" },
+            connect_time.as_secs_f64()
+        );
+        println!(
+            "over {:.1} s: {frames} frames, {lost_frames} lost, {pkts} packets",
+            elapsed.as_secs_f64()
+        );
+        println!(
+            "CPU {:.3} s = {:.1} % of a core, {:.2} µs per packet",
+            cpu.as_secs_f64(),
+            cpu_share * 100.0,
+            us_per_packet
+        );
+        println!(
+            "frame latency p50 {:.2} ms, p99 {:.2} ms (emulator stamp -> frame handed over)",
+            percentile(&latencies, 0.50) as f64 / 1000.0,
+            percentile(&latencies, 0.99) as f64 / 1000.0
+        );
+        println!(
+            "RSS {:.1} MiB (peak {:.1} MiB), threads {} (before {}, after closing {})",
+            s1.rss_kib as f64 / 1024.0,
+            s1.hwm_kib as f64 / 1024.0,
+            threads_open,
+            before.threads,
+            after.threads
+        );
+    }
+    Ok(())
+}
