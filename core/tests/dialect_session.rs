@@ -139,10 +139,11 @@ fn shix_session_rejected_command() {
     assert!(cam.stats().white_light);
     s.set_time(1_700_000_000, 0).unwrap();
     assert_eq!(cam.stats().clock, Some(1_700_000_000));
-    // With a wrong password every typed command is refused: Rejected with the camera's -3.
+    // With a wrong password every typed command is refused with SHIX's -3, which is a
+    // refusal of the credentials, not of the command.
     let s3 = Session::connect(config(uid, &cam).credentials("admin", "bad")).unwrap();
     match s3.params() {
-        Err(Error::Rejected { result, .. }) => assert_eq!(result, -3),
+        Err(Error::WrongPassword { result }) => assert_eq!(result, -3),
         r => panic!("{r:?}"),
     }
     s3.close();

@@ -16,6 +16,7 @@ from ._types import (
     Codec,
     Device,
     Dialect,
+    Event,
     FlipMirror,
     Handshake,
     PtzDirection,
@@ -103,7 +104,7 @@ def connect(
     Raises `InvalidUid`, `UnknownPsk`, `InvalidAddress` (bad arguments, before any packet is
     sent), `Offline` (no answer), `Timeout` (handshake), `WrongPassword`. Ctrl-C interrupts it.
     """
-    session = _native.connect(
+    session = _start(
         uid,
         host,
         user=user,
@@ -112,17 +113,43 @@ def connect(
         timeout=timeout,
         command_timeout=command_timeout,
         dead_after=dead_after,
-        to=_targets(to),
+        to=to,
         broadcast=broadcast,
         bind=bind,
         video_queue=video_queue,
         audio_queue=audio_queue,
-        login=login,
-        dialect=dialect.value if isinstance(dialect, Dialect) else dialect,
+        dialect=dialect,
         family=family,
-        **_reconnect_args(reconnect),
+        reconnect=reconnect,
     )
+    try:
+        session.wait_connected()
+        if login:
+            session.login()
+    except BaseException:
+        session.close()
+        raise
     return Camera(session)
+
+
+def _start(
+    uid: str,
+    host: Optional[str] = None,
+    *,
+    to: Union[str, Iterable[str], None] = None,
+    dialect: Union[Dialect, str] = "auto",
+    reconnect: Union[bool, ReconnectPolicy] = False,
+    **kwargs: Any,
+) -> _native.Session:
+    """Starts a native session (returns at once) from `connect`'s arguments."""
+    return _native.start(
+        uid,
+        host,
+        to=_targets(to),
+        dialect=dialect.value if isinstance(dialect, Dialect) else dialect,
+        **_reconnect_args(reconnect),
+        **kwargs,
+    )
 
 
 def _reconnect_args(reconnect: Union[bool, ReconnectPolicy]) -> dict[str, Any]:
@@ -147,25 +174,18 @@ def _check_seconds(value: Optional[float], name: str) -> None:
         raise ValueError(f"{name} must be a non-negative number of seconds")
 
 
-def _check(reply: dict[str, Any], what: str) -> dict[str, Any]:
-    """Raises `Rejected` (or `WrongPassword` for result -3) when `reply` reports a failure."""
-    result = reply.get("result", 0)
-    if isinstance(result, str):
-        try:
-            result = int(result.strip())
-        except ValueError:
-            result = 0
-    if isinstance(result, int) and not isinstance(result, bool) and result != 0:
-        message = f"the camera rejected {what} (result {result})"
-        if result == -3:
-            refused = _native.WrongPassword(message)
-            refused.result = result
-            raise refused
-        err = _native.Rejected(message)
-        err.result = result
-        err.reply = reply
-        raise err
-    return reply
+def _clock(when: Optional[float], tz_offset: Optional[int]) -> tuple[int, int]:
+    """`set_time`'s arguments: `when` (default now) as whole seconds, and `tz_offset`
+    (default this machine's zone at that time)."""
+    epoch = time.time() if when is None else when
+    if isinstance(epoch, bool) or not isinstance(epoch, (int, float)):
+        raise TypeError(f"when must be a number of seconds, not {type(epoch).__name__}")
+    if not 0 <= epoch < 2**34:
+        raise ValueError(f"when must be seconds since the epoch, not {epoch}")
+    if tz_offset is None:
+        local = time.localtime(epoch)
+        tz_offset = local.tm_gmtoff if local.tm_gmtoff is not None else -time.timezone
+    return int(epoch), tz_offset
 
 
 class Camera:
@@ -235,6 +255,14 @@ class Camera:
         """The session's counters."""
         return SessionStats.from_dict(self._session.stats())
 
+    def next_event(self, timeout: Optional[float] = None) -> Optional[Event]:
+        """The next life event (connecting, connected, logged in, login refused, a message
+        from the camera, disconnected, reconnected, closed), waiting up to `timeout` seconds
+        (None: while the session lives); None on timeout or once nothing more can come."""
+        _check_seconds(timeout, "timeout")
+        e = self._session.next_event(timeout)
+        return None if e is None else Event.from_native(*e)
+
     # -- commands --------------------------------------------------------------------------
 
     def login(self) -> dict[str, Any]:
@@ -257,17 +285,17 @@ class Camera:
 
     def params(self) -> CameraParams:
         """The camera's parameters, in any dialect: firmware, clock, night vision, ..."""
-        return CameraParams.from_dict(self._session.params())
+        return CameraParams.from_dict(self._session.call("params"))
 
     def set_params(self, fields: Mapping[str, Any]) -> None:
         """Sets parameters by name (SHIX ``dev_control`` fields such as ``{"lamp": 1}``)."""
         if not isinstance(fields, Mapping):
             raise TypeError(f"fields must be a dict, not {type(fields).__name__}")
-        self._session.set_params(dict(fields))
+        self._session.call("set_params", {"fields": dict(fields)})
 
     def reboot(self) -> None:
         """Reboots the camera. The session ends when it goes down."""
-        self._session.reboot()
+        self._session.call("reboot")
 
     def ptz(self, direction: Union[PtzDirection, str], *, duration: Optional[float] = None) -> None:
         """Starts moving the camera's head (``up``, ``down``, ``left``, ``right``, or a
@@ -275,73 +303,66 @@ class Camera:
         moves for that long and then stops."""
         d = PtzDirection(direction)
         _check_seconds(duration, "duration")
-        self._session.ptz(d.value)
+        self._session.call("ptz", {"direction": d.value})
         if duration is not None:
             try:
                 time.sleep(duration)
             finally:
-                self._session.ptz_stop()
+                self._session.call("ptz_stop")
 
     def ptz_stop(self) -> None:
         """Stops moving the camera's head."""
-        self._session.ptz_stop()
+        self._session.call("ptz_stop")
 
     def ptz_center(self) -> None:
         """Moves the camera's head back to the centre / home position."""
-        self._session.ptz_center()
+        self._session.call("ptz_center")
 
     def ptz_preset(self, n: int) -> None:
         """Stores the current position as preset `n` (0-15; VStarcam CGI cameras)."""
-        self._session.ptz_preset(n)
+        self._session.call("ptz_preset", {"preset": n})
 
     def ptz_goto_preset(self, n: int) -> None:
         """Moves to preset `n` (0-15; VStarcam CGI cameras)."""
-        self._session.ptz_goto_preset(n)
+        self._session.call("ptz_goto_preset", {"preset": n})
 
     def ir(self, on: bool) -> None:
         """Switches night vision (the IR-cut filter) on or off."""
-        self._session.set_ir(bool(on))
+        self._session.call("set_ir", {"on": bool(on)})
 
     def toggle_ir(self) -> None:
         """Toggles night vision (iLnk binary cameras have no on/off command)."""
-        self._session.toggle_ir()
+        self._session.call("toggle_ir")
 
     def lamp(self, on: bool) -> None:
-        """Switches the camera's lamp on or off (SHIX ``dev_control lamp``)."""
-        self._session.set_params({"lamp": 1 if on else 0})
+        """Switches the camera's lamp on or off (SHIX cameras)."""
+        self._session.call("set_lamp", {"on": bool(on)})
 
     def white_light(self, on: bool) -> None:
         """Switches the white light on or off."""
-        self._session.set_white_light(bool(on))
+        self._session.call("set_white_light", {"on": bool(on)})
 
     def set_flip_mirror(self, value: Union[FlipMirror, int]) -> None:
         """Sets the picture orientation (normal, flip, mirror, both)."""
-        self._session.set_flip_mirror(int(FlipMirror(value)))
+        self._session.call("set_flip_mirror", {"value": int(FlipMirror(value))})
 
     def wifi_scan(self) -> list[WifiNetwork]:
         """The Wi-Fi networks the camera sees."""
-        return [WifiNetwork(**n) for n in self._session.wifi_scan()]
+        return [WifiNetwork(**n) for n in self._session.call("wifi_scan")]
 
     def set_wifi(self, ssid: str, password: str) -> None:
         """Makes the camera join a Wi-Fi network (it leaves the current one)."""
-        self._session.set_wifi(ssid, password)
+        self._session.call("set_wifi", {"ssid": ssid, "password": password})
 
     def set_time(self, when: Optional[float] = None, tz_offset: Optional[int] = None) -> None:
         """Sets the camera's clock to `when` (seconds since the epoch; default: now) and its
         time zone to `tz_offset` seconds east of UTC (default: this machine's)."""
-        epoch = time.time() if when is None else when
-        if isinstance(epoch, bool) or not isinstance(epoch, (int, float)):
-            raise TypeError(f"when must be a number of seconds, not {type(epoch).__name__}")
-        if not 0 <= epoch < 2**34:
-            raise ValueError(f"when must be seconds since the epoch, not {epoch}")
-        if tz_offset is None:
-            local = time.localtime(epoch)
-            tz_offset = local.tm_gmtoff if local.tm_gmtoff is not None else -time.timezone
-        self._session.set_time(int(epoch), tz_offset)
+        epoch, tz = _clock(when, tz_offset)
+        self._session.call("set_time", {"epoch": epoch, "tz_offset": tz})
 
     def sd_info(self) -> SdInfo:
         """The SD card: present, capacity, free space."""
-        return SdInfo.from_dict(self._session.sd_info())
+        return SdInfo.from_dict(self._session.call("sd_info"))
 
     def cgi(self, request: str) -> dict[str, Any]:
         """Sends a VStarcam CGI request such as ``"get_status.cgi"`` (credentials are
@@ -357,19 +378,19 @@ class Camera:
 
     def start_video(self, resolution: Union[Resolution, int] = Resolution.VGA) -> None:
         """Asks the camera to send video."""
-        _check(self._session.start_video(int(Resolution(resolution))), "start video")
+        self._session.call("start_video", {"resolution": int(Resolution(resolution))})
 
     def stop_video(self) -> None:
         """Asks the camera to stop video."""
-        _check(self._session.stop_video(), "stop video")
+        self._session.call("stop_video")
 
     def start_audio(self) -> None:
         """Asks the camera to send audio."""
-        _check(self._session.start_audio(), "start audio")
+        self._session.call("start_audio")
 
     def stop_audio(self) -> None:
         """Asks the camera to stop audio."""
-        _check(self._session.stop_audio(), "stop audio")
+        self._session.call("stop_audio")
 
     def video(
         self,

@@ -13,6 +13,7 @@ __all__ = [
     "Codec",
     "Device",
     "Dialect",
+    "Event",
     "FlipMirror",
     "Handshake",
     "PtzDirection",
@@ -321,6 +322,34 @@ class WifiNetwork:
     """% or dBm, as the camera reports it."""
     security: Optional[int] = None
     channel: Optional[int] = None
+
+
+@dataclass(frozen=True)
+class Event:
+    """Something that happened to a session (`Camera.next_event()`).
+
+    `kind` is ``connecting`` (a search and handshake begins, also before every reconnection
+    attempt), ``connected`` (`peer`, `cipher`), ``logged_in`` (`reply`), ``login_refused``
+    (`result`), ``message`` (a channel-0 message the camera sent on its own: `message`),
+    ``disconnected`` (`reason`; reconnection follows), ``reconnected`` (`attempt`) or
+    ``closed`` (`reason`).
+    """
+
+    kind: str
+    peer: Optional[str] = None
+    cipher: Optional[str] = None
+    reply: Optional[dict[str, Any]] = None
+    result: Optional[int] = None
+    message: Optional[dict[str, Any]] = None
+    reason: Optional[CloseReason] = None
+    attempt: Optional[int] = None
+
+    @classmethod
+    def from_native(cls, kind: str, details: Mapping[str, Any]) -> Event:
+        d = dict(details)
+        if "reason" in d:
+            d["reason"] = CloseReason(d["reason"])
+        return cls(kind=kind, **d)
 
 
 @dataclass(frozen=True)

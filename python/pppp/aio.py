@@ -10,20 +10,22 @@
             async for frame in cam.video():
                 ...
 
-The blocking native calls run in a small thread pool owned by each camera (so that streams
-never occupy the event loop's default executor), in waits of at most a quarter of a second;
-a frame already queued is returned without leaving the event loop. Cancelling a waiting
-task loses nothing: a frame that arrives meanwhile is returned by the next call.
+Native to asyncio: no thread or thread pool per camera or per call. Every session of an
+event loop reports to one `Reactor` whose file descriptor the loop watches
+(``loop.add_reader``): pppp's I/O thread records completed requests and sessions with new
+frames there and wakes the loop once, and the loop completes the waiting futures. A thousand
+``async for frame in cam.video()`` loops run on one event loop. Cancelling a waiting task
+loses nothing: frames stay queued until a call takes them.
 """
 
 from __future__ import annotations
 
 import asyncio
-import concurrent.futures
-import functools
+import itertools
 import time
+import weakref
 from types import TracebackType
-from typing import Any, Callable, Iterable, Mapping, Optional, TypeVar, Union
+from typing import Any, Callable, Iterable, Mapping, Optional, Union
 
 from . import _camera, _native
 from ._camera import BytesLike, Camera
@@ -33,6 +35,7 @@ from ._types import (
     CloseReason,
     Device,
     Dialect,
+    Event,
     FlipMirror,
     PtzDirection,
     Resolution,
@@ -43,17 +46,91 @@ from ._types import (
 
 __all__ = ["AsyncCamera", "AsyncFrameIterator", "connect", "discover"]
 
-T = TypeVar("T")
 
-_SLICE = 0.25
-"""Longest wait of one executor call for a frame (seconds)."""
+class _Reactor:
+    """The wake-ups of one event loop: completed requests resolve their futures, sessions
+    with news wake their waiters."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self.loop = loop
+        self.native = _native.Reactor()
+        self.futures: dict[int, asyncio.Future[Any]] = {}
+        self.watchers: dict[int, Callable[[], None]] = {}
+        self.tokens = itertools.count(1)
+        loop.add_reader(self.native.fileno(), self._readable)
+
+    def _readable(self) -> None:
+        done, ready = self.native.drain()
+        for token, ok, value in done:
+            fut = self.futures.pop(token, None)
+            if fut is None or fut.done():
+                continue  # its caller was cancelled
+            if ok:
+                fut.set_result(value)
+            else:
+                fut.set_exception(value)
+        for i in set(ready):
+            wake = self.watchers.get(i)
+            if wake is not None:
+                wake()
+
+    def submit(
+        self,
+        session: _native.Session,
+        kind: str,
+        name: Optional[str] = None,
+        args: Any = None,
+    ) -> asyncio.Future[Any]:
+        token = next(self.tokens)
+        fut: asyncio.Future[Any] = self.loop.create_future()
+        self.futures[token] = fut
+        try:
+            session.submit(self.native, token, kind, name, args)
+        except BaseException:
+            del self.futures[token]
+            raise
+        return fut
+
+    def watch(self, wake: Callable[[], None]) -> int:
+        i = next(self.tokens)
+        self.watchers[i] = wake
+        return i
 
 
-async def _run(
-    executor: Optional[concurrent.futures.Executor], fn: Callable[..., T], *args: Any, **kw: Any
-) -> T:
+_reactors: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _Reactor]" = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def _reactor() -> _Reactor:
     loop = asyncio.get_running_loop()
-    return await loop.run_in_executor(executor, functools.partial(fn, *args, **kw))
+    r = _reactors.get(loop)
+    if r is None:
+        r = _reactors[loop] = _Reactor(loop)
+    return r
+
+
+class _Signal:
+    """Futures waiting for something a reactor wake may bring."""
+
+    def __init__(self) -> None:
+        self._waiters: list[asyncio.Future[None]] = []
+
+    def fire(self) -> None:
+        waiters, self._waiters = self._waiters, []
+        for w in waiters:
+            if not w.done():
+                w.set_result(None)
+
+    async def wait(self, timeout: Optional[float]) -> bool:
+        """Waits for the next `fire`; False when `timeout` seconds passed first."""
+        w: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._waiters.append(w)
+        try:
+            await asyncio.wait_for(w, timeout)
+            return True
+        except asyncio.TimeoutError:
+            return False
 
 
 async def discover(
@@ -66,40 +143,81 @@ async def discover(
     bind: Optional[str] = None,
 ) -> list[Device]:
     """`pppp.discover()` without blocking the event loop."""
-    return await _run(
-        None, _camera.discover, timeout, to, broadcast=broadcast, psk=psk, port=port, bind=bind
+    r = _reactor()
+    signal = _Signal()
+    search = _native.Search(
+        timeout, _camera._targets(to), broadcast=broadcast, psk=psk, port=port, bind=bind
     )
+    search.watch(r.native, r.watch(signal.fire))
+    found: list[Device] = []
+    try:
+        while True:
+            d = search.try_next_device()
+            if d is not None:
+                found.append(Device(uid=d[0], ip=d[1], port=d[2], cipher=d[3]))
+                continue
+            if search.is_finished:
+                return found
+            await signal.wait(None)
+    finally:
+        search.cancel()
 
 
 async def connect(uid: str, host: Optional[str] = None, **kwargs: Any) -> AsyncCamera:
     """`pppp.connect()` without blocking the event loop; takes the same arguments."""
-    cam = await _run(None, _camera.connect, uid, host, **kwargs)
-    return AsyncCamera(cam)
+    login = kwargs.pop("login", True)
+    session = _camera._start(uid, host, **kwargs)
+    cam = AsyncCamera(Camera(session))
+    try:
+        await cam._wait_connected()
+        if login:
+            await cam.login()
+    except BaseException:
+        session.begin_close()
+        raise
+    return cam
 
 
 class AsyncCamera:
     """A connected camera for asyncio (from `pppp.aio.connect()`); an async context manager.
 
     The methods are those of `pppp.Camera`, as coroutines; `video()` and `audio()` return
-    async iterators.
+    async iterators. Use it on the event loop that created it.
     """
 
     def __init__(self, camera: Camera) -> None:
         if not isinstance(camera, Camera):
             raise TypeError("use pppp.aio.connect() to make an AsyncCamera")
         self._cam = camera
-        self._executor = concurrent.futures.ThreadPoolExecutor(
-            max_workers=4, thread_name_prefix=f"pppp-aio-{camera.uid}"
-        )
-        self._closed = False
+        self._session = camera.session
+        self._reactor: Optional[_Reactor] = None
+        self._news = _Signal()
         self._video = _Puller(self, audio=False)
         self._audio = _Puller(self, audio=True)
 
-    async def _call(self, fn: Callable[..., T], *args: Any, **kw: Any) -> T:
-        if self._closed:
-            # Calls on a closed session fail at once (`Closed`): no need for a thread.
-            return fn(*args, **kw)
-        return await _run(self._executor, fn, *args, **kw)
+    def _attach(self) -> _Reactor:
+        """The event loop's reactor, watching this session from the first use on."""
+        if self._reactor is None:
+            r = _reactor()
+            self._session.watch(r.native, r.watch(self._wake))
+            self._reactor = r
+        return self._reactor
+
+    def _wake(self) -> None:
+        self._news.fire()
+        self._video.wake()
+        self._audio.wake()
+
+    async def _wait_connected(self) -> None:
+        self._attach()
+        while not self._session.poll_connected():
+            await self._news.wait(None)
+
+    async def _request(self, kind: str, name: Optional[str] = None, args: Any = None) -> Any:
+        return await self._attach().submit(self._session, kind, name, args)
+
+    async def _op(self, name: str, **args: Any) -> Any:
+        return await self._request("op", name, args)
 
     @property
     def camera(self) -> Camera:
@@ -140,25 +258,54 @@ class AsyncCamera:
         """The session's counters (does not block)."""
         return self._cam.stats()
 
+    def next_event_nowait(self) -> Optional[Event]:
+        """The next life event if one is queued (see `Camera.next_event`)."""
+        return self._cam.next_event(0.0)
+
+    async def next_event(self, timeout: Optional[float] = None) -> Optional[Event]:
+        """The next life event (connecting, connected, logged in, disconnected, reconnected,
+        closed, a message from the camera); None after `timeout` seconds."""
+        deadline = None if timeout is None else time.monotonic() + timeout
+        self._attach()
+        while True:
+            e = self._cam.next_event(0.0)
+            if e is not None:
+                return e
+            if self._session.is_finished:
+                return None
+            left = None if deadline is None else deadline - time.monotonic()
+            if left is not None and left <= 0:
+                return None
+            await self._news.wait(left)
+
     async def login(self) -> dict[str, Any]:
         """See `Camera.login`."""
-        return await self._call(self._cam.login)
+        reply: dict[str, Any] = await self._request("login")
+        return reply
 
     async def command(self, cmd: Mapping[str, Any]) -> dict[str, Any]:
         """See `Camera.command`."""
-        return await self._call(self._cam.command, cmd)
+        if not isinstance(cmd, Mapping):
+            raise TypeError(
+                "a command is a dict such as {'pro': 'get_parms', 'cmd': 101}, "
+                f"not {type(cmd).__name__}"
+            )
+        reply: dict[str, Any] = await self._request("command", None, dict(cmd))
+        return reply
 
     async def params(self) -> CameraParams:
         """See `Camera.params`."""
-        return await self._call(self._cam.params)
+        return CameraParams.from_dict(await self._op("params"))
 
     async def reboot(self) -> None:
         """See `Camera.reboot`."""
-        await self._call(self._cam.reboot)
+        await self._op("reboot")
 
     async def set_params(self, fields: Mapping[str, Any]) -> None:
         """See `Camera.set_params`."""
-        await self._call(self._cam.set_params, fields)
+        if not isinstance(fields, Mapping):
+            raise TypeError(f"fields must be a dict, not {type(fields).__name__}")
+        await self._op("set_params", fields=dict(fields))
 
     async def ptz(
         self, direction: Union[PtzDirection, str], *, duration: Optional[float] = None
@@ -166,88 +313,95 @@ class AsyncCamera:
         """See `Camera.ptz` (the `duration` wait is an `asyncio.sleep`)."""
         d = PtzDirection(direction)
         _camera._check_seconds(duration, "duration")
-        await self._call(self._cam.ptz, d)
+        await self._op("ptz", direction=d.value)
         if duration is not None:
             try:
                 await asyncio.sleep(duration)
             finally:
-                await self._call(self._cam.ptz_stop)
+                await self._op("ptz_stop")
 
     async def ptz_stop(self) -> None:
         """See `Camera.ptz_stop`."""
-        await self._call(self._cam.ptz_stop)
+        await self._op("ptz_stop")
 
     async def ptz_center(self) -> None:
         """See `Camera.ptz_center`."""
-        await self._call(self._cam.ptz_center)
+        await self._op("ptz_center")
 
     async def ptz_preset(self, n: int) -> None:
         """See `Camera.ptz_preset`."""
-        await self._call(self._cam.ptz_preset, n)
+        await self._op("ptz_preset", preset=n)
 
     async def ptz_goto_preset(self, n: int) -> None:
         """See `Camera.ptz_goto_preset`."""
-        await self._call(self._cam.ptz_goto_preset, n)
+        await self._op("ptz_goto_preset", preset=n)
 
     async def ir(self, on: bool) -> None:
         """See `Camera.ir`."""
-        await self._call(self._cam.ir, on)
+        await self._op("set_ir", on=bool(on))
 
     async def toggle_ir(self) -> None:
         """See `Camera.toggle_ir`."""
-        await self._call(self._cam.toggle_ir)
+        await self._op("toggle_ir")
 
     async def lamp(self, on: bool) -> None:
         """See `Camera.lamp`."""
-        await self._call(self._cam.lamp, on)
+        await self._op("set_lamp", on=bool(on))
 
     async def white_light(self, on: bool) -> None:
         """See `Camera.white_light`."""
-        await self._call(self._cam.white_light, on)
+        await self._op("set_white_light", on=bool(on))
 
     async def set_flip_mirror(self, value: Union[FlipMirror, int]) -> None:
         """See `Camera.set_flip_mirror`."""
-        await self._call(self._cam.set_flip_mirror, value)
+        await self._op("set_flip_mirror", value=int(FlipMirror(value)))
 
     async def wifi_scan(self) -> list[WifiNetwork]:
         """See `Camera.wifi_scan`."""
-        return await self._call(self._cam.wifi_scan)
+        return [WifiNetwork(**n) for n in await self._op("wifi_scan")]
 
     async def set_wifi(self, ssid: str, password: str) -> None:
         """See `Camera.set_wifi`."""
-        await self._call(self._cam.set_wifi, ssid, password)
+        await self._op("set_wifi", ssid=ssid, password=password)
 
     async def set_time(self, when: Optional[float] = None, tz_offset: Optional[int] = None) -> None:
         """See `Camera.set_time`."""
-        await self._call(self._cam.set_time, when, tz_offset)
+        epoch, tz = _camera._clock(when, tz_offset)
+        await self._op("set_time", epoch=epoch, tz_offset=tz)
 
     async def sd_info(self) -> SdInfo:
         """See `Camera.sd_info`."""
-        return await self._call(self._cam.sd_info)
+        return SdInfo.from_dict(await self._op("sd_info"))
 
     async def cgi(self, request: str) -> dict[str, Any]:
         """See `Camera.cgi`."""
-        return await self._call(self._cam.cgi, request)
+        if not isinstance(request, str):
+            raise TypeError(f"a CGI request is a str, not {type(request).__name__}")
+        reply: dict[str, Any] = await self._request("cgi", request)
+        return reply
 
     async def binary(self, cmd: int, payload: BytesLike = b"") -> dict[str, Any]:
         """See `Camera.binary`."""
-        return await self._call(self._cam.binary, cmd, payload)
+        if isinstance(cmd, bool) or not isinstance(cmd, int) or not 0 <= cmd <= 0xFFFF:
+            raise ValueError(f"cmd must be a command number 0-65535, not {cmd!r}")
+        reply: dict[str, Any] = await self._request("binary", str(cmd), payload)
+        return reply
 
     async def start_video(self, resolution: Union[Resolution, int] = Resolution.VGA) -> None:
         """See `Camera.start_video`."""
-        await self._call(self._cam.start_video, resolution)
+        await self._op("start_video", resolution=int(Resolution(resolution)))
 
     async def stop_video(self) -> None:
         """See `Camera.stop_video`."""
-        await self._call(self._cam.stop_video)
+        await self._op("stop_video")
 
     async def start_audio(self) -> None:
         """See `Camera.start_audio`."""
-        await self._call(self._cam.start_audio)
+        await self._op("start_audio")
 
     async def stop_audio(self) -> None:
         """See `Camera.stop_audio`."""
-        await self._call(self._cam.stop_audio)
+        await self._op("stop_audio")
 
     def video(
         self,
@@ -259,12 +413,13 @@ class AsyncCamera:
         """An async iterator over video frames; video is started on the first iteration
         (unless ``start=False``). Ends when the session closes; with `timeout`, raises
         `Timeout` when no frame comes for that many seconds."""
-        begin = functools.partial(self._cam.start_video, resolution) if start else None
+        res = int(Resolution(resolution))
+        begin = (lambda: self.start_video(res)) if start else None
         return AsyncFrameIterator(self, audio=False, timeout=timeout, begin=begin)
 
     def audio(self, *, timeout: Optional[float] = None, start: bool = True) -> AsyncFrameIterator:
         """An async iterator over audio chunks (see `video`)."""
-        begin = self._cam.start_audio if start else None
+        begin = self.start_audio if start else None
         return AsyncFrameIterator(self, audio=True, timeout=timeout, begin=begin)
 
     async def next_frame(self, timeout: Optional[float] = None) -> Optional[Frame]:
@@ -276,24 +431,23 @@ class AsyncCamera:
         return await self._audio.next(timeout)
 
     async def talk(self, pcm: BytesLike) -> None:
-        """See `Camera.talk`."""
-        await self._call(self._cam.talk, pcm)
+        """See `Camera.talk` (queuing returns at once)."""
+        self._cam.talk(pcm)
 
     async def talk_queued(self) -> float:
         """See `Camera.talk_queued`."""
-        return await self._call(self._cam.talk_queued)
+        return self._cam.talk_queued()
 
     async def write_channel(self, channel: int, data: BytesLike) -> None:
         """See `Camera.write_channel`."""
-        await self._call(self._cam.write_channel, channel, data)
+        self._cam.write_channel(channel, data)
 
     async def close(self) -> None:
-        """Closes the session and its thread pool (idempotent)."""
-        if self._closed:
-            return
-        await self._call(self._cam.close)
-        self._closed = True
-        self._executor.shutdown(wait=False)
+        """Closes the session (idempotent); returns once nothing more can arrive from it."""
+        self._attach()
+        self._session.begin_close()
+        while not self._session.is_finished:
+            await self._news.wait(None)
 
     async def __aenter__(self) -> AsyncCamera:
         return self
@@ -312,54 +466,36 @@ class AsyncCamera:
 
 
 class _Puller:
-    """Waits for the frames of one queue (video or audio) of a camera, in executor slices.
-
-    One per queue and camera, so that a wait abandoned by a cancelled task is picked up by
-    the next caller and its frame is not lost.
-    """
+    """Takes the frames of one queue (video or audio) of a camera, waiting on the event
+    loop for the reactor's wake-ups."""
 
     def __init__(self, cam: AsyncCamera, audio: bool) -> None:
         session = cam.camera.session
         self._cam = cam
-        self._next_native = session.next_audio if audio else session.next_frame
-        self._pending: Optional[asyncio.Future[Optional[Frame]]] = None
+        self._try = session.try_next_audio if audio else session.try_next_frame
+        self._check = session.next_audio if audio else session.next_frame
+        self._signal = _Signal()
+
+    def wake(self) -> None:
+        self._signal.fire()
 
     async def next(self, timeout: Optional[float]) -> Optional[Frame]:
         """The next frame, None after `timeout` seconds (None: no limit), or `Closed`."""
         _camera._check_seconds(timeout, "timeout")
         deadline = None if timeout is None else time.monotonic() + timeout
+        self._cam._attach()
         while True:
-            if self._pending is None:
-                frame = self._next_native(0.0)  # already queued: no thread hop
-                if frame is not None:
-                    return frame
-                remaining = _SLICE if deadline is None else deadline - time.monotonic()
-                if remaining <= 0:
-                    return None
-                self._pending = asyncio.ensure_future(
-                    self._cam._call(self._next_native, min(_SLICE, remaining))
-                )
-                # Mark an exception as seen even if its waiter went away.
-                self._pending.add_done_callback(
-                    lambda f: None if f.cancelled() else f.exception()
-                )
-            # shield: a cancelled caller leaves the wait running, and its outcome (even one
-            # that arrived just as the caller was cancelled) stays for the next call.
-            pending = self._pending
-            try:
-                frame = await asyncio.shield(pending)
-            except asyncio.CancelledError:
-                if pending.cancelled():
-                    self._pending = None
-                raise
-            except BaseException:
-                self._pending = None  # its error (Closed ...) is reported once
-                raise
-            self._pending = None
+            frame = self._try()
             if frame is not None:
                 return frame
-            if deadline is not None and time.monotonic() >= deadline:
+            # Raises `Closed` once the session ended and its frames were taken.
+            frame = self._check(0.0)
+            if frame is not None:
+                return frame
+            left = None if deadline is None else deadline - time.monotonic()
+            if left is not None and left <= 0:
                 return None
+            await self._signal.wait(left)
 
 
 class AsyncFrameIterator:
@@ -371,7 +507,7 @@ class AsyncFrameIterator:
         *,
         audio: bool,
         timeout: Optional[float],
-        begin: Optional[Callable[[], None]] = None,
+        begin: Optional[Callable[[], Any]] = None,
     ) -> None:
         _camera._check_seconds(timeout, "timeout")
         self._cam = cam
@@ -386,7 +522,7 @@ class AsyncFrameIterator:
     async def __anext__(self) -> Frame:
         if self._begin is not None:
             begin, self._begin = self._begin, None
-            await self._cam._call(begin)
+            await begin()
         try:
             frame = await self._puller.next(self._timeout)
         except _native.Closed:

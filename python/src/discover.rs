@@ -1,11 +1,101 @@
-//! `discover()`: LAN search.
+//! `discover()`: LAN search, blocking; `Search`: the same, started and polled (asyncio).
+
+use std::sync::Arc;
 
 use pyo3::prelude::*;
 
-use pppp::client::{discover as core_discover, parse_host, DiscoverOptions, LAN_PORT};
+use pppp::client::{discover as core_discover, parse_host, DiscoverOptions, Discovery, LAN_PORT};
+use pppp::proto::discovery::Device;
 
 use crate::blocking::{self, int_arg, seconds};
 use crate::error::ToPyResult;
+use crate::reactor::Reactor;
+
+/// A device as `(uid, ip, port, cipher)`.
+type DeviceTuple = (String, String, u16, String);
+
+fn tuple(d: &Device) -> DeviceTuple {
+    (
+        d.uid.to_string(),
+        d.addr.ip().to_string(),
+        d.addr.port(),
+        d.cipher.to_string(),
+    )
+}
+
+#[allow(clippy::too_many_arguments)]
+fn options(
+    py: Python<'_>,
+    timeout: f64,
+    to: Option<Vec<String>>,
+    broadcast: Option<bool>,
+    psk: String,
+    port: Option<&Bound<'_, PyAny>>,
+    bind: Option<String>,
+) -> PyResult<DiscoverOptions> {
+    let port: u16 = int_arg(port, "port", 1, 65535, LAN_PORT)?;
+    let to = to.unwrap_or_default();
+    Ok(DiscoverOptions {
+        broadcast: broadcast.unwrap_or(to.is_empty()),
+        to,
+        port,
+        timeout: seconds(py, timeout, "timeout")?,
+        psk,
+        bind: bind.map(|b| parse_host(&b, 0)).transpose().py_err(py)?,
+        driver: None,
+    })
+}
+
+/// A LAN search under way (for event loops): devices arrive with `try_next_device`; `watch`
+/// reports news to a reactor; `cancel` ends it early.
+#[pyclass(frozen, module = "pppp._native", name = "Search")]
+pub(crate) struct Search {
+    inner: Arc<Discovery>,
+}
+
+#[pymethods]
+impl Search {
+    #[new]
+    #[pyo3(signature = (timeout = 2.0, to = None, *, broadcast = None, psk = "auto".to_owned(), port = None, bind = None))]
+    fn new(
+        py: Python<'_>,
+        timeout: f64,
+        to: Option<Vec<String>>,
+        broadcast: Option<bool>,
+        psk: String,
+        port: Option<&Bound<'_, PyAny>>,
+        bind: Option<String>,
+    ) -> PyResult<Search> {
+        let o = options(py, timeout, to, broadcast, psk, port, bind)?;
+        Ok(Search {
+            inner: Arc::new(Discovery::start(&o).py_err(py)?),
+        })
+    }
+
+    /// The next device found, as `(uid, ip, port, cipher)`, or None (never waits).
+    fn try_next_device(&self) -> Option<DeviceTuple> {
+        self.inner.try_next_device().map(|d| tuple(&d))
+    }
+
+    /// True once the search is over (devices may still wait to be read).
+    #[getter]
+    fn is_finished(&self) -> bool {
+        self.inner.is_finished()
+    }
+
+    /// Reports news (a device, the end) to `reactor` under `id`.
+    fn watch(&self, reactor: &Reactor, id: u64) {
+        let shared = reactor.shared.clone();
+        self.inner
+            .set_notify(Some(Arc::new(move || shared.ready(id))));
+    }
+
+    /// Ends the search now.
+    fn cancel(&self, py: Python<'_>) {
+        let d = self.inner.clone();
+        py.detach(|| d.cancel());
+    }
+}
 
 /// Searches the LAN for cameras for `timeout` seconds and returns every one that answered
 /// as `(uid, ip, port, cipher)` tuples. Probes go by unicast to each `to` address
@@ -21,28 +111,8 @@ pub(crate) fn discover(
     psk: String,
     port: Option<&Bound<'_, PyAny>>,
     bind: Option<String>,
-) -> PyResult<Vec<(String, String, u16, String)>> {
-    let port: u16 = int_arg(port, "port", 1, 65535, LAN_PORT)?;
-    let to = to.unwrap_or_default();
-    let options = DiscoverOptions {
-        broadcast: broadcast.unwrap_or(to.is_empty()),
-        to,
-        port,
-        timeout: seconds(py, timeout, "timeout")?,
-        psk,
-        bind: bind.map(|b| parse_host(&b, 0)).transpose().py_err(py)?,
-        driver: None,
-    };
+) -> PyResult<Vec<DeviceTuple>> {
+    let options = options(py, timeout, to, broadcast, psk, port, bind)?;
     let devices = blocking::run(py, move || core_discover(&options))?.py_err(py)?;
-    Ok(devices
-        .into_iter()
-        .map(|d| {
-            (
-                d.uid.to_string(),
-                d.addr.ip().to_string(),
-                d.addr.port(),
-                d.cipher.to_string(),
-            )
-        })
-        .collect())
+    Ok(devices.iter().map(tuple).collect())
 }

@@ -14,6 +14,7 @@ mod discover;
 mod error;
 mod frame;
 mod json;
+mod reactor;
 mod session;
 
 use pyo3::prelude::*;
@@ -35,7 +36,9 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<session::Session>()?;
     m.add_class::<session::FrameIterator>()?;
     m.add_class::<camera::FakeCamera>()?;
-    m.add_function(wrap_pyfunction!(session::connect, m)?)?;
+    m.add_class::<reactor::Reactor>()?;
+    m.add_class::<discover::Search>()?;
+    m.add_function(wrap_pyfunction!(session::start, m)?)?;
     m.add_function(wrap_pyfunction!(discover::discover, m)?)?;
     m.add_function(wrap_pyfunction!(cli::cli_main, m)?)?;
     Ok(())

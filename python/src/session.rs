@@ -6,11 +6,11 @@ use std::time::Duration;
 
 use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
-use pyo3::types::{PyByteArray, PyBytes, PyDict, PyList, PyString};
+use pyo3::types::{PyByteArray, PyBytes, PyDict, PyString};
 
-use pppp::client::{Session as CoreSession, SessionConfig};
+use pppp::client::{Session as CoreSession, SessionConfig, SessionEvent};
 use pppp::proto::dialect::DialectSource;
-use pppp::proto::ops::{FlipMirror, PtzDirection};
+use pppp::proto::ops::Op;
 use pppp::proto::reconnect::ReconnectPolicy;
 use pppp::Error;
 
@@ -18,9 +18,57 @@ use crate::blocking::{self, int_arg, opt_seconds, seconds};
 use crate::error::{close_reason_name, new_err, to_py, ToPyResult};
 use crate::frame::Frame;
 use crate::json;
+use crate::reactor::Reactor;
 
-/// Owns the core session. Dropping the last handle of a session that is still open closes
-/// it on a helper thread, so that a forgotten session never blocks the interpreter.
+/// A session event as `(kind, details)`.
+fn event_tuple(py: Python<'_>, e: SessionEvent) -> PyResult<(&'static str, Bound<'_, PyDict>)> {
+    let d = PyDict::new(py);
+    let kind = match e {
+        SessionEvent::Connecting => "connecting",
+        SessionEvent::Connected { peer, cipher } => {
+            d.set_item("peer", peer.to_string())?;
+            d.set_item("cipher", cipher)?;
+            "connected"
+        }
+        SessionEvent::LoggedIn { reply } => {
+            d.set_item("reply", json::to_py(py, &reply)?)?;
+            "logged_in"
+        }
+        SessionEvent::LoginRefused { result } => {
+            d.set_item("result", result)?;
+            "login_refused"
+        }
+        SessionEvent::Message(m) => {
+            d.set_item("message", json::to_py(py, &m)?)?;
+            "message"
+        }
+        SessionEvent::Disconnected { reason } => {
+            d.set_item("reason", close_reason_name(reason))?;
+            "disconnected"
+        }
+        SessionEvent::Reconnected { attempt } => {
+            d.set_item("attempt", attempt)?;
+            "reconnected"
+        }
+        SessionEvent::Closed(reason) => {
+            d.set_item("reason", close_reason_name(reason))?;
+            "closed"
+        }
+    };
+    Ok((kind, d))
+}
+
+/// The operation `name` with `args` (a dict, or None), or `InvalidArgument`.
+fn op_from(py: Python<'_>, name: &str, args: Option<&Bound<'_, PyAny>>) -> PyResult<Op> {
+    let v = match args {
+        Some(a) if !a.is_none() => json::from_py(a)?,
+        _ => serde_json::Value::Null,
+    };
+    Op::from_args(name, &v).map_err(|e| new_err(py, "InvalidArgument", e.to_string(), &[]))
+}
+
+/// Owns the core session. Dropping the last handle of a session that is still open starts
+/// its close without waiting, so that a forgotten session never blocks the interpreter.
 pub(crate) struct Handle(Option<CoreSession>);
 
 impl Handle {
@@ -33,12 +81,8 @@ impl Handle {
 impl Drop for Handle {
     fn drop(&mut self) {
         if let Some(s) = self.0.take() {
-            if s.is_open() {
-                // If no thread can be started the closure (and the session) drops here.
-                let _ = std::thread::Builder::new()
-                    .name("pppp-py-close".into())
-                    .spawn(move || drop(s));
-            }
+            // The close finishes on the I/O thread: a garbage collection never blocks.
+            s.close_in_background();
         }
     }
 }
@@ -100,7 +144,7 @@ impl Session {
     }
 
     /// Runs a session call on a helper thread, interruptibly.
-    fn call<T: Send + 'static>(
+    fn blocking<T: Send + 'static>(
         &self,
         py: Python<'_>,
         f: impl FnOnce(&CoreSession) -> Result<T, Error> + Send + 'static,
@@ -114,7 +158,7 @@ impl Session {
         py: Python<'py>,
         f: impl FnOnce(&CoreSession) -> Result<serde_json::Value, Error> + Send + 'static,
     ) -> PyResult<Bound<'py, PyAny>> {
-        let v = self.call(py, f)?;
+        let v = self.blocking(py, f)?;
         json::to_py(py, &v)
     }
 }
@@ -242,139 +286,20 @@ impl Session {
         self.reply(py, move |s| s.command(v))
     }
 
-    /// The camera's parameters in any dialect, as a dict: firmware, time, tz, ir,
-    /// flip_mirror, signal, battery, name (None when not reported) and fields (the reply).
-    fn params<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
-        let p = self.call(py, |s| s.params())?;
-        let d = PyDict::new(py);
-        d.set_item("firmware", p.firmware)?;
-        d.set_item("time", p.time)?;
-        d.set_item("tz", p.tz)?;
-        d.set_item("ir", p.ir)?;
-        d.set_item("flip_mirror", p.flip_mirror)?;
-        d.set_item("signal", p.signal)?;
-        d.set_item("battery", p.battery)?;
-        d.set_item("name", p.name)?;
-        d.set_item(
-            "fields",
-            json::to_py(py, &serde_json::Value::Object(p.fields))?,
-        )?;
-        Ok(d)
-    }
-
-    /// Sets parameters by name (SHIX `dev_control` fields such as `{"lamp": 1}`).
-    fn set_params(&self, py: Python<'_>, fields: &Bound<'_, PyAny>) -> PyResult<()> {
-        let map = match json_object(fields, "fields")? {
-            serde_json::Value::Object(map) => map,
-            _ => return Err(PyTypeError::new_err("fields must be a dict")),
-        };
-        self.call(py, move |s| s.set_params(map))
-    }
-
-    /// Starts moving the head: up, down, left, right, up-left, up-right, down-left,
-    /// down-right (SHIX cameras: the four axes).
-    fn ptz(&self, py: Python<'_>, direction: &str) -> PyResult<()> {
-        let d: PtzDirection = direction
-            .parse()
-            .map_err(|e: String| new_err(py, "InvalidArgument", e, &[]))?;
-        self.call(py, move |s| s.ptz(d))
-    }
-
-    /// Stops moving the head.
-    fn ptz_stop(&self, py: Python<'_>) -> PyResult<()> {
-        self.call(py, |s| s.ptz_stop())
-    }
-
-    /// Moves the head back to the centre / home position.
-    fn ptz_center(&self, py: Python<'_>) -> PyResult<()> {
-        self.call(py, |s| s.ptz_center())
-    }
-
-    /// Stores the current position as preset 0-15 (VStarcam CGI cameras).
-    fn ptz_preset(&self, py: Python<'_>, n: &Bound<'_, PyAny>) -> PyResult<()> {
-        let n: u8 = int_arg(Some(n), "preset", 0, 15, 0)?;
-        self.call(py, move |s| s.ptz_preset(n))
-    }
-
-    /// Moves to preset 0-15 (VStarcam CGI cameras).
-    fn ptz_goto_preset(&self, py: Python<'_>, n: &Bound<'_, PyAny>) -> PyResult<()> {
-        let n: u8 = int_arg(Some(n), "preset", 0, 15, 0)?;
-        self.call(py, move |s| s.ptz_goto_preset(n))
-    }
-
-    /// Switches night vision (the IR cut filter) on or off.
-    fn set_ir(&self, py: Python<'_>, on: bool) -> PyResult<()> {
-        self.call(py, move |s| s.set_ir(on))
-    }
-
-    /// Toggles night vision (iLnk binary cameras have no on/off command).
-    fn toggle_ir(&self, py: Python<'_>) -> PyResult<()> {
-        self.call(py, |s| s.toggle_ir())
-    }
-
-    /// Switches the white light on or off.
-    fn set_white_light(&self, py: Python<'_>, on: bool) -> PyResult<()> {
-        self.call(py, move |s| s.set_white_light(on))
-    }
-
-    /// Sets the picture orientation: 0 normal, 1 flip, 2 mirror, 3 both.
-    fn set_flip_mirror(&self, py: Python<'_>, value: &Bound<'_, PyAny>) -> PyResult<()> {
-        let v: i64 = int_arg(Some(value), "flip_mirror", 0, 3, 0)?;
-        let fm = FlipMirror::from_value(v).expect("0-3 checked above");
-        self.call(py, move |s| s.set_flip_mirror(fm))
-    }
-
-    /// Scans for Wi-Fi networks: a list of dicts (ssid, mac, signal, security, channel).
-    fn wifi_scan<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
-        let nets = self.call(py, |s| s.wifi_scan())?;
-        let l = PyList::empty(py);
-        for n in nets {
-            let d = PyDict::new(py);
-            d.set_item("ssid", n.ssid)?;
-            d.set_item("mac", n.mac)?;
-            d.set_item("signal", n.signal)?;
-            d.set_item("security", n.security)?;
-            d.set_item("channel", n.channel)?;
-            l.append(d)?;
-        }
-        Ok(l)
-    }
-
-    /// Makes the camera join a Wi-Fi network.
-    fn set_wifi(&self, py: Python<'_>, ssid: String, password: String) -> PyResult<()> {
-        self.call(py, move |s| s.set_wifi(&ssid, &password))
-    }
-
-    /// Reboots the camera (the session ends when it goes down).
-    fn reboot(&self, py: Python<'_>) -> PyResult<()> {
-        self.call(py, |s| s.reboot())
-    }
-
-    /// Sets the camera's clock: seconds since the epoch (UTC) and its zone in seconds east.
-    fn set_time(
+    /// Runs the operation `name` of the operation table (`ptz`, `params`, `set_ir`, …; its
+    /// binding or Python name) with `args`, a dict of its arguments by name. Returns None, or
+    /// the typed result as a dict (`params`, `sd_info`) or a list of dicts (`wifi_scan`).
+    /// Raises `Rejected` when the camera refuses, `WrongPassword` when it refuses the
+    /// credentials, `InvalidArgument` for a bad name or argument.
+    #[pyo3(signature = (name, args = None))]
+    fn call<'py>(
         &self,
-        py: Python<'_>,
-        epoch: &Bound<'_, PyAny>,
-        tz_offset: &Bound<'_, PyAny>,
-    ) -> PyResult<()> {
-        let epoch: i64 = int_arg(Some(epoch), "epoch", 0, i64::from(u32::MAX) * 4, 0)?;
-        let tz: i32 = int_arg(Some(tz_offset), "tz_offset", -86_400, 86_400, 0)?;
-        self.call(py, move |s| s.set_time(epoch, tz))
-    }
-
-    /// SD card information as a dict: present, status, total, free, fields.
-    fn sd_info<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
-        let i = self.call(py, |s| s.sd_info())?;
-        let d = PyDict::new(py);
-        d.set_item("present", i.present)?;
-        d.set_item("status", i.status)?;
-        d.set_item("total", i.total)?;
-        d.set_item("free", i.free)?;
-        d.set_item(
-            "fields",
-            json::to_py(py, &serde_json::Value::Object(i.fields))?,
-        )?;
-        Ok(d)
+        py: Python<'py>,
+        name: &str,
+        args: Option<&Bound<'py, PyAny>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let op = op_from(py, name, args)?;
+        self.reply(py, move |s| s.call(op).map(|o| o.to_json()))
     }
 
     /// Sends a VStarcam CGI request such as `get_status.cgi` (credentials are added).
@@ -396,33 +321,9 @@ impl Session {
 
     /// Seconds of talk-back audio queued and not yet sent.
     fn talk_queued(&self, py: Python<'_>) -> PyResult<f64> {
-        Ok(self.call(py, |s| s.talk_queued())?.as_secs_f64())
-    }
-
-    /// Asks the camera to start video (1 = 640x480, 2 = 320x240).
-    #[pyo3(signature = (resolution = None))]
-    fn start_video<'py>(
-        &self,
-        py: Python<'py>,
-        resolution: Option<&Bound<'py, PyAny>>,
-    ) -> PyResult<Bound<'py, PyAny>> {
-        let resolution: u8 = int_arg(resolution, "resolution", 0, 255, 1)?;
-        self.reply(py, move |s| s.start_video_with(resolution))
-    }
-
-    /// Asks the camera to stop video.
-    fn stop_video<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        self.reply(py, |s| s.stop_video())
-    }
-
-    /// Asks the camera to start audio.
-    fn start_audio<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        self.reply(py, |s| s.start_audio())
-    }
-
-    /// Asks the camera to stop audio.
-    fn stop_audio<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        self.reply(py, |s| s.stop_audio())
+        // Answered by the I/O thread at once: no helper thread needed.
+        let s = self.session();
+        Ok(py.detach(|| s.talk_queued()).py_err(py)?.as_secs_f64())
     }
 
     /// The next video frame, waiting up to `timeout` seconds (None: as long as the session
@@ -466,7 +367,8 @@ impl Session {
     /// the audio is queued (it plays in real time).
     fn talk(&self, py: Python<'_>, pcm: &Bound<'_, PyAny>) -> PyResult<()> {
         let pcm = bytes_like(pcm, "pcm")?;
-        self.call(py, move |s| s.talk_bytes(&pcm))
+        let s = self.session();
+        py.detach(|| s.talk_bytes(&pcm)).py_err(py)
     }
 
     /// Writes raw bytes on DRW channel 0-7.
@@ -478,14 +380,152 @@ impl Session {
     ) -> PyResult<()> {
         let channel: u8 = int_arg(Some(channel), "channel", 0, 7, 0)?;
         let data = bytes_like(data, "data")?;
-        self.call(py, move |s| s.write_channel(channel, data))
+        let s = self.session();
+        py.detach(|| s.write_channel(channel, data)).py_err(py)
+    }
+
+    /// Waits until the session is up (returns) or its first connection failed (raises
+    /// `Offline`, `Timeout`, `Closed`, ...). Interruptible with Ctrl-C.
+    fn wait_connected(&self, py: Python<'_>) -> PyResult<()> {
+        let s = self.session();
+        let r = blocking::wait(py, None, |slice| s.wait_connected_for(slice))?;
+        r.unwrap_or(Ok(())).py_err(py)
+    }
+
+    /// Whether the session is up: True, False while still connecting; raises why its first
+    /// connection failed (`Offline`, `Timeout`, `Closed`, ...). Never waits.
+    fn poll_connected(&self, py: Python<'_>) -> PyResult<bool> {
+        match self.session().wait_connected_for(Duration::ZERO) {
+            None => Ok(false),
+            Some(r) => r.map(|()| true).py_err(py),
+        }
+    }
+
+    /// The next video frame if one is queued, else None (never waits).
+    fn try_next_frame(&self, py: Python<'_>) -> Option<Frame> {
+        self.session().try_next_frame().map(|f| Frame::new(py, f))
+    }
+
+    /// The next audio frame if one is queued, else None (never waits).
+    fn try_next_audio(&self, py: Python<'_>) -> Option<Frame> {
+        self.session().try_next_audio().map(|f| Frame::new(py, f))
+    }
+
+    /// The next life event if one is queued (never waits), as `(kind, details)`; see
+    /// `next_event`.
+    fn try_next_event<'py>(
+        &self,
+        py: Python<'py>,
+    ) -> PyResult<Option<(&'static str, Bound<'py, PyDict>)>> {
+        self.session()
+            .try_next_event()
+            .map(|e| event_tuple(py, e))
+            .transpose()
+    }
+
+    /// The next life event, waiting up to `timeout` seconds (None: while the session lives),
+    /// as `(kind, details)`: `("connecting", {})`, `("connected", {"peer", "cipher"})`,
+    /// `("logged_in", {"reply"})`, `("login_refused", {"result"})`, `("message",
+    /// {"message"})`, `("disconnected", {"reason"})`, `("reconnected", {"attempt"})`,
+    /// `("closed", {"reason"})`. None on timeout or once nothing more can come.
+    #[pyo3(signature = (timeout = None))]
+    fn next_event<'py>(
+        &self,
+        py: Python<'py>,
+        timeout: Option<f64>,
+    ) -> PyResult<Option<(&'static str, Bound<'py, PyDict>)>> {
+        let t = opt_seconds(py, timeout, "timeout")?;
+        let s = self.session();
+        let got = blocking::wait(py, t, |slice| match s.events().recv_timeout(slice) {
+            Ok(e) => Some(Some(e)),
+            Err(_) if s.is_finished() => Some(s.try_next_event()),
+            Err(_) => None,
+        })?;
+        got.flatten().map(|e| event_tuple(py, e)).transpose()
+    }
+
+    /// Reports this session's news (frames, events) to `reactor` under `id`, or stops with
+    /// None.
+    #[pyo3(signature = (reactor, id = 0))]
+    fn watch(&self, reactor: Option<&Reactor>, id: u64) {
+        let notify = reactor.map(|r| {
+            let shared = r.shared.clone();
+            Arc::new(move || shared.ready(id)) as pppp::client::Notify
+        });
+        self.session().set_notify(notify);
+    }
+
+    /// Starts a request without waiting; its outcome reaches `reactor` under `token`. `kind`:
+    /// `"op"` (`name` and `args` as for `call`), `"login"`, `"command"` (`args`: the dict),
+    /// `"cgi"` (`name`: the request), `"binary"` (`name`: the command number as a string,
+    /// `args`: the payload bytes).
+    #[pyo3(signature = (reactor, token, kind, name = None, args = None))]
+    fn submit(
+        &self,
+        py: Python<'_>,
+        reactor: &Reactor,
+        token: u64,
+        kind: &str,
+        name: Option<String>,
+        args: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<()> {
+        let shared = reactor.shared.clone();
+        let done = move |r: Result<serde_json::Value, Error>| shared.complete(token, r);
+        let s = self.session();
+        match kind {
+            "op" => {
+                let op = op_from(py, name.as_deref().unwrap_or(""), args)?;
+                s.call_with(op, Box::new(move |r| done(r.map(|o| o.to_json()))));
+            }
+            "login" => s.login_with(Box::new(done)),
+            "command" => {
+                let v = match args {
+                    Some(a) => json_object(a, "a command")?,
+                    None => return Err(PyTypeError::new_err("a command needs its dict")),
+                };
+                s.command_with(v, Box::new(done));
+            }
+            "cgi" => s.cgi_with(name.as_deref().unwrap_or(""), Box::new(done)),
+            "binary" => {
+                let cmd: u16 = name
+                    .as_deref()
+                    .and_then(|n| n.parse().ok())
+                    .ok_or_else(|| PyTypeError::new_err("binary needs a command number"))?;
+                let payload = match args {
+                    Some(a) => bytes_like(a, "payload")?,
+                    None => Vec::new(),
+                };
+                s.binary_with(cmd, &payload, Box::new(done));
+            }
+            other => {
+                return Err(new_err(
+                    py,
+                    "InvalidArgument",
+                    format!("unknown request kind {other:?}"),
+                    &[],
+                ))
+            }
+        }
+        Ok(())
+    }
+
+    /// Starts closing and returns at once; `is_finished` becomes true (and a watching
+    /// reactor hears of it) when nothing more can arrive.
+    fn begin_close(&self) {
+        self.session().begin_close();
+    }
+
+    /// True once nothing more can arrive from the session.
+    #[getter]
+    fn is_finished(&self) -> bool {
+        self.session().is_finished()
     }
 
     /// Closes the session (gracefully, waiting up to a second for unacknowledged data).
     /// Idempotent; frame iterators end.
     fn close(&self, py: Python<'_>) -> PyResult<()> {
         if self.session().is_open() {
-            self.call(py, |s| {
+            self.blocking(py, |s| {
                 s.close();
                 Ok(())
             })?;
@@ -546,17 +586,9 @@ impl FrameIterator {
     }
 }
 
-/// Connects to a camera and (unless `login` is false) logs in.
-#[pyfunction]
-#[pyo3(signature = (
-    uid, host = None, *, user = "admin".to_owned(), password = "6666".to_owned(), psk = "auto".to_owned(), timeout = 10.0,
-    command_timeout = 5.0, dead_after = 8.0, to = None, broadcast = None, bind = None,
-    video_queue = None, audio_queue = None, login = true, dialect = "auto".to_owned(),
-    family = "vi365".to_owned(), reconnect = false, reconnect_backoff = 0.5,
-    reconnect_max_backoff = 30.0, reconnect_attempts = None
-))]
+/// The session configuration of `start`.
 #[allow(clippy::too_many_arguments)]
-pub(crate) fn connect(
+fn session_config(
     py: Python<'_>,
     uid: String,
     host: Option<String>,
@@ -571,14 +603,13 @@ pub(crate) fn connect(
     bind: Option<String>,
     video_queue: Option<&Bound<'_, PyAny>>,
     audio_queue: Option<&Bound<'_, PyAny>>,
-    login: bool,
     dialect: String,
     family: String,
     reconnect: bool,
     reconnect_backoff: f64,
     reconnect_max_backoff: f64,
     reconnect_attempts: Option<&Bound<'_, PyAny>>,
-) -> PyResult<Session> {
+) -> PyResult<SessionConfig> {
     let video_queue: usize = int_arg(video_queue, "video_queue", 1, 1 << 20, 32)?;
     let audio_queue: usize = int_arg(audio_queue, "audio_queue", 1, 1 << 20, 64)?;
     let mut c = SessionConfig::new(uid)
@@ -619,18 +650,67 @@ pub(crate) fn connect(
             max_attempts: attempts,
         });
     }
-    let session = blocking::run(py, move || {
-        let s = Handle(Some(CoreSession::connect(c)?));
-        if login {
-            if let Err(e) = s.get().login() {
-                s.get().close();
-                return Err(e);
-            }
-        }
-        Ok::<_, Error>(s)
-    })?
-    .py_err(py)?;
+    Ok(c)
+}
+
+/// Starts a session and returns at once (only bad arguments raise): the search, handshake
+/// and their outcome arrive as events (`try_next_event`, `watch`); log in with
+/// `submit(reactor, token, "login")`, or wait with `wait_connected` and `login`.
+#[pyfunction]
+#[pyo3(signature = (
+    uid, host = None, *, user = "admin".to_owned(), password = "6666".to_owned(), psk = "auto".to_owned(), timeout = 10.0,
+    command_timeout = 5.0, dead_after = 8.0, to = None, broadcast = None, bind = None,
+    video_queue = None, audio_queue = None, dialect = "auto".to_owned(),
+    family = "vi365".to_owned(), reconnect = false, reconnect_backoff = 0.5,
+    reconnect_max_backoff = 30.0, reconnect_attempts = None
+))]
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn start(
+    py: Python<'_>,
+    uid: String,
+    host: Option<String>,
+    user: String,
+    password: String,
+    psk: String,
+    timeout: f64,
+    command_timeout: f64,
+    dead_after: f64,
+    to: Option<Vec<String>>,
+    broadcast: Option<bool>,
+    bind: Option<String>,
+    video_queue: Option<&Bound<'_, PyAny>>,
+    audio_queue: Option<&Bound<'_, PyAny>>,
+    dialect: String,
+    family: String,
+    reconnect: bool,
+    reconnect_backoff: f64,
+    reconnect_max_backoff: f64,
+    reconnect_attempts: Option<&Bound<'_, PyAny>>,
+) -> PyResult<Session> {
+    let c = session_config(
+        py,
+        uid,
+        host,
+        user,
+        password,
+        psk,
+        timeout,
+        command_timeout,
+        dead_after,
+        to,
+        broadcast,
+        bind,
+        video_queue,
+        audio_queue,
+        dialect,
+        family,
+        reconnect,
+        reconnect_backoff,
+        reconnect_max_backoff,
+        reconnect_attempts,
+    )?;
+    let s = CoreSession::start(c).py_err(py)?;
     Ok(Session {
-        inner: Arc::new(session),
+        inner: Arc::new(Handle(Some(s))),
     })
 }

@@ -9,7 +9,6 @@ import pytest
 
 import pppp
 from conftest import UID, eventually
-from pppp import _camera
 
 
 def test_connect_login_and_state(fake: pppp.FakeCamera, cam: pppp.Camera) -> None:
@@ -91,14 +90,15 @@ def test_reboot(fake: pppp.FakeCamera, cam: pppp.Camera) -> None:
     eventually(lambda: fake.stats().reboots == 1, "the camera reboots")
 
 
-def test_rejections_raise() -> None:
-    with pytest.raises(pppp.Rejected) as e:
-        _camera._check({"cmd": 102, "result": -1}, "reboot")
-    assert e.value.result == -1 and e.value.reply == {"cmd": 102, "result": -1}
-    assert "reboot" in str(e.value) and "-1" in str(e.value)
-    with pytest.raises(pppp.WrongPassword):
-        _camera._check({"cmd": 101, "result": -3}, "get_parms")
-    assert _camera._check({"cmd": 101}, "x") == {"cmd": 101}
+def test_refused_credentials_raise_wrong_password(fake: pppp.FakeCamera) -> None:
+    # Not logged in, and every SHIX request carries the wrong password: the camera answers
+    # result -3, which the core (not this package) reads as a refusal of the credentials.
+    with fake.connect(timeout=5.0, login=False, password="nope") as cam:
+        with pytest.raises(pppp.WrongPassword) as e:
+            cam.params()
+        assert e.value.result == -3
+        # A raw command returns whatever the camera answered, refusals included.
+        assert cam.command({"pro": "get_parms", "cmd": 101})["result"] == -3
 
 
 def test_wrong_password(fake: pppp.FakeCamera) -> None:

@@ -24,7 +24,8 @@ use crate::proto::controller::{
     channel, CommandError, ControllerConfig, ControllerError, ControllerStats, RequestId,
 };
 use crate::proto::dialect::{Dialect, DialectChoice, DialectSource};
-use crate::proto::ops::{self, FlipMirror, Op, Params, PtzDirection, SdInfo, WifiNetwork};
+use crate::proto::operation::{Outcome, ReplyKind};
+use crate::proto::ops::{FlipMirror, Op, Params, PtzDirection, SdInfo, WifiNetwork};
 use crate::proto::psk::PskChoice;
 use crate::proto::reconnect::ReconnectPolicy;
 use crate::proto::supervisor::{self, Failure, Request, Supervisor, SupervisorConfig};
@@ -331,8 +332,9 @@ struct Shared {
     events_dropped: AtomicU64,
     reconnects: AtomicU64,
     notify: Mutex<Option<Notify>>,
-    /// The first connection's outcome (`None` while it is under way).
-    first: Mutex<Option<Result<()>>>,
+    /// The first connection's outcome (`None` while it is under way; `Err` holds why it
+    /// failed).
+    first: Mutex<Option<std::result::Result<(), CloseReason>>>,
     /// Set when the endpoint is gone: nothing more will arrive.
     done: Mutex<bool>,
     cond: Condvar,
@@ -356,7 +358,7 @@ impl Shared {
         }
     }
 
-    fn set_first(&self, r: Result<()>) {
+    fn set_first(&self, r: std::result::Result<(), CloseReason>) {
         let mut first = self.first.lock();
         if first.is_none() {
             *first = Some(r);
@@ -375,6 +377,8 @@ pub struct Session {
     waker: EndpointWaker,
     driver: Driver,
     shared: Arc<Shared>,
+    /// Dropping waits for the close to finish (see [`Session::close_in_background`]).
+    wait_on_drop: bool,
 }
 
 impl std::fmt::Debug for Session {
@@ -392,13 +396,37 @@ impl Session {
     /// (not yet logged in: call [`Session::login`]).
     pub fn connect(config: SessionConfig) -> Result<Session> {
         let s = Session::start(config)?;
-        let mut first = s.shared.first.lock();
+        s.wait_connected()?;
+        Ok(s)
+    }
+
+    /// Waits for the first connection of a [`Session::start`]ed session: `Ok` once it is up,
+    /// else why it failed ([`Error::Offline`], [`Error::Timeout`], [`Error::Closed`]).
+    pub fn wait_connected(&self) -> Result<()> {
+        self.wait_connected_for(Duration::MAX).unwrap_or(Ok(()))
+    }
+
+    /// [`Session::wait_connected`] for at most `timeout`: `None` while still connecting.
+    pub fn wait_connected_for(&self, timeout: Duration) -> Option<Result<()>> {
+        let deadline = super::now().checked_add(timeout);
+        let mut first = self.shared.first.lock();
         while first.is_none() {
-            s.shared.cond.wait(&mut first);
+            match deadline {
+                Some(d) => {
+                    if self.shared.cond.wait_until(&mut first, d).timed_out() && first.is_none() {
+                        return None;
+                    }
+                }
+                None => self.shared.cond.wait(&mut first),
+            }
         }
-        let outcome = first.take().expect("checked above");
+        let outcome = (*first).expect("checked above");
         drop(first);
-        outcome.map(|()| s)
+        Some(
+            outcome.map_err(|r| {
+                Error::from_close(r, &self.uid.to_string(), self.config.connect_timeout)
+            }),
+        )
     }
 
     /// Starts the search and handshake and returns at once: only a bad configuration fails
@@ -460,6 +488,7 @@ impl Session {
             waker,
             driver,
             shared,
+            wait_on_drop: true,
         })
     }
 
@@ -534,7 +563,11 @@ impl Session {
         Ok(())
     }
 
-    fn call<T>(&self, make: impl FnOnce(Sender<Result<T>>) -> Cmd, wait: Duration) -> Result<T> {
+    fn roundtrip<T>(
+        &self,
+        make: impl FnOnce(Sender<Result<T>>) -> Cmd,
+        wait: Duration,
+    ) -> Result<T> {
         let (tx, rx) = bounded(1);
         self.send(make(tx))?;
         match rx.recv_timeout(wait) {
@@ -552,7 +585,7 @@ impl Session {
     }
 
     fn request(&self, request: Request) -> Result<Value> {
-        self.call(|tx| Cmd::Request(request, Waiter::Channel(tx)), self.wait())
+        self.roundtrip(|tx| Cmd::Request(request, Waiter::Channel(tx)), self.wait())
     }
 
     fn request_with(&self, request: Request, done: Completion) {
@@ -574,7 +607,7 @@ impl Session {
     /// is [`Error::Protocol`]. Returns the reply.
     pub fn login(&self) -> Result<Value> {
         let probing = self.config.probe_timeout * 3 + self.config.connect_timeout * 2;
-        self.call(|tx| Cmd::Login(Waiter::Channel(tx)), self.wait() + probing)
+        self.roundtrip(|tx| Cmd::Login(Waiter::Channel(tx)), self.wait() + probing)
     }
 
     /// [`Session::login`] without waiting: `done` receives the outcome on an I/O thread.
@@ -619,6 +652,11 @@ impl Session {
         self.request(Request::Binary(cmd, payload.to_vec()))
     }
 
+    /// [`Session::binary`] without waiting: `done` receives the reply on an I/O thread.
+    pub fn binary_with(&self, cmd: u16, payload: &[u8], done: Completion) {
+        self.request_with(Request::Binary(cmd, payload.to_vec()), done)
+    }
+
     /// Sends a typed operation in the camera's dialect and returns the raw reply (no check of
     /// `result`); the typed methods below check it.
     pub fn op(&self, op: Op) -> Result<Value> {
@@ -630,78 +668,97 @@ impl Session {
         self.request_with(Request::Op(op), done)
     }
 
-    /// Sends `op` and maps a non-zero `result` to [`Error::Rejected`].
-    fn checked(&self, op: Op) -> Result<Value> {
-        let reply = self.op(op)?;
-        match ops::check(&reply) {
-            Ok(()) => Ok(reply),
-            Err(result) => Err(Error::Rejected { result, reply }),
-        }
+    /// Runs a typed operation and returns its typed result (see
+    /// [`crate::proto::operation`]): a non-zero `result` is [`Error::Rejected`] (or
+    /// [`Error::WrongPassword`] when the camera refused the credentials).
+    pub fn call(&self, op: Op) -> Result<Outcome> {
+        let kind = op.spec().reply;
+        outcome(kind, self.op(op)?)
+    }
+
+    /// [`Session::call`] without waiting: `done` receives the outcome on an I/O thread.
+    pub fn call_with(&self, op: Op, done: Box<dyn FnOnce(Result<Outcome>) + Send>) {
+        let kind = op.spec().reply;
+        self.op_with(
+            op,
+            Box::new(move |r| done(r.and_then(|v| outcome(kind, v)))),
+        );
     }
 
     /// Starts moving the camera head (SHIX: the four axis directions only).
     pub fn ptz(&self, direction: PtzDirection) -> Result<()> {
-        self.checked(Op::Ptz(direction)).map(drop)
+        self.call(Op::Ptz(direction)).map(drop)
     }
 
     /// Stops moving the camera head.
     pub fn ptz_stop(&self) -> Result<()> {
-        self.checked(Op::PtzStop).map(drop)
+        self.call(Op::PtzStop).map(drop)
     }
 
     /// Returns the camera head to its centre / home position.
     pub fn ptz_center(&self) -> Result<()> {
-        self.checked(Op::PtzCenter).map(drop)
+        self.call(Op::PtzCenter).map(drop)
     }
 
     /// Stores the current position as preset `n` (0–15; VStarcam CGI cameras).
     pub fn ptz_preset(&self, n: u8) -> Result<()> {
-        self.checked(Op::PtzSetPreset(n)).map(drop)
+        self.call(Op::PtzSetPreset(n)).map(drop)
     }
 
     /// Moves to preset `n` (0–15; VStarcam CGI cameras).
     pub fn ptz_goto_preset(&self, n: u8) -> Result<()> {
-        self.checked(Op::PtzGotoPreset(n)).map(drop)
+        self.call(Op::PtzGotoPreset(n)).map(drop)
     }
 
     /// Switches the IR cut filter / night vision on or off (SHIX, CGI).
     pub fn set_ir(&self, on: bool) -> Result<()> {
-        self.checked(Op::SetIr(on)).map(drop)
+        self.call(Op::SetIr(on)).map(drop)
     }
 
     /// Toggles the IR cut filter (iLnk binary cameras, which have no on/off command).
     pub fn toggle_ir(&self) -> Result<()> {
-        self.checked(Op::ToggleIr).map(drop)
+        self.call(Op::ToggleIr).map(drop)
     }
 
     /// Switches the white light on or off (SHIX).
     pub fn set_white_light(&self, on: bool) -> Result<()> {
-        self.checked(Op::SetWhiteLight(on)).map(drop)
+        self.call(Op::SetWhiteLight(on)).map(drop)
+    }
+
+    /// Switches the lamp on or off (SHIX).
+    pub fn set_lamp(&self, on: bool) -> Result<()> {
+        self.call(Op::SetLamp(on)).map(drop)
     }
 
     /// Sets the image orientation.
     pub fn set_flip_mirror(&self, fm: FlipMirror) -> Result<()> {
-        self.checked(Op::SetFlipMirror(fm)).map(drop)
+        self.call(Op::SetFlipMirror(fm)).map(drop)
     }
 
     /// Reads the camera's parameters (SHIX `get_parms`, CGI `get_status.cgi`, binary status).
     pub fn params(&self) -> Result<Params> {
-        self.checked(Op::GetParams).map(|r| Params::from_reply(&r))
+        match self.call(Op::GetParams)? {
+            Outcome::Params(p) => Ok(p),
+            other => Err(unexpected(other)),
+        }
     }
 
     /// Sets parameters by name (SHIX `dev_control` fields such as `{"lamp": 1}`).
     pub fn set_params(&self, fields: serde_json::Map<String, Value>) -> Result<()> {
-        self.checked(Op::SetParams(fields)).map(drop)
+        self.call(Op::SetParams(fields)).map(drop)
     }
 
     /// Scans for Wi-Fi networks.
     pub fn wifi_scan(&self) -> Result<Vec<WifiNetwork>> {
-        self.checked(Op::WifiScan).map(|r| ops::wifi_networks(&r))
+        match self.call(Op::WifiScan)? {
+            Outcome::WifiNetworks(n) => Ok(n),
+            other => Err(unexpected(other)),
+        }
     }
 
     /// Makes the camera join a Wi-Fi network.
     pub fn set_wifi(&self, ssid: &str, password: &str) -> Result<()> {
-        self.checked(Op::SetWifi {
+        self.call(Op::SetWifi {
             ssid: ssid.to_owned(),
             password: password.to_owned(),
         })
@@ -710,12 +767,12 @@ impl Session {
 
     /// Reboots the camera (the session ends when it goes down).
     pub fn reboot(&self) -> Result<()> {
-        self.checked(Op::Reboot).map(drop)
+        self.call(Op::Reboot).map(drop)
     }
 
     /// Sets the camera's clock: `epoch` seconds (UTC) and its time zone in seconds east of UTC.
     pub fn set_time(&self, epoch: i64, tz_offset_secs: i32) -> Result<()> {
-        self.checked(Op::SetTime {
+        self.call(Op::SetTime {
             epoch,
             tz_offset_secs,
         })
@@ -724,7 +781,10 @@ impl Session {
 
     /// Reads SD card information.
     pub fn sd_info(&self) -> Result<SdInfo> {
-        self.checked(Op::SdInfo).map(|r| ops::sd_info(&r))
+        match self.call(Op::SdInfo)? {
+            Outcome::SdInfo(i) => Ok(i),
+            other => Err(unexpected(other)),
+        }
     }
 
     /// Sends a raw JSON command and returns the reply matched to it. `user`, `pwd`,
@@ -738,9 +798,18 @@ impl Session {
         self.request_with(Request::Json(json), done)
     }
 
-    /// Starts video (SHIX resolution 1 = 640×480, 2 = 320×240).
+    /// Starts video (SHIX resolution 1 = 640×480, 2 = 320×240); returns the camera's
+    /// answer, [`Error::Rejected`] when it refuses.
     pub fn start_video_with(&self, resolution: u8) -> Result<Value> {
-        self.op(Op::StartVideo { resolution })
+        self.call_raw(Op::StartVideo { resolution })
+    }
+
+    /// [`Session::call`] for the operations whose raw answer the caller keeps.
+    fn call_raw(&self, op: Op) -> Result<Value> {
+        match self.call(op)? {
+            Outcome::Done(reply) => Ok(reply),
+            other => Err(unexpected(other)),
+        }
     }
 
     /// Starts video at the default resolution.
@@ -748,31 +817,31 @@ impl Session {
         self.start_video_with(1)
     }
 
-    /// Stops video.
+    /// Stops video ([`Error::Rejected`] when the camera refuses).
     pub fn stop_video(&self) -> Result<Value> {
-        self.op(Op::StopVideo)
+        self.call_raw(Op::StopVideo)
     }
 
-    /// Starts audio.
+    /// Starts audio ([`Error::Rejected`] when the camera refuses).
     pub fn start_audio(&self) -> Result<Value> {
-        self.op(Op::StartAudio)
+        self.call_raw(Op::StartAudio)
     }
 
-    /// Stops audio.
+    /// Stops audio ([`Error::Rejected`] when the camera refuses).
     pub fn stop_audio(&self) -> Result<Value> {
-        self.op(Op::StopAudio)
+        self.call_raw(Op::StopAudio)
     }
 
     /// Writes raw bytes on a DRW channel (0–7).
     pub fn write_channel(&self, channel: u8, data: Vec<u8>) -> Result<()> {
-        self.call(|tx| Cmd::Write(channel, data, tx), self.wait())
+        self.roundtrip(|tx| Cmd::Write(channel, data, tx), self.wait())
     }
 
     /// Sends 16-bit mono PCM at [`SessionConfig::talk_rate`] (8 kHz by default) to the
     /// camera's speaker (channel 3, IMA ADPCM, paced in real time by the I/O thread). Returns
     /// once the audio is queued; at most 30 s may wait at any time.
     pub fn talk(&self, pcm: &[i16]) -> Result<()> {
-        self.call(|tx| Cmd::Talk(pcm.to_vec(), tx), self.wait())
+        self.roundtrip(|tx| Cmd::Talk(pcm.to_vec(), tx), self.wait())
     }
 
     /// [`Session::talk`] for little-endian 16-bit PCM bytes; an odd byte count is an error.
@@ -790,7 +859,7 @@ impl Session {
     /// Talk-back audio queued and not yet sent (wait for zero before closing to let the
     /// camera play everything).
     pub fn talk_queued(&self) -> Result<Duration> {
-        self.call(Cmd::TalkQueued, self.wait())
+        self.roundtrip(Cmd::TalkQueued, self.wait())
     }
 
     /// Waits up to `timeout` for the next video frame. `Ok(None)` on timeout; frames
@@ -827,6 +896,24 @@ impl Session {
         }
     }
 
+    /// Starts closing and returns at once: [`Session::is_finished`] tells when nothing more can
+    /// arrive (the [`Notify`] hook is called then).
+    pub fn begin_close(&self) {
+        let _ = self.send(Cmd::Close);
+    }
+
+    /// True once the session's I/O side is gone: no frame, event, completion or notify call
+    /// can come any more.
+    pub fn is_finished(&self) -> bool {
+        *self.shared.done.lock()
+    }
+
+    /// Drops the session without waiting for its close to finish (it finishes on the I/O
+    /// thread): for hosts that must not block, such as a garbage collector.
+    pub fn close_in_background(mut self) {
+        self.wait_on_drop = false;
+    }
+
     /// Closes the session gracefully (waits up to a second for unacknowledged data) and
     /// returns once nothing more can arrive from it (no frame, event, completion or notify
     /// call). Idempotent. Called from a [`Notify`] or [`Completion`] (on an I/O thread) it only
@@ -847,8 +934,31 @@ impl Session {
 
 impl Drop for Session {
     fn drop(&mut self) {
-        self.close();
+        if self.wait_on_drop {
+            self.close();
+        } else {
+            self.begin_close();
+        }
     }
+}
+
+/// The typed outcome of an operation's reply, or the error its refusal is.
+fn outcome(kind: ReplyKind, reply: Value) -> Result<Outcome> {
+    Outcome::from_reply(kind, reply).map_err(|r| {
+        if r.credentials {
+            Error::WrongPassword { result: r.result }
+        } else {
+            Error::Rejected {
+                result: r.result,
+                reply: r.reply,
+            }
+        }
+    })
+}
+
+/// An outcome of another kind than the operation's (a broken invariant of the table).
+fn unexpected(o: Outcome) -> Error {
+    Error::Protocol(format!("unexpected outcome {o:?}"))
 }
 
 fn controller_error(e: ControllerError) -> Error {
@@ -1078,9 +1188,7 @@ impl SessionEndpoint {
             E::Closed(reason) => {
                 self.shared.state.lock().closed = Some(reason);
                 self.emit(SessionEvent::Closed(reason));
-                let c = &self.sup.config().controller.conn;
-                let e = Error::from_close(reason, &c.uid.to_string(), c.connect_timeout);
-                self.shared.set_first(Err(e));
+                self.shared.set_first(Err(reason));
             }
         }
     }
@@ -1102,7 +1210,13 @@ impl Drop for SessionEndpoint {
                 );
             }
         }
-        self.shared.set_first(Err(self.closed_error()));
+        let reason = self
+            .shared
+            .state
+            .lock()
+            .closed
+            .unwrap_or(CloseReason::Local);
+        self.shared.set_first(Err(reason));
         for (_, w) in std::mem::take(&mut self.waiting) {
             w.complete(Err(self.closed_error()));
         }
@@ -1118,8 +1232,9 @@ impl Drop for SessionEndpoint {
         }
         self.shared.video.close();
         self.shared.audio.close();
-        self.shared.notify();
         *self.shared.done.lock() = true;
         self.shared.cond.notify_all();
+        // Last: whoever the hook wakes finds the session finished.
+        self.shared.notify();
     }
 }

@@ -21,6 +21,7 @@ pub mod dissect;
 pub mod drw;
 pub mod ilnk;
 pub mod initstring;
+pub mod operation;
 pub mod ops;
 pub mod packet;
 pub mod psk;

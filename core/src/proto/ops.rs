@@ -204,6 +204,8 @@ pub enum Op {
     ToggleIr,
     /// Switch the white light on or off.
     SetWhiteLight(bool),
+    /// Switch the lamp on or off (SHIX `dev_control` `lamp`).
+    SetLamp(bool),
     /// Set the image orientation.
     SetFlipMirror(FlipMirror),
     /// Read the parameters / status.
@@ -248,6 +250,7 @@ impl Op {
             Op::SetIr(_) => "IR on/off",
             Op::ToggleIr => "IR toggle",
             Op::SetWhiteLight(_) => "white light",
+            Op::SetLamp(_) => "lamp",
             Op::SetFlipMirror(_) => "flip/mirror",
             Op::GetParams => "get parameters",
             Op::SetParams(_) => "set parameters",
@@ -442,6 +445,10 @@ fn plan_shix(
             need("get_parms")?;
             vec![req(json!({"pro": "get_parms"}))]
         }
+        Op::SetLamp(on) => {
+            need("dev_control")?;
+            vec![req(json!({"pro": "dev_control", "lamp": i64::from(*on)}))]
+        }
         Op::SetParams(fields) => {
             need("dev_control")?;
             if fields.is_empty() {
@@ -567,7 +574,7 @@ fn plan_cgi(op: &Op, last_ptz: Option<PtzDirection>) -> Result<Vec<WireRequest>,
                 "VStarcam cameras switch IR explicitly: use set_ir",
             ))
         }
-        Op::SetWhiteLight(_) => {
+        Op::SetWhiteLight(_) | Op::SetLamp(_) => {
             return Err(unsupported(op, Dialect::Cgi, "no CGI command is known"))
         }
         Op::SetFlipMirror(fm) => vec![WireRequest::needed(cgi(
@@ -681,6 +688,7 @@ fn plan_binary(op: &Op) -> Result<Vec<WireRequest>, Unsupported> {
                 "the binary light command (0x300B) is a toggle without a documented state",
             ))
         }
+        Op::SetLamp(_) => return Err(unsupported(op, Dialect::Binary, "no command is known")),
         Op::SetFlipMirror(fm) => vec![b(cmd::VIDEOPARAM_SET, ilnk::video_param(8, fm.binary()))],
         Op::GetParams => vec![b(cmd::STATUS_GET, Vec::new())],
         Op::SetParams(_) => {

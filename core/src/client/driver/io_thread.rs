@@ -402,7 +402,9 @@ impl Loop {
         let Some(mut slot) = self.slots[i].take() else {
             return;
         };
-        for s in &mut slot.sockets {
+        // Close the sockets before the endpoint's drop tells its user it is gone: a user who
+        // then binds the same port (a camera restarted in place) must find it free.
+        for mut s in std::mem::take(&mut slot.sockets) {
             let _ = self.poll.registry().deregister(&mut s.io);
         }
         self.by_key.remove(&slot.key);
