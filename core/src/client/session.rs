@@ -73,8 +73,10 @@ pub struct SessionConfig {
     pub family: String,
     /// How long each login attempt waits while other dialects remain to be probed.
     pub probe_timeout: Duration,
-    /// Give up on a channel-0 index the camera never sends after this long and resynchronise
-    /// on the next command (some firmware skips an index). `None`: wait forever.
+    /// Give up on a channel-0 index the camera never sends after this long (or twice the
+    /// retransmission timeout, when longer) and resynchronise on the next command (some
+    /// firmware skips an index); 1 s by default, well before `command_timeout`. `None`: wait
+    /// forever.
     pub command_skip_after: Option<Duration>,
 }
 
@@ -100,7 +102,7 @@ impl SessionConfig {
             dialect: "auto".into(),
             family: crate::proto::shix::VI365.name.into(),
             probe_timeout: Duration::from_secs(2),
-            command_skip_after: Some(Duration::from_secs(5)),
+            command_skip_after: Some(crate::proto::conn::DEFAULT_COMMAND_SKIP_AFTER),
         }
     }
 

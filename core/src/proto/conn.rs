@@ -25,6 +25,11 @@ use crate::proto::psk::{self, PskChoice};
 use crate::proto::Transmit;
 use crate::Uid;
 
+/// The least time channel 0 waits for a missing index before skipping it, as the client
+/// configures it: 1 s, well before the 5 s command timeout (the skip fires after the longer of
+/// this and twice the channel's retransmission timeout).
+pub const DEFAULT_COMMAND_SKIP_AFTER: Duration = Duration::from_secs(1);
+
 /// Configuration of a [`Conn`].
 #[derive(Clone, Debug)]
 pub struct ConnConfig {
@@ -49,7 +54,11 @@ pub struct ConnConfig {
     pub close_linger: Duration,
     /// Also send the iLnk LAN_SEARCH_EXT (0x32) in each search round.
     pub lan_search_ext: bool,
-    /// Channel 0 skips an index missing for this long (devices that never resend it).
+    /// Channel 0 skips an index that stays missing (devices that never send it) after this
+    /// long, or after twice the channel's retransmission timeout when that is longer (a lost
+    /// packet gets time to be resent). `None`: never skip. Keep it well below the command
+    /// timeout, or a command answered behind the gap times out first
+    /// ([`DEFAULT_COMMAND_SKIP_AFTER`] is what the client uses).
     pub command_skip_after: Option<Duration>,
     /// DRW tunables.
     pub drw: DrwConfig,
@@ -196,7 +205,7 @@ impl Conn {
             skip_stalled_after: config.command_skip_after,
             ..config.drw.clone()
         };
-        Conn {
+        let mut conn = Conn {
             did: WireDid::from(&config.uid),
             senders: (0..CHANNELS)
                 .map(|_| DrwSender::starting_at(&config.drw, config.drw.first_index))
@@ -225,7 +234,19 @@ impl Conn {
             stats: ConnStats::default(),
             scratch: Vec::with_capacity(packet::MAX_DRW_DATAGRAM),
             rr: 0,
-        }
+        };
+        conn.refresh_command_skip();
+        conn
+    }
+
+    /// Sets channel 0's stall skip to the longer of `command_skip_after` and twice the
+    /// channel's current retransmission timeout (call when the RTO may have changed).
+    fn refresh_command_skip(&mut self) {
+        let rto = self.senders[0].rto();
+        self.ch0.skip_stalled_after = self
+            .config
+            .command_skip_after
+            .map(|floor| floor.max(rto.saturating_mul(2)));
     }
 
     /// Starts the LAN search.
@@ -531,6 +552,9 @@ impl Conn {
                 let cfg = channel_config(&self.ch0, &self.config.drw, c);
                 for i in indexes.iter() {
                     self.senders[c].handle_ack(cfg, self.now, i);
+                }
+                if c == 0 {
+                    self.refresh_command_skip();
                 }
                 if self.state == State::Closing {
                     self.maybe_finish_close();
