@@ -74,7 +74,10 @@ fn a_command_behind_a_missing_index_completes_before_its_timeout() {
         assert_eq!(cs.command_skips, 1, "{name}: one index skipped");
         // The next command, behind no gap, is answered at once.
         let (outcome, took) = status(&mut rig);
-        assert!(matches!(outcome, Event::Reply { .. }), "{name}: {outcome:?}");
+        assert!(
+            matches!(outcome, Event::Reply { .. }),
+            "{name}: {outcome:?}"
+        );
         assert!(took < Duration::from_secs(1), "{name}: {took:?}");
     }
 }
