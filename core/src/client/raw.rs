@@ -130,6 +130,7 @@ impl RawConfig {
         c.connect_timeout = self.connect_timeout;
         c.dead_after = self.dead_after;
         c.close_linger = self.close_linger;
+        c.broadcast = broadcast;
         Ok((c, broadcast))
     }
 }
@@ -789,6 +790,9 @@ impl Worker {
                 }
                 ConnEvent::Found { addr, .. } => st.peer = Some(addr),
                 ConnEvent::Readable(_) => {}
+                ConnEvent::DuplicateDid { addr } => {
+                    tracing::warn!(%addr, "another device also answered for this UID");
+                }
             }
         }
         for (c, written) in written.iter().enumerate() {

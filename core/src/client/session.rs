@@ -157,10 +157,14 @@ impl SessionConfig {
         if let Some(h) = &self.host {
             targets.push(parse_host(h, LAN_PORT)?);
         }
+        let mut broadcast = false;
         if targets.is_empty() {
             match lan_targets_from_env() {
                 Some(t) => targets = t?,
-                None if self.broadcast => targets = super::broadcast_targets(LAN_PORT),
+                None if self.broadcast => {
+                    broadcast = true;
+                    targets = super::broadcast_targets(LAN_PORT);
+                }
                 None => {}
             }
         }
@@ -179,6 +183,7 @@ impl SessionConfig {
         conn.connect_timeout = self.connect_timeout;
         conn.dead_after = self.dead_after;
         conn.command_skip_after = self.command_skip_after;
+        conn.broadcast = broadcast;
         let dialect = DialectChoice::parse(&self.dialect)
             .map_err(|e| Error::InvalidArgument(e.to_string()))?;
         let family = crate::proto::shix::family(&self.family).ok_or_else(|| {
@@ -287,6 +292,7 @@ struct SharedState {
     stats: ControllerStats,
     local: Option<SocketAddr>,
     dialect: Option<(Dialect, DialectSource)>,
+    duplicates: Vec<SocketAddr>,
 }
 
 /// A connected camera. Every method is callable from any thread; the protocol runs on the
@@ -388,6 +394,16 @@ impl Session {
     /// The camera's session address.
     pub fn peer(&self) -> Option<SocketAddr> {
         self.shared.state.lock().peer
+    }
+
+    /// Other addresses that answered the search for this camera's UID (at most
+    /// [`crate::proto::conn::MAX_DUPLICATES`], one per IP address): a duplicate UID on the
+    /// network, or an impostor. The session talks only to [`Session::peer`], the first to
+    /// answer; each duplicate is also logged as a warning. After a search by unicast only the targets'
+    /// addresses count, so a duplicate there is another target answering for the same UID.
+    /// Answers can still arrive just after `connect` returns.
+    pub fn duplicates(&self) -> Vec<SocketAddr> {
+        self.shared.state.lock().duplicates.clone()
     }
 
     /// Our local socket address.
@@ -929,6 +945,15 @@ impl Worker {
     fn event(&mut self, c: &mut Controller, ev: Event) {
         match ev {
             Event::Found { .. } => {}
+            Event::DuplicateDid { addr } => {
+                tracing::warn!(%addr, uid = %c.config().conn.uid, "another device also answered for this UID");
+                let mut s = self.shared.state.lock();
+                if !s.duplicates.contains(&addr)
+                    && s.duplicates.len() < crate::proto::conn::MAX_DUPLICATES
+                {
+                    s.duplicates.push(addr);
+                }
+            }
             Event::Dialect { dialect, source } => {
                 tracing::info!(%dialect, %source, "channel-0 dialect");
                 self.shared.state.lock().dialect = Some((dialect, source));

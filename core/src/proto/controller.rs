@@ -161,6 +161,13 @@ fn login_unanswered(tried: &[Dialect], closed: bool) -> String {
 /// Events of a [`Controller`].
 #[derive(Clone, Debug, PartialEq)]
 pub enum Event {
+    /// Another address answered the search for the device's UID (see
+    /// [`ConnEvent::DuplicateDid`]): a duplicate UID on the network, or an impostor. The
+    /// session stays with the device found first.
+    DuplicateDid {
+        /// The other address.
+        addr: SocketAddr,
+    },
     /// The device answered the LAN search.
     Found {
         /// Its session address.
@@ -869,6 +876,9 @@ impl Controller {
     fn pump(&mut self) {
         while let Some(ev) = self.conn.poll_event() {
             match ev {
+                ConnEvent::DuplicateDid { addr } => {
+                    self.events.push_back(Event::DuplicateDid { addr })
+                }
                 ConnEvent::Found { .. } if self.reconnecting => {}
                 ConnEvent::Found { addr, cipher } => {
                     self.events.push_back(Event::Found { addr, cipher })
