@@ -460,6 +460,15 @@ mod tests {
         }
     }
 
+    /// A cropping / conformance window flag and its four offsets (raw codes), as both SPSs
+    /// write them.
+    fn write_crop(b: &mut Bits, crop: Option<[u32; 4]>) {
+        b.bit(crop.is_some());
+        for v in crop.into_iter().flatten() {
+            b.ue(v);
+        }
+    }
+
     /// An H.264 High-profile SPS: scaling list 0 present with `deltas` (raw Exp-Golomb codes of
     /// `delta_scale`), POC type 2, a `w_mbs`×`h_mbs` macroblock picture (minus-1 values as
     /// written) and optional cropping offsets (raw codes).
@@ -489,15 +498,7 @@ mod tests {
         b.ue(h_mbs);
         b.bit(true); // frame_mbs_only_flag
         b.bit(true); // direct_8x8_inference_flag
-        match crop {
-            Some(c) => {
-                b.bit(true);
-                for v in c {
-                    b.ue(v);
-                }
-            }
-            None => b.bit(false),
-        }
+        write_crop(&mut b, crop);
         b.bit(false); // vui_parameters_present_flag
         let mut au = Vec::new();
         video::push_nal(&mut au, &[0x67], &b.trailing());
@@ -516,15 +517,7 @@ mod tests {
         b.ue(1); // chroma_format_idc 4:2:0
         b.ue(w);
         b.ue(h);
-        match crop {
-            Some(c) => {
-                b.bit(true);
-                for v in c {
-                    b.ue(v);
-                }
-            }
-            None => b.bit(false),
-        }
+        write_crop(&mut b, crop);
         let mut au = Vec::new();
         video::push_nal(&mut au, &[0x42, 0x01], &b.trailing());
         au
