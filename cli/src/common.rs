@@ -168,7 +168,27 @@ impl ConnectArgs {
         if let (Some(d), Some(how)) = (s.dialect(), s.dialect_source()) {
             eprintln!("pppp: speaking the {d} dialect ({how})");
         }
+        warn_duplicates(&s, &mut Vec::new());
         Ok(s)
+    }
+}
+
+/// Warns on stderr about every address in `session.duplicates()` not in `warned` (and adds
+/// it): another device answered the search for the camera's UID.
+pub fn warn_duplicates(session: &Session, warned: &mut Vec<std::net::SocketAddr>) {
+    for addr in session.duplicates() {
+        if warned.contains(&addr) {
+            continue;
+        }
+        warned.push(addr);
+        eprintln!(
+            "pppp: warning: another device at {addr} also answered for {} (a duplicate UID or an \
+             impostor); talking to {}, the first to answer. Give the camera's address with --host",
+            session.uid(),
+            session
+                .peer()
+                .map_or_else(|| "the first".to_owned(), |p| p.to_string())
+        );
     }
 }
 

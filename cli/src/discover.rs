@@ -46,6 +46,7 @@ pub fn run(a: Args) -> CliResult {
                     "uid": d.uid.to_string(),
                     "addr": d.addr.to_string(),
                     "psk": d.cipher.name(),
+                    "duplicates": d.duplicates.iter().map(|a| a.to_string()).collect::<Vec<_>>(),
                 })
             })
             .collect();
@@ -62,6 +63,16 @@ pub fn run(a: Args) -> CliResult {
                 d.cipher
             );
         }
+    }
+    for d in devices.iter().filter(|d| !d.duplicates.is_empty()) {
+        let others: Vec<String> = d.duplicates.iter().map(|a| a.to_string()).collect();
+        eprintln!(
+            "pppp: warning: {} answered from more than one device: {} and {} (a duplicate UID or \
+             an impostor; a connection by broadcast goes to whichever answers first)",
+            d.uid,
+            d.addr,
+            others.join(", ")
+        );
     }
     Ok(())
 }

@@ -5,7 +5,7 @@ use std::time::{Duration, Instant};
 
 use pppp::client::{Frame, Session};
 
-use crate::common::{interrupted, is_set, CliError, CliResult, ConnectArgs};
+use crate::common::{interrupted, is_set, warn_duplicates, CliError, CliResult, ConnectArgs};
 use crate::media::ResolutionArg;
 
 #[derive(Debug, clap::Args)]
@@ -61,6 +61,7 @@ pub fn pump(
     let start = Instant::now();
     let mut t = Totals::default();
     let mut last = (start, 0u64, 0u64);
+    let mut warned = session.duplicates();
     loop {
         if is_set(&stop)
             || max.is_some_and(|m| t.frames >= m)
@@ -85,9 +86,11 @@ pub fn pump(
             let fps = (t.frames - last.1) as f64 / dt;
             let kbps = (t.bytes - last.2) as f64 * 8.0 / 1000.0 / dt;
             report(session, start.elapsed(), t.frames, fps, kbps, json);
+            warn_duplicates(session, &mut warned);
             last = (now, t.frames, t.bytes);
         }
     }
+    warn_duplicates(session, &mut warned);
     Ok(t)
 }
 

@@ -182,7 +182,7 @@ pub fn jpeg_size(data: &[u8]) -> Option<(u16, u16)> {
         if m == 0xda || len < 2 {
             return None; // scan data without a SOF first
         }
-        i += 2 + len;
+        i = i.checked_add(2 + len)?;
     }
     None
 }
@@ -243,8 +243,8 @@ impl BitReader<'_> {
     }
 
     fn skip(&mut self, n: usize) -> Option<()> {
-        self.pos += n;
-        (self.pos <= self.b.len() * 8).then_some(())
+        self.pos = self.pos.checked_add(n)?;
+        (self.pos <= self.b.len().saturating_mul(8)).then_some(())
     }
 
     fn ue(&mut self) -> Option<u32> {
@@ -271,13 +271,11 @@ impl BitReader<'_> {
         Some((l, r, t, b))
     }
 
-    fn se(&mut self) -> Option<i32> {
-        let k = self.ue()?;
-        Some(if k % 2 == 1 {
-            k.div_ceil(2) as i32
-        } else {
-            -((k / 2) as i32)
-        })
+    /// A signed Exp-Golomb value, in `i64` so that no value of the 32-bit code overflows
+    /// whatever is done with it next.
+    fn se(&mut self) -> Option<i64> {
+        let k = i64::from(self.ue()?);
+        Some(if k % 2 == 1 { (k + 1) / 2 } else { -(k / 2) })
     }
 }
 
@@ -288,6 +286,28 @@ fn chroma_subsampling(chroma: u32) -> (i64, i64) {
         2 => (2, 1),
         _ => (1, 1),
     }
+}
+
+/// `full - sub * (a + b)`: a dimension less its cropping offsets, None when the arithmetic
+/// overflows (offsets are whatever a camera wrote).
+fn cropped(full: i64, sub: i64, a: i64, b: i64) -> Option<i64> {
+    full.checked_sub(sub.checked_mul(a.checked_add(b)?)?)
+}
+
+/// Reads one `scaling_list()` of `size` coefficients, only to move past it. `delta_scale` is
+/// meant to be −128..=127 but is taken as written; the arithmetic is done modulo 256 in `i64`
+/// so that no value overflows.
+fn skip_scaling_list(r: &mut BitReader<'_>, size: usize) -> Option<()> {
+    let (mut last, mut next) = (8i64, 8i64);
+    for _ in 0..size {
+        if next != 0 {
+            next = (last + r.se()?).rem_euclid(256);
+        }
+        if next != 0 {
+            last = next;
+        }
+    }
+    Some(())
 }
 
 fn to_size(w: i64, h: i64) -> Option<(u16, u16)> {
@@ -316,14 +336,7 @@ fn h264_sps_size(rbsp: &[u8]) -> Option<(u16, u16)> {
         if r.u(1)? == 1 {
             for i in 0..if chroma == 3 { 12 } else { 8 } {
                 if r.u(1)? == 1 {
-                    let size = if i < 6 { 16 } else { 64 };
-                    let (mut last, mut next) = (8i32, 8i32);
-                    for _ in 0..size {
-                        if next != 0 {
-                            next = (last + r.se()? + 256) % 256;
-                        }
-                        last = if next == 0 { last } else { next };
-                    }
+                    skip_scaling_list(&mut r, if i < 6 { 16 } else { 64 })?;
                 }
             }
         }
@@ -359,9 +372,10 @@ fn h264_sps_size(rbsp: &[u8]) -> Option<(u16, u16)> {
     } else {
         (sub_w, sub_h * (2 - frame_mbs_only))
     };
+    let height = (2 - frame_mbs_only).checked_mul(h_units)?.checked_mul(16)?;
     to_size(
-        w_mbs * 16 - cx * (l + rt),
-        (2 - frame_mbs_only) * h_units * 16 - cy * (t + b),
+        cropped(w_mbs.checked_mul(16)?, cx, l, rt)?,
+        cropped(height, cy, t, b)?,
     )
 }
 
@@ -391,13 +405,13 @@ fn h265_sps_size(rbsp: &[u8]) -> Option<(u16, u16)> {
     let h = i64::from(r.ue()?);
     let (l, rt, t, b) = r.crop_window()?;
     let (sw, sh) = chroma_subsampling(chroma);
-    to_size(w - sw * (l + rt), h - sh * (t + b))
+    to_size(cropped(w, sw, l, rt)?, cropped(h, sh, t, b)?)
 }
 
 #[cfg(all(test, feature = "sim"))]
 mod tests {
     use super::*;
-    use crate::sim::video::{self, FrameSpec};
+    use crate::sim::video::{self, Bits, FrameSpec};
 
     #[test]
     fn sizes_of_generated_streams() {
@@ -443,6 +457,155 @@ mod tests {
             let _ = picture_size(Codec::H264, &sps[..n]);
             let _ = picture_size(Codec::H265, &sps[..n]);
             let _ = jpeg_size(&sps[..n]);
+        }
+    }
+
+    /// A cropping / conformance window flag and its four offsets (raw codes), as both SPSs
+    /// write them.
+    fn write_crop(b: &mut Bits, crop: Option<[u32; 4]>) {
+        b.bit(crop.is_some());
+        for v in crop.into_iter().flatten() {
+            b.ue(v);
+        }
+    }
+
+    /// An H.264 High-profile SPS: scaling list 0 present with `deltas` (raw Exp-Golomb codes of
+    /// `delta_scale`), POC type 2, a `w_mbs`×`h_mbs` macroblock picture (minus-1 values as
+    /// written) and optional cropping offsets (raw codes).
+    fn high_sps(deltas: &[u32], w_mbs: u32, h_mbs: u32, crop: Option<[u32; 4]>) -> Vec<u8> {
+        let mut b = Bits::default();
+        b.u(8, 100); // profile_idc: High
+        b.u(8, 0);
+        b.u(8, 31);
+        b.ue(0); // seq_parameter_set_id
+        b.ue(1); // chroma_format_idc 4:2:0
+        b.ue(0); // bit_depth_luma_minus8
+        b.ue(0); // bit_depth_chroma_minus8
+        b.bit(false); // qpprime_y_zero_transform_bypass_flag
+        b.bit(true); // seq_scaling_matrix_present_flag
+        b.bit(true); // seq_scaling_list_present_flag[0]
+        for &d in deltas {
+            b.ue(d);
+        }
+        for _ in 1..8 {
+            b.bit(false); // lists 1-7 absent
+        }
+        b.ue(0); // log2_max_frame_num_minus4
+        b.ue(2); // pic_order_cnt_type
+        b.ue(1); // max_num_ref_frames
+        b.bit(false); // gaps_in_frame_num_value_allowed_flag
+        b.ue(w_mbs);
+        b.ue(h_mbs);
+        b.bit(true); // frame_mbs_only_flag
+        b.bit(true); // direct_8x8_inference_flag
+        write_crop(&mut b, crop);
+        b.bit(false); // vui_parameters_present_flag
+        let mut au = Vec::new();
+        video::push_nal(&mut au, &[0x67], &b.trailing());
+        au
+    }
+
+    /// An H.265 SPS up to its conformance window: `w`×`h` luma samples and optional offsets
+    /// (all raw Exp-Golomb codes).
+    fn hevc_sps(w: u32, h: u32, crop: Option<[u32; 4]>) -> Vec<u8> {
+        let mut b = Bits::default();
+        b.u(4, 0); // sps_video_parameter_set_id
+        b.u(3, 0); // sps_max_sub_layers_minus1
+        b.bit(true); // sps_temporal_id_nesting_flag
+        video::h265_ptl(&mut b);
+        b.ue(0); // sps_seq_parameter_set_id
+        b.ue(1); // chroma_format_idc 4:2:0
+        b.ue(w);
+        b.ue(h);
+        write_crop(&mut b, crop);
+        let mut au = Vec::new();
+        video::push_nal(&mut au, &[0x42, 0x01], &b.trailing());
+        au
+    }
+
+    /// The largest Exp-Golomb code the reader takes (31 leading zeros): as `se`, +2^31 - 1
+    /// when odd, -(2^31 - 1) when even.
+    const UE_MAX: u32 = u32::MAX - 1;
+
+    #[test]
+    fn extreme_scaling_list_deltas_do_not_overflow() {
+        // A delta_scale of ±(2^31 - 1) overflowed `last + delta + 256` in i32 (a panic in debug
+        // builds). Taken modulo 256 as the specification's formula does, the list is read to
+        // its end and the picture size after it comes out right.
+        for first in [UE_MAX, UE_MAX - 1, UE_MAX - 2, 255, 256] {
+            // None of these makes next_scale 0: the 15 other coefficients follow (delta 0).
+            let mut deltas = vec![first];
+            deltas.extend([0; 15]);
+            let sps = high_sps(&deltas, 39, 29, None);
+            assert_eq!(
+                picture_size(Codec::H264, &sps),
+                Some((640, 480)),
+                "first delta code {first}"
+            );
+        }
+        // Ordinary deltas still parse (the list ends early when next_scale becomes 0).
+        let ordinary = high_sps(&[2 * 8], 79, 44, None); // delta -8: next_scale 0
+        assert_eq!(picture_size(Codec::H264, &ordinary), Some((1280, 720)));
+    }
+
+    #[test]
+    fn extreme_h264_sizes_and_crops_are_refused_not_wrapped() {
+        for (w, h, crop) in [
+            (UE_MAX, 29, None),
+            (39, UE_MAX, None),
+            (UE_MAX, UE_MAX, Some([UE_MAX; 4])),
+            (39, 29, Some([UE_MAX, UE_MAX, 0, 0])),
+            (39, 29, Some([0, 0, UE_MAX, UE_MAX])),
+            (39, 29, Some([320, 0, 0, 0])), // cropped to nothing
+            (4095, 29, None),               // 65536 wide: one more than fits
+        ] {
+            let sps = high_sps(&[16], w, h, crop);
+            assert_eq!(picture_size(Codec::H264, &sps), None, "{w} {h} {crop:?}");
+        }
+        // The widest picture that fits.
+        assert_eq!(
+            picture_size(Codec::H264, &high_sps(&[16], 4095, 29, Some([0, 8, 0, 0]))),
+            Some((65520, 480))
+        );
+    }
+
+    #[test]
+    fn extreme_h265_sizes_and_crops_are_refused_not_wrapped() {
+        assert_eq!(
+            picture_size(Codec::H265, &hevc_sps(640, 480, None)),
+            Some((640, 480))
+        );
+        for (w, h, crop) in [
+            (UE_MAX, 480, None),
+            (640, UE_MAX, None),
+            (UE_MAX, UE_MAX, Some([UE_MAX; 4])),
+            (640, 480, Some([UE_MAX, UE_MAX, 0, 0])),
+            (640, 480, Some([0, 0, UE_MAX, UE_MAX])),
+            (65536, 480, None),
+            (0, 480, None),
+        ] {
+            let sps = hevc_sps(w, h, crop);
+            assert_eq!(picture_size(Codec::H265, &sps), None, "{w} {h} {crop:?}");
+        }
+    }
+
+    #[test]
+    fn hostile_jpeg_segments_are_refused() {
+        let sof = |len: u16, body: &[u8]| {
+            let mut v = vec![0xff, 0xd8, 0xff, 0xc0];
+            v.extend(len.to_be_bytes());
+            v.extend_from_slice(body);
+            v
+        };
+        assert_eq!(jpeg_size(&sof(17, &[8, 0, 48, 0, 64, 3])), Some((64, 48)));
+        for data in [
+            sof(0xffff, &[8, 0, 48]), // truncated SOF
+            sof(0, &[]),              // no room for the fields
+            [&[0xff, 0xd8, 0xff, 0xe0, 0xff, 0xff][..], &[0; 8]].concat(), // APP0 past the end
+            [&[0xff, 0xd8][..], &[0xff; 4096]].concat(), // fill bytes only
+            vec![0xff, 0xd8, 0xff, 0xe0, 0x00, 0x01, 0xff, 0xc0], // length below 2
+        ] {
+            assert_eq!(jpeg_size(&data), None, "{data:02x?}");
         }
     }
 

@@ -793,3 +793,80 @@ pub mod channel0_dialects {
         }
     }
 }
+
+/// `media_probe`: the picture-size probes of `pppp::media` (H.264 SPS, H.265 SPS, JPEG SOF).
+pub mod media_probe {
+    use pppp::media;
+    use pppp::proto::av::Codec;
+
+    use crate::Reader;
+
+    /// Mode byte: wrap the rest as an H.264 SPS NAL unit.
+    pub const MODE_H264_SPS: u8 = 1;
+    /// Mode byte: wrap the rest as an H.265 SPS NAL unit.
+    pub const MODE_H265_SPS: u8 = 2;
+    /// Mode byte: put the rest after a JPEG SOI marker.
+    pub const MODE_JPEG: u8 = 3;
+
+    /// Input: a mode byte, then the bytes to probe. [`MODE_H264_SPS`] and [`MODE_H265_SPS`]
+    /// give the rest as the RBSP of a parameter set (after a start code and the NAL header),
+    /// [`MODE_JPEG`] as the segments after SOI; any other mode probes the rest raw with every
+    /// codec. Nothing panics or overflows (the fuzz profile checks overflow); the size of a
+    /// parameter set does not depend on the start-code length nor on a NAL unit after it; a
+    /// JPEG's size does not change with bytes after its SOF.
+    pub fn run(data: &[u8]) {
+        let mut r = Reader::new(data);
+        let mode = r.u8();
+        let rest = r.rest();
+        match mode {
+            MODE_H264_SPS => parameter_set(Codec::H264, &[0x67], rest),
+            MODE_H265_SPS => parameter_set(Codec::H265, &[0x42, 0x01], rest),
+            MODE_JPEG => {
+                let mut jpeg = vec![0xff, 0xd8];
+                jpeg.extend_from_slice(rest);
+                let size = media::jpeg_size(&jpeg);
+                assert_eq!(media::picture_size(Codec::Mjpeg, &jpeg), size);
+                if size.is_some() {
+                    jpeg.extend_from_slice(&[0xff, 0xd9, 0x00, 0xff]);
+                    assert_eq!(media::jpeg_size(&jpeg), size, "bytes after the SOF");
+                }
+            }
+            _ => {
+                for codec in [Codec::Mjpeg, Codec::H264, Codec::H265] {
+                    let _ = media::picture_size(codec, rest);
+                }
+                let _ = media::jpeg_size(rest);
+                assert!(media::nal_units(rest).count() <= rest.len() / 3);
+            }
+        }
+    }
+
+    fn parameter_set(codec: Codec, header: &[u8], rbsp: &[u8]) {
+        let annex_b = |start: &[u8], tail: &[u8]| {
+            let mut v = start.to_vec();
+            v.extend_from_slice(header);
+            v.extend_from_slice(rbsp);
+            v.extend_from_slice(tail);
+            v
+        };
+        let size = media::picture_size(codec, &annex_b(&[0, 0, 0, 1], &[]));
+        if let Some((w, h)) = size {
+            assert!(w > 0 && h > 0);
+        }
+        assert_eq!(
+            media::picture_size(codec, &annex_b(&[0, 0, 1], &[])),
+            size,
+            "3-byte start code"
+        );
+        // An access unit delimiter after the parameter set (H.264 type 9, H.265 type 35).
+        let aud: &[u8] = match codec {
+            Codec::H265 => &[0, 0, 1, 0x46, 0x01, 0x50],
+            _ => &[0, 0, 1, 0x09, 0xf0],
+        };
+        assert_eq!(
+            media::picture_size(codec, &annex_b(&[0, 0, 0, 1], aud)),
+            size,
+            "a NAL unit after the parameter set"
+        );
+    }
+}

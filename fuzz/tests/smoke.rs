@@ -607,6 +607,23 @@ fn vector_inputs() -> Vec<(&'static str, String, Vec<u8>)> {
         let hex = str_at(&adpcm, &[variant, "encoded_hex"]).expect("encoded_hex");
         out.push(("adpcm_decode", variant.into(), unhex(hex)));
     }
+
+    // The emulator's parameter sets and JPEG headers, and a camera's High-profile SPS.
+    use pppp_fuzz::media_probe::{MODE_H264_SPS, MODE_H265_SPS, MODE_JPEG};
+    for (w, h) in [(96, 64), (100, 50), (1920, 1080)] {
+        let mut v = vec![MODE_H264_SPS];
+        v.extend_from_slice(&pppp::sim::video::h264_sps(w, h)[5..]);
+        out.push(("media_probe", format!("h264-sps-{w}x{h}"), v));
+        let mut v = vec![MODE_H265_SPS];
+        v.extend_from_slice(&pppp::sim::video::h265_sps(w, h)[6..]);
+        out.push(("media_probe", format!("h265-sps-{w}x{h}"), v));
+    }
+    let mut v = vec![MODE_H264_SPS];
+    v.extend_from_slice(&unhex("64001facd9405005bb0110000003001000000303c0f1831960"));
+    out.push(("media_probe", "h264-high-sps-1280x720".into(), v));
+    let mut v = vec![MODE_JPEG];
+    v.extend_from_slice(&pppp::sim::jpeg::frame(1, 96, 64, 50)[2..]);
+    out.push(("media_probe", "jpeg-96x64".into(), v));
     out
 }
 
@@ -621,6 +638,7 @@ fn target(name: &str) -> fn(&[u8]) {
         "initstring_decode" => pppp_fuzz::initstring_decode::run,
         "adpcm_decode" => pppp_fuzz::adpcm_decode::run,
         "dissect" => pppp_fuzz::dissect::run,
+        "media_probe" => pppp_fuzz::media_probe::run,
         other => panic!("unknown target {other}"),
     }
 }
@@ -638,6 +656,7 @@ fn every_target_over_the_vectors() {
         "initstring_decode",
         "adpcm_decode",
         "dissect",
+        "media_probe",
     ] {
         let n = inputs.iter().filter(|(t, _, _)| *t == name).count();
         assert!(n > 0, "no vector input for {name}");
@@ -732,5 +751,140 @@ fn channel0_dialects_random() {
         11,
         5000,
         dialect_input,
+    );
+}
+
+/// A `media_probe` input: an emulator parameter set or JPEG (a High profile now and then, for
+/// the chroma and scaling-list syntax), with runs of 0x00/0xff written over it (Exp-Golomb
+/// codes with up to 31 leading zeros: the extreme values), or random bytes under any mode.
+fn media_input(rng: &mut Rng) -> Vec<u8> {
+    use pppp::sim::{jpeg, video};
+    use pppp_fuzz::media_probe::{MODE_H264_SPS, MODE_H265_SPS, MODE_JPEG};
+    let (w, h) = (1 + rng.below(4096) as u16, 1 + rng.below(4096) as u16);
+    let (mode, mut body) = match rng.below(6) {
+        0 => (MODE_H264_SPS, video::h264_sps(w, h)[5..].to_vec()),
+        1 => (MODE_H264_SPS, high_sps(rng)),
+        2 => (MODE_H265_SPS, video::h265_sps(w, h)[6..].to_vec()),
+        3 => {
+            let j = jpeg::frame(1, w % 64 + 8, h % 64 + 8, 50);
+            (MODE_JPEG, j[2..j.len().min(700)].to_vec())
+        }
+        _ => (rng.byte(), random_bytes(rng)),
+    };
+    if mode == MODE_H264_SPS && !body.is_empty() && rng.chance(60) {
+        body[0] = *rng.pick(&[100, 110, 122, 244, 44, 83, 86, 118, 128]);
+    }
+    for _ in 0..rng.below(5) {
+        if body.is_empty() {
+            break;
+        }
+        let at = rng.below(body.len());
+        let n = 1 + rng.below(6);
+        let fill = match rng.below(3) {
+            0 => 0x00,
+            1 => 0xff,
+            _ => rng.byte(),
+        };
+        for b in body.iter_mut().skip(at).take(n) {
+            *b = fill;
+        }
+    }
+    if rng.chance(10) {
+        let keep = rng.below(body.len() + 1);
+        body.truncate(keep);
+    }
+    let mut v = vec![mode];
+    v.extend(body);
+    v
+}
+
+/// An Exp-Golomb value for a field of a generated parameter set: small, random, or one of the
+/// largest codes decoders accept.
+fn golomb(rng: &mut Rng, small: u32) -> u32 {
+    match rng.below(10) {
+        0 => *rng.pick(&[
+            u32::MAX - 1,
+            u32::MAX - 2,
+            u32::MAX - 3,
+            1 << 31,
+            (1 << 31) - 1,
+        ]),
+        1 => rng.next() as u32,
+        _ => rng.below(small as usize + 1) as u32,
+    }
+}
+
+/// The escaped payload (after the NAL header) of an H.264 High-profile SPS written field by
+/// field, with scaling lists, both POC types and cropping, each value now and then extreme.
+fn high_sps(rng: &mut Rng) -> Vec<u8> {
+    let mut b = pppp::sim::video::Bits::default();
+    b.u(8, *rng.pick(&[100, 110, 122, 244]) as u64);
+    b.u(16, rng.next());
+    b.ue(golomb(rng, 31)); // seq_parameter_set_id
+    let chroma = golomb(rng, 3);
+    b.ue(chroma);
+    if chroma == 3 {
+        b.bit(rng.chance(50));
+    }
+    b.ue(golomb(rng, 6));
+    b.ue(golomb(rng, 6));
+    b.bit(rng.chance(50));
+    let matrix = rng.chance(70);
+    b.bit(matrix);
+    if matrix {
+        for i in 0..if chroma == 3 { 12 } else { 8 } {
+            let present = rng.chance(50);
+            b.bit(present);
+            if present {
+                for _ in 0..if i < 6 { 16 } else { 64 } {
+                    b.ue(golomb(rng, 255));
+                }
+            }
+        }
+    }
+    b.ue(golomb(rng, 12));
+    let poc = rng.below(3) as u32;
+    b.ue(poc);
+    match poc {
+        0 => b.ue(golomb(rng, 12)),
+        1 => {
+            b.bit(rng.chance(50));
+            b.ue(golomb(rng, 100));
+            b.ue(golomb(rng, 100));
+            let n = rng.below(4) as u32;
+            b.ue(n);
+            for _ in 0..n {
+                b.ue(golomb(rng, 100));
+            }
+        }
+        _ => {}
+    }
+    b.ue(golomb(rng, 16));
+    b.bit(rng.chance(50));
+    b.ue(golomb(rng, 255));
+    b.ue(golomb(rng, 255));
+    b.bit(rng.chance(80));
+    b.bit(rng.chance(50));
+    let crop = rng.chance(50);
+    b.bit(crop);
+    if crop {
+        for _ in 0..4 {
+            b.ue(golomb(rng, 16));
+        }
+    }
+    b.bit(false);
+    let mut nal = Vec::new();
+    pppp::sim::video::push_nal(&mut nal, &[0x67], &b.trailing());
+    nal[5..].to_vec()
+}
+
+#[test]
+fn media_probe_random() {
+    fuzz(
+        "media_probe",
+        pppp_fuzz::media_probe::run,
+        12,
+        5000,
+        media_input,
     );
 }

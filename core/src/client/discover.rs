@@ -64,17 +64,17 @@ pub fn discover_with(
     mut on_found: impl FnMut(&Device),
 ) -> Result<Vec<Device>> {
     let d = Discovery::start(options)?;
-    let mut found = Vec::new();
     while let Some(dev) = d.next_device(Duration::from_secs(3600)) {
         on_found(&dev);
-        found.push(dev);
     }
-    Ok(found)
+    Ok(d.found())
 }
 
 struct Shared {
     /// Set when the search endpoint is gone.
     done: Mutex<bool>,
+    /// Every device found, with the other addresses that answered for its UID.
+    found: Mutex<Vec<Device>>,
     cond: Condvar,
     notify: Mutex<Option<Notify>>,
 }
@@ -134,6 +134,7 @@ impl Discovery {
         let (cancel_tx, cancel_rx) = unbounded();
         let shared = Arc::new(Shared {
             done: Mutex::new(false),
+            found: Mutex::new(Vec::new()),
             cond: Condvar::new(),
             notify: Mutex::new(None),
         });
@@ -173,6 +174,12 @@ impl Discovery {
     /// still wait to be read.
     pub fn is_finished(&self) -> bool {
         *self.shared.done.lock()
+    }
+
+    /// Every device found so far, each with the other addresses that answered for its UID
+    /// ([`Device::duplicates`]); complete once [`Discovery::is_finished`].
+    pub fn found(&self) -> Vec<Device> {
+        self.shared.found.lock().clone()
     }
 
     /// Sets the function called on an I/O thread when a device was found or the search ended
@@ -242,6 +249,7 @@ impl Endpoint for SearchEndpoint {
             let _ = self.devices.send(dev);
         }
         if news {
+            *self.shared.found.lock() = self.search.devices().to_vec();
             notify(&self.shared);
         }
         if self.cancelled || self.search.is_done() {
@@ -261,6 +269,7 @@ fn notify(shared: &Shared) {
 
 impl Drop for SearchEndpoint {
     fn drop(&mut self) {
+        *self.shared.found.lock() = self.search.devices().to_vec();
         *self.shared.done.lock() = true;
         self.shared.cond.notify_all();
         notify(&self.shared);

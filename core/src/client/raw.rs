@@ -132,6 +132,7 @@ impl RawConfig {
         c.connect_timeout = self.connect_timeout;
         c.dead_after = self.dead_after;
         c.close_linger = self.close_linger;
+        c.broadcast = broadcast;
         Ok((c, broadcast))
     }
 }
@@ -804,6 +805,9 @@ impl Endpoint for RawEndpoint {
                 }
                 ConnEvent::Found { addr, .. } => st.peer = Some(addr),
                 ConnEvent::Readable(_) => {}
+                ConnEvent::DuplicateDid { addr } => {
+                    tracing::warn!(%addr, "another device also answered for this UID");
+                }
             }
         }
         for c in 0..CHANNELS {

@@ -87,8 +87,10 @@ pub struct SessionConfig {
     pub family: String,
     /// How long each login attempt waits while other dialects remain to be probed.
     pub probe_timeout: Duration,
-    /// Give up on a channel-0 index the camera never sends after this long and resynchronise
-    /// on the next command (some firmware skips an index). `None`: wait forever.
+    /// Give up on a channel-0 index the camera never sends after this long (or twice the
+    /// retransmission timeout, when longer) and resynchronise on the next command (some
+    /// firmware skips an index); 1 s by default, well before `command_timeout`. `None`: wait
+    /// forever.
     pub command_skip_after: Option<Duration>,
 }
 
@@ -118,7 +120,7 @@ impl SessionConfig {
             dialect: "auto".into(),
             family: crate::proto::shix::VI365.name.into(),
             probe_timeout: Duration::from_secs(2),
-            command_skip_after: Some(Duration::from_secs(5)),
+            command_skip_after: Some(crate::proto::conn::DEFAULT_COMMAND_SKIP_AFTER),
         }
     }
 
@@ -173,10 +175,14 @@ impl SessionConfig {
         if let Some(h) = &self.host {
             targets.push(parse_host(h, LAN_PORT)?);
         }
+        let mut broadcast = false;
         if targets.is_empty() {
             match lan_targets_from_env() {
                 Some(t) => targets = t?,
-                None if self.broadcast => targets = super::broadcast_targets(LAN_PORT),
+                None if self.broadcast => {
+                    broadcast = true;
+                    targets = super::broadcast_targets(LAN_PORT);
+                }
                 None => {}
             }
         }
@@ -195,6 +201,7 @@ impl SessionConfig {
         conn.connect_timeout = self.connect_timeout;
         conn.dead_after = self.dead_after;
         conn.command_skip_after = self.command_skip_after;
+        conn.broadcast = broadcast;
         let dialect = DialectChoice::parse(&self.dialect)
             .map_err(|e| Error::InvalidArgument(e.to_string()))?;
         let family = crate::proto::shix::family(&self.family).ok_or_else(|| {
@@ -348,6 +355,7 @@ struct SharedState {
     stats: ControllerStats,
     local: Option<SocketAddr>,
     dialect: Option<(Dialect, DialectSource)>,
+    duplicates: Vec<SocketAddr>,
 }
 
 impl Shared {
@@ -500,6 +508,16 @@ impl Session {
     /// The camera's session address.
     pub fn peer(&self) -> Option<SocketAddr> {
         self.shared.state.lock().peer
+    }
+
+    /// Other addresses that answered the search for this camera's UID (at most
+    /// [`crate::proto::conn::MAX_DUPLICATES`], one per IP address): a duplicate UID on the
+    /// network, or an impostor. The session talks only to [`Session::peer`], the first to
+    /// answer; each duplicate is also logged as a warning. After a search by unicast only the targets'
+    /// addresses count, so a duplicate there is another target answering for the same UID.
+    /// Answers can still arrive just after `connect` returns.
+    pub fn duplicates(&self) -> Vec<SocketAddr> {
+        self.shared.state.lock().duplicates.clone()
     }
 
     /// Our local socket address.
@@ -1153,6 +1171,16 @@ impl SessionEndpoint {
                     self.news = true;
                     let r = outcome.map_err(|e| self.failure(e));
                     w.complete(r);
+                }
+            }
+            E::DuplicateDid { addr } => {
+                let c = &self.sup.config().controller.conn;
+                tracing::warn!(%addr, uid = %c.uid, "another device also answered for this UID");
+                let mut s = self.shared.state.lock();
+                if !s.duplicates.contains(&addr)
+                    && s.duplicates.len() < crate::proto::conn::MAX_DUPLICATES
+                {
+                    s.duplicates.push(addr);
                 }
             }
             E::Message(v) => {

@@ -136,13 +136,23 @@ pub struct BlockStats {
     pub garbage_bytes: u64,
     /// Times the decoder resynchronised (garbage, oversize header, or a skipped index).
     pub resyncs: u64,
+    /// Bytes the decoder looked at or moved while searching for blocks (headers, garbage
+    /// scans, buffer compaction; not the payloads it returns): a deterministic measure of its
+    /// work, linear in the input whatever the bytes.
+    pub bytes_examined: u64,
 }
 
 /// Cuts a channel-0 byte stream into [`Block`]s. Several blocks may share a DRW and one block
 /// may span many; garbage is skipped up to the next start code.
+///
+/// The stream is read with an offset into the buffer (consumed bytes are dropped in bulk when
+/// more arrive), so the work is linear in the input whatever the bytes: garbage and start codes
+/// with absurd lengths are never removed one byte at a time from the front of the buffer.
 #[derive(Debug)]
 pub struct BlockDecoder {
     buf: Vec<u8>,
+    /// Read position in `buf` (bytes before it are consumed).
+    pos: usize,
     max_block: usize,
     stats: BlockStats,
 }
@@ -158,6 +168,7 @@ impl BlockDecoder {
     pub fn new(max_block: usize) -> Self {
         BlockDecoder {
             buf: Vec::new(),
+            pos: 0,
             max_block,
             stats: BlockStats::default(),
         }
@@ -165,16 +176,22 @@ impl BlockDecoder {
 
     /// Appends stream bytes.
     pub fn push(&mut self, data: &[u8]) {
+        // Drop the consumed prefix once it is at least half the buffer: each byte is moved at
+        // most once on average.
+        if self.pos > 0 && self.pos >= self.buf.len() - self.pos {
+            self.buf.drain(..self.pos);
+            self.stats.bytes_examined += self.buf.len() as u64;
+            self.pos = 0;
+        }
         self.buf.extend_from_slice(data);
     }
 
     /// Drops any partial block (call after the transport skipped indexes).
     pub fn resync(&mut self) {
-        if !self.buf.is_empty() {
-            self.stats.garbage_bytes += self.buf.len() as u64;
-        }
+        self.stats.garbage_bytes += self.pending() as u64;
         self.stats.resyncs += 1;
         self.buf.clear();
+        self.pos = 0;
     }
 
     /// Counters.
@@ -184,38 +201,45 @@ impl BlockDecoder {
 
     /// Bytes waiting for the rest of a block.
     pub fn pending(&self) -> usize {
-        self.buf.len()
+        self.buf.len() - self.pos
     }
 
     /// Returns the next complete block, if the buffer holds one.
     pub fn next_block(&mut self) -> Option<Block> {
         loop {
-            if self.buf.len() < 2 {
+            let avail = &self.buf[self.pos..];
+            if avail.len() < 2 {
                 return None;
             }
-            if BlockKind::from_start(self.buf[0], self.buf[1]).is_none() {
+            self.stats.bytes_examined += 2;
+            if BlockKind::from_start(avail[0], avail[1]).is_none() {
                 self.skip_garbage();
                 continue;
             }
-            if self.buf.len() < HEADER_LEN {
+            if avail.len() < HEADER_LEN {
                 return None;
             }
-            let (kind, len) = announced_len(&self.buf[..HEADER_LEN])?;
+            self.stats.bytes_examined += (HEADER_LEN - 2) as u64;
+            let (kind, len) = announced_len(&avail[..HEADER_LEN])?;
             if len > self.max_block {
                 // A start code followed by an absurd length: not a real header.
-                self.buf.drain(..1);
+                self.pos += 1;
                 self.stats.garbage_bytes += 1;
                 self.stats.resyncs += 1;
                 continue;
             }
-            if self.buf.len() < HEADER_LEN + len {
+            if avail.len() < HEADER_LEN + len {
                 return None;
             }
-            let h = &self.buf[..HEADER_LEN];
+            let h = &avail[..HEADER_LEN];
             let cmd = u16::from_le_bytes([h[2], h[3]]);
             let aux = u16::from_le_bytes([h[6], h[7]]);
-            let payload = self.buf[HEADER_LEN..HEADER_LEN + len].to_vec();
-            self.buf.drain(..HEADER_LEN + len);
+            let payload = avail[HEADER_LEN..HEADER_LEN + len].to_vec();
+            self.pos += HEADER_LEN + len;
+            if self.pos == self.buf.len() {
+                self.buf.clear();
+                self.pos = 0;
+            }
             self.stats.blocks += 1;
             return Some(Block {
                 kind,
@@ -226,17 +250,23 @@ impl BlockDecoder {
         }
     }
 
+    /// Moves the read position to the next start code after it (or to the end of the buffer,
+    /// keeping a last byte that may begin a start code split across packets).
     fn skip_garbage(&mut self) {
-        let n = self.buf.len();
-        let found = (1..n.saturating_sub(1))
-            .find(|&i| BlockKind::from_start(self.buf[i], self.buf[i + 1]).is_some());
+        let avail = &self.buf[self.pos..];
+        let n = avail.len();
+        let found = avail
+            .windows(2)
+            .skip(1)
+            .position(|w| BlockKind::from_start(w[0], w[1]).is_some())
+            .map(|p| p + 1);
         let at = match found {
             Some(i) => i,
-            // Keep a last byte that may begin a start code split across packets.
-            None if matches!(self.buf[n - 1], 0x06 | 0x01 | 0x11) => n - 1,
+            None if matches!(avail[n - 1], 0x06 | 0x01 | 0x11) => n - 1,
             None => n,
         };
-        self.buf.drain(..at);
+        self.stats.bytes_examined += (at + 1).min(n) as u64;
+        self.pos += at;
         self.stats.garbage_bytes += at as u64;
         self.stats.resyncs += 1;
     }

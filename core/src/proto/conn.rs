@@ -8,12 +8,18 @@
 //! ```
 //!
 //! The LAN search goes to every configured target, under every candidate cipher when the PSK is
-//! `auto`; the cipher under which the device's answer decodes is remembered. From the first
-//! matching PUNCH_PKT on, the session talks only to the address that packet came from
-//! (real cameras answer from a random session port); datagrams from anywhere else change nothing.
+//! `auto`; the cipher under which the device's answer decodes is remembered. Which answers are
+//! taken depends on the targets ([`ConnConfig::broadcast`]): after a search by unicast only,
+//! an answer counts only from one of the targets' IP addresses (at any port: real cameras
+//! answer from a random session port), so another host on the LAN cannot answer in the
+//! camera's place; after a broadcast search the first answer wins. From the first matching
+//! PUNCH_PKT on, the session talks only to the address that packet came from; datagrams from
+//! anywhere else change nothing, except that an answer for our UID from another acceptable IP
+//! address is recorded as a duplicate ([`ConnEvent::DuplicateDid`], [`Conn::duplicates`]): two
+//! devices answering for one UID is a misconfiguration or an impostor, and the user is told.
 
 use std::collections::VecDeque;
-use std::net::SocketAddr;
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::time::{Duration, Instant};
 
 use crate::proto::cipher::Cipher;
@@ -25,6 +31,18 @@ use crate::proto::psk::{self, PskChoice};
 use crate::proto::Transmit;
 use crate::Uid;
 
+/// The least time channel 0 waits for a missing index before skipping it, as the client
+/// configures it: 1 s, well before the 5 s command timeout (the skip fires after the longer of
+/// this and twice the channel's retransmission timeout).
+pub const DEFAULT_COMMAND_SKIP_AFTER: Duration = Duration::from_secs(1);
+
+/// Most addresses a [`Conn`] records as duplicates of its device.
+pub const MAX_DUPLICATES: usize = 16;
+
+/// Datagrams from addresses other than the peer are examined as possible duplicate search
+/// answers only up to this size (a PUNCH_PKT is 24 bytes).
+const MAX_SEARCH_ANSWER: usize = 128;
+
 /// Configuration of a [`Conn`].
 #[derive(Clone, Debug)]
 pub struct ConnConfig {
@@ -33,6 +51,11 @@ pub struct ConnConfig {
     /// Where the LAN search goes: unicast addresses and/or broadcast addresses, port 32108 by
     /// default. Must not be empty.
     pub targets: Vec<SocketAddr>,
+    /// Some targets are broadcast addresses: a search answer is taken from any address (the
+    /// first wins; later ones for the same UID are duplicates). `false` (the default): every
+    /// target is unicast and answers count only from the targets' IP addresses. A target of
+    /// 255.255.255.255 implies a broadcast search whatever this says.
+    pub broadcast: bool,
     /// PSK to use, or `Auto` to detect it.
     pub psk: PskChoice,
     /// Interval between LAN search rounds.
@@ -49,7 +72,11 @@ pub struct ConnConfig {
     pub close_linger: Duration,
     /// Also send the iLnk LAN_SEARCH_EXT (0x32) in each search round.
     pub lan_search_ext: bool,
-    /// Channel 0 skips an index missing for this long (devices that never resend it).
+    /// Channel 0 skips an index that stays missing (devices that never send it) after this
+    /// long, or after twice the channel's retransmission timeout when that is longer (a lost
+    /// packet gets time to be resent). `None`: never skip. Keep it well below the command
+    /// timeout, or a command answered behind the gap times out first
+    /// ([`DEFAULT_COMMAND_SKIP_AFTER`] is what the client uses).
     pub command_skip_after: Option<Duration>,
     /// DRW tunables.
     pub drw: DrwConfig,
@@ -61,6 +88,7 @@ impl ConnConfig {
         ConnConfig {
             uid,
             targets,
+            broadcast: false,
             psk: PskChoice::Auto,
             search_interval: Duration::from_millis(250),
             punch_interval: Duration::from_millis(150),
@@ -99,6 +127,13 @@ pub enum CloseReason {
 /// Events of a [`Conn`].
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum ConnEvent {
+    /// Another address answered the search for our UID after the device was found (a
+    /// duplicate UID on the network, or an impostor); the session stays with the first. Once
+    /// per IP address, at most [`MAX_DUPLICATES`] times.
+    DuplicateDid {
+        /// The other address.
+        addr: SocketAddr,
+    },
     /// The device answered the LAN search from `addr`, under `cipher`.
     Found {
         /// The device's session address.
@@ -165,6 +200,7 @@ pub struct Conn {
     candidates: Vec<Cipher>,
     cipher: Option<Cipher>,
     peer: Option<SocketAddr>,
+    duplicates: Vec<SocketAddr>,
     next_probe: Option<Instant>,
     connected_at: Option<Instant>,
     got_data: bool,
@@ -202,7 +238,7 @@ impl Conn {
             skip_stalled_after: config.command_skip_after,
             ..config.drw.clone()
         };
-        Conn {
+        let mut conn = Conn {
             did: WireDid::from(&config.uid),
             senders: (0..CHANNELS)
                 .map(|_| DrwSender::starting_at(&config.drw, config.drw.first_index))
@@ -218,6 +254,7 @@ impl Conn {
             candidates,
             cipher: None,
             peer: None,
+            duplicates: Vec::new(),
             next_probe: None,
             connected_at: None,
             got_data: false,
@@ -231,7 +268,19 @@ impl Conn {
             stats: ConnStats::default(),
             scratch: Vec::with_capacity(packet::MAX_DRW_DATAGRAM),
             rr: 0,
-        }
+        };
+        conn.refresh_command_skip();
+        conn
+    }
+
+    /// Sets channel 0's stall skip to the longer of `command_skip_after` and twice the
+    /// channel's current retransmission timeout (call when the RTO may have changed).
+    fn refresh_command_skip(&mut self) {
+        let rto = self.senders[0].rto();
+        self.ch0.skip_stalled_after = self
+            .config
+            .command_skip_after
+            .map(|floor| floor.max(rto.saturating_mul(2)));
     }
 
     /// Starts the LAN search.
@@ -284,6 +333,12 @@ impl Conn {
     /// The device's session address, once known.
     pub fn peer(&self) -> Option<SocketAddr> {
         self.peer
+    }
+
+    /// Other addresses that answered the search for our UID after the device was found (one
+    /// per IP address, at most [`MAX_DUPLICATES`]); see [`ConnEvent::DuplicateDid`].
+    pub fn duplicates(&self) -> &[SocketAddr] {
+        &self.duplicates
     }
 
     /// The cipher in use, once known.
@@ -426,6 +481,7 @@ impl Conn {
             State::Punching | State::Connected | State::Closing => {
                 if Some(from) != self.peer {
                     self.stats.strangers += 1;
+                    self.check_duplicate(from, data);
                     return;
                 }
                 let Some(cipher) = &self.cipher else { return };
@@ -440,19 +496,64 @@ impl Conn {
         self.collect_readable();
     }
 
-    fn handle_search_reply(&mut self, from: SocketAddr, data: &[u8]) {
+    /// True when a search answer from `from` may be taken: from anywhere after a broadcast
+    /// search, else only from a target's IP address.
+    fn answer_allowed(&self, from: SocketAddr) -> bool {
+        let from = from.ip().to_canonical();
+        self.config.broadcast
+            || self.config.targets.iter().any(|t| {
+                let ip = t.ip().to_canonical();
+                ip == from || ip == IpAddr::V4(Ipv4Addr::BROADCAST)
+            })
+    }
+
+    /// Decodes a search answer for our UID: the index of the candidate cipher it decoded under
+    /// and whether it is a P2P_RDY (else a PUNCH_PKT).
+    fn search_answer(&mut self, data: &[u8]) -> Option<(usize, bool)> {
         let Some((i, plain)) = psk::detect(data, &self.candidates) else {
             self.stats.undecodable += 1;
-            return;
+            return None;
         };
         let (did, rdy) = match packet::decode(&plain) {
             Ok(Message::PunchPkt(d)) => (d, false),
             Ok(Message::P2pRdy(d)) => (d, true),
-            _ => return, // another device's chatter, or our own broadcast echoed back
+            _ => return None, // another device's chatter, or our own broadcast echoed back
         };
-        if !self.same_device(&did) {
+        self.same_device(&did).then_some((i, rdy))
+    }
+
+    /// A datagram from an address other than the peer's: when it is a search answer for our
+    /// UID from another acceptable IP address, the address is a duplicate.
+    fn check_duplicate(&mut self, from: SocketAddr, data: &[u8]) {
+        let Some(peer) = self.peer else { return };
+        let ip = from.ip().to_canonical();
+        if data.len() > MAX_SEARCH_ANSWER
+            || self.duplicates.len() >= MAX_DUPLICATES
+            || peer.ip().to_canonical() == ip
+            || self.duplicates.iter().any(|d| d.ip().to_canonical() == ip)
+            || !self.answer_allowed(from)
+        {
             return;
         }
+        let undecodable = self.stats.undecodable;
+        let answer = self.search_answer(data);
+        self.stats.undecodable = undecodable; // a stranger's datagram, counted as such
+        if answer.is_some() {
+            self.duplicates.push(from);
+            self.events
+                .push_back(ConnEvent::DuplicateDid { addr: from });
+        }
+    }
+
+    fn handle_search_reply(&mut self, from: SocketAddr, data: &[u8]) {
+        if !self.answer_allowed(from) {
+            // Not where we searched: whatever it says, it is not the device's answer.
+            self.stats.strangers += 1;
+            return;
+        }
+        let Some((i, rdy)) = self.search_answer(data) else {
+            return;
+        };
         let cipher = self.candidates[i].clone();
         self.stats.datagrams_received += 1;
         self.last_rx = self.now;
@@ -537,6 +638,9 @@ impl Conn {
                 let cfg = channel_config(&self.ch0, &self.config.drw, c);
                 for i in indexes.iter() {
                     self.senders[c].handle_ack(cfg, self.now, i);
+                }
+                if c == 0 {
+                    self.refresh_command_skip();
                 }
                 if self.state == State::Closing {
                     self.maybe_finish_close();

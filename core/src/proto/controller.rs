@@ -161,6 +161,13 @@ fn login_unanswered(tried: &[Dialect], closed: bool) -> String {
 /// Events of a [`Controller`].
 #[derive(Clone, Debug, PartialEq)]
 pub enum Event {
+    /// Another address answered the search for the device's UID (see
+    /// [`ConnEvent::DuplicateDid`]): a duplicate UID on the network, or an impostor. The
+    /// session stays with the device found first.
+    DuplicateDid {
+        /// The other address.
+        addr: SocketAddr,
+    },
     /// The device answered the LAN search.
     Found {
         /// Its session address.
@@ -250,6 +257,40 @@ struct Pending {
     login: bool,
     /// A missing reply is not an error (stream starts, reboots).
     optional: bool,
+    /// A reply that matches this request but may be the late answer to an earlier request
+    /// that timed out (the key of that request): see [`Controller::claim`].
+    held: Option<(Value, LateKey)>,
+}
+
+impl Pending {
+    /// What recognises this request's reply after it timed out (`None`: a CGI request whose
+    /// response code is unknown).
+    fn late_key(&self) -> Option<LateKey> {
+        match &self.expect {
+            Expect::Shix => Some(LateKey::Shix(self.cmd)),
+            Expect::Cgi { code, .. } => code.map(LateKey::Cgi),
+            Expect::Binary(ack) => Some(LateKey::Binary(*ack)),
+        }
+    }
+}
+
+/// A request that timed out, as its late reply would be recognised: SHIX by command number
+/// (and its aliases), CGI by response code, binary by ACK command.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum LateKey {
+    Shix(i64),
+    Cgi(u16),
+    Binary(u16),
+}
+
+/// What [`Controller::claim`] decided for a reply.
+enum Claim {
+    /// It answers this request.
+    Answer(Pending, Value),
+    /// It was reported as a late reply, or held: nothing more to do.
+    Taken,
+    /// No request with its key is pending and none timed out: the dialect's fallbacks decide.
+    Unmatched(Value),
 }
 
 /// How the reply to a pending request is recognised.
@@ -307,9 +348,9 @@ pub struct Controller {
     now: Instant,
     next_id: u64,
     pending: VecDeque<Pending>,
-    /// Command numbers of requests that timed out, oldest first: their replies may still
-    /// arrive (channel 0 is reliable) and must not be taken for the answer to a later request.
-    expired: VecDeque<i64>,
+    /// Requests that timed out, oldest first: their replies may still arrive (channel 0 is
+    /// reliable) and must not be taken for the answer to a later request, in any dialect.
+    expired: VecDeque<LateKey>,
     blocks: BlockDecoder,
     video: FrameAssembler,
     audio: FrameAssembler,
@@ -715,6 +756,7 @@ impl Controller {
             deadline,
             login,
             optional: w.optional,
+            held: None,
         });
         Ok(())
     }
@@ -770,11 +812,26 @@ impl Controller {
                 i += 1;
                 continue;
             }
-            let Some(p) = self.pending.remove(i) else {
+            let Some(mut p) = self.pending.remove(i) else {
                 break;
             };
             // Failing a grouped request removes its other parts: scan again from the start.
             i = 0;
+            if let Some((reply, key)) = p.held.take() {
+                // No second reply followed the held one: it was this request's, and the request
+                // that timed out before it was never answered.
+                self.forget_expired(key);
+                self.deliver(p.id, reply);
+                continue;
+            }
+            if !p.login {
+                if let Some(key) = p.late_key() {
+                    if self.expired.len() == MAX_EXPIRED {
+                        self.expired.pop_front();
+                    }
+                    self.expired.push_back(key);
+                }
+            }
             if p.login {
                 if self.probe.as_ref().is_some_and(|pr| pr.id == p.id) {
                     self.login_attempt_failed(false);
@@ -788,12 +845,6 @@ impl Controller {
                     serde_json::json!({"dialect": p.expect.dialect().name(), "no_reply": true});
                 self.deliver(p.id, reply);
                 continue;
-            }
-            if matches!(p.expect, Expect::Shix) {
-                if self.expired.len() == MAX_EXPIRED {
-                    self.expired.pop_front();
-                }
-                self.expired.push_back(p.cmd);
             }
             self.fail(p.id, CommandError::Timeout(self.config.command_timeout));
         }
@@ -830,6 +881,9 @@ impl Controller {
     fn pump(&mut self) {
         while let Some(ev) = self.conn.poll_event() {
             match ev {
+                ConnEvent::DuplicateDid { addr } => {
+                    self.events.push_back(Event::DuplicateDid { addr })
+                }
                 ConnEvent::Found { .. } if self.reconnecting => {}
                 ConnEvent::Found { addr, cipher } => {
                     self.events.push_back(Event::Found { addr, cipher })
@@ -922,6 +976,7 @@ impl Controller {
             }
         }
         self.groups.clear();
+        self.expired.clear();
         self.blocks = BlockDecoder::default();
         self.video = FrameAssembler::new(self.config.max_frame);
         self.audio = FrameAssembler::new(self.config.max_frame);
@@ -1084,43 +1139,119 @@ impl Controller {
         }
     }
 
+    /// Decides what a reply answers. `pos` is the pending request it matches exactly (by
+    /// number, response code or ACK command); `late` recognises the keys of timed-out requests
+    /// it could answer instead.
+    ///
+    /// Devices answer in order over a reliable channel, so while a request with the same key
+    /// timed out unanswered, a matching reply may be that request's late answer rather than
+    /// `pos`'s. With no such request it answers `pos`; with one but no `pos`, it is the late
+    /// answer (reported as [`Event::Unsolicited`]); with both, it is held on `pos` until a
+    /// second matching reply shows it was the late one (it is then reported, and the second
+    /// reply decided the same way), or until `pos` times out, which shows it was not (it then
+    /// answers `pos`; see `handle_timeout`). Logins are answered at once.
+    fn claim(
+        &mut self,
+        pos: Option<usize>,
+        late: impl Fn(&LateKey) -> bool,
+        reply: Value,
+    ) -> Claim {
+        loop {
+            let e = self.expired.iter().position(&late);
+            let Some(i) = pos else {
+                let Some(e) = e else {
+                    return Claim::Unmatched(reply);
+                };
+                self.expired.remove(e);
+                tracing::debug!("late reply to a command that timed out");
+                self.events.push_back(Event::Unsolicited(reply));
+                return Claim::Taken;
+            };
+            if let Some((held, key)) = self.pending[i].held.take() {
+                // A second matching reply: the held one was the late answer.
+                self.forget_expired(key);
+                tracing::debug!("late reply to a command that timed out");
+                self.events.push_back(Event::Unsolicited(held));
+                continue;
+            }
+            match e {
+                Some(e) if !self.pending[i].login => {
+                    self.pending[i].held = Some((reply, self.expired[e]));
+                    return Claim::Taken;
+                }
+                _ => {
+                    let p = self.pending.remove(i).expect("index from position()");
+                    return Claim::Answer(p, reply);
+                }
+            }
+        }
+    }
+
+    /// Forgets the oldest timed-out request with `key` (its reply came, or never will).
+    fn forget_expired(&mut self, key: LateKey) {
+        if let Some(k) = self.expired.iter().position(|x| *x == key) {
+            self.expired.remove(k);
+        }
+    }
+
     fn handle_cgi_block(&mut self, block: &Block) {
         let code = block.cmd;
         let is = |p: &Pending, f: &dyn Fn(Option<u16>) -> bool| match &p.expect {
             Expect::Cgi { code, .. } => f(*code),
             _ => false,
         };
-        // The request expecting this response code; else one whose code is unknown; else, for
-        // a code not in the table, the oldest CGI request; else a CGI login (some firmware
-        // answers it with another code).
-        let pos = self
+        // The request expecting this response code (see `claim`); failing that, and unless the
+        // reply is the late answer to a request that timed out: one whose code is unknown;
+        // else, for a code not in the table, the oldest CGI request; else a CGI login (some
+        // firmware answers it with another code). The fallbacks skip requests holding a reply.
+        let exact = self
             .pending
             .iter()
-            .position(|p| is(p, &|c| c == Some(code)))
-            .or_else(|| self.pending.iter().position(|p| is(p, &|c| c.is_none())))
-            .or_else(|| {
-                cgi::name_for_code(code)
-                    .is_none()
-                    .then(|| self.pending.iter().position(|p| is(p, &|_| true)))
-                    .flatten()
-            })
-            .or_else(|| {
-                self.pending
-                    .iter()
-                    .position(|p| p.login && is(p, &|_| true))
+            .position(|p| is(p, &|c| c == Some(code)));
+        let free = |p: &Pending| p.held.is_none();
+        let fallback = if exact.is_none() && !self.expired.contains(&LateKey::Cgi(code)) {
+            self.pending
+                .iter()
+                .position(|p| free(p) && is(p, &|c| c.is_none()))
+                .or_else(|| {
+                    cgi::name_for_code(code)
+                        .is_none()
+                        .then(|| {
+                            self.pending
+                                .iter()
+                                .position(|p| free(p) && is(p, &|_| true))
+                        })
+                        .flatten()
+                })
+                .or_else(|| {
+                    self.pending
+                        .iter()
+                        .position(|p| free(p) && p.login && is(p, &|_| true))
+                })
+        } else {
+            None
+        };
+        let name = exact
+            .or(fallback)
+            .and_then(|i| match &self.pending[i].expect {
+                Expect::Cgi { name, .. } => Some(name.clone()),
+                _ => None,
             });
-        let name = pos.and_then(|i| match &self.pending[i].expect {
-            Expect::Cgi { name, .. } => Some(name.clone()),
-            _ => None,
-        });
         let reply = cgi::reply_value(code, block.aux, &block.payload, name.as_deref());
         if reply.get("malformed").is_some() {
             // Counted, but the readable part is still delivered.
             self.stats.bad_replies += 1;
         }
-        let Some(p) = pos.and_then(|i| self.pending.remove(i)) else {
-            self.events.push_back(Event::Unsolicited(reply));
-            return;
+        let (p, reply) = match self.claim(exact, |k| *k == LateKey::Cgi(code), reply) {
+            Claim::Answer(p, reply) => (p, reply),
+            Claim::Taken => return,
+            Claim::Unmatched(reply) => match fallback.and_then(|i| self.pending.remove(i)) {
+                Some(p) => (p, reply),
+                None => {
+                    self.events.push_back(Event::Unsolicited(reply));
+                    return;
+                }
+            },
         };
         if p.login {
             let result = ops::result_of(&reply)
@@ -1145,9 +1276,13 @@ impl Controller {
             .pending
             .iter()
             .position(|p| matches!(p.expect, Expect::Binary(a) if a == b.cmd));
-        let Some(p) = pos.and_then(|i| self.pending.remove(i)) else {
-            self.events.push_back(Event::Unsolicited(reply));
-            return;
+        let (p, reply) = match self.claim(pos, |k| *k == LateKey::Binary(b.cmd), reply) {
+            Claim::Answer(p, reply) => (p, reply),
+            Claim::Taken => return,
+            Claim::Unmatched(reply) => {
+                self.events.push_back(Event::Unsolicited(reply));
+                return;
+            }
         };
         if p.login {
             let result = match LoginReply::parse(&b) {
@@ -1177,29 +1312,32 @@ impl Controller {
             self.events.push_back(Event::Unsolicited(reply));
             return;
         };
-        // Exact or aliased number first; then a late reply to a request that timed out; then
-        // the oldest request (devices answer in order, sometimes with unexpected numbers).
+        // Exact or aliased number first (see `claim`: unless it is the late reply to a request
+        // that timed out); then the oldest request (devices answer in order, sometimes with
+        // unexpected numbers).
+        let family = self.family;
         let shix = |p: &Pending| matches!(p.expect, Expect::Shix);
-        let mut pos = self
+        let pos = self
             .pending
             .iter()
-            .position(|p| shix(p) && self.family.answers(p.cmd, cmd));
-        if pos.is_none() {
-            if let Some(i) = self
-                .expired
-                .iter()
-                .position(|&c| self.family.answers(c, cmd))
-            {
-                self.expired.remove(i);
-                tracing::debug!(cmd, "late reply to a command that timed out");
-                self.events.push_back(Event::Unsolicited(reply));
-                return;
+            .position(|p| shix(p) && family.answers(p.cmd, cmd));
+        let late = |k: &LateKey| matches!(k, LateKey::Shix(c) if family.answers(*c, cmd));
+        let (p, reply) = match self.claim(pos, late, reply) {
+            Claim::Answer(p, reply) => (p, reply),
+            Claim::Taken => return,
+            Claim::Unmatched(reply) => {
+                let oldest = self
+                    .pending
+                    .iter()
+                    .position(|p| shix(p) && p.held.is_none());
+                match oldest.and_then(|i| self.pending.remove(i)) {
+                    Some(p) => (p, reply),
+                    None => {
+                        self.events.push_back(Event::Unsolicited(reply));
+                        return;
+                    }
+                }
             }
-            pos = self.pending.iter().position(shix);
-        }
-        let Some(p) = pos.and_then(|i| self.pending.remove(i)) else {
-            self.events.push_back(Event::Unsolicited(reply));
-            return;
         };
         if p.login {
             let result = shix::reply_result(&reply).unwrap_or(0);

@@ -1,7 +1,15 @@
 //! LAN discovery, sans-IO (PROTOCOL.md §7.1): LAN_SEARCH probes to broadcast and unicast
 //! targets under every candidate cipher, PUNCH_PKT answers collected as devices.
+//!
+//! One [`Device`] per UID: the first address that answered for it, and in
+//! [`Device::duplicates`] the other IP addresses that answered for the same UID — two devices
+//! claiming one UID on a LAN is a misconfiguration or an impostor, and a connection by
+//! broadcast would go to whichever answers first, so the user is warned. A search keeps at
+//! most [`MAX_DEVICES`] devices (answers for further UIDs are counted in
+//! [`Discovery::ignored`]) and [`MAX_DUPLICATES`] duplicate addresses per device; answers are
+//! matched to known devices by hash lookup, so a flood of answers costs linear work.
 
-use std::collections::VecDeque;
+use std::collections::{HashMap, VecDeque};
 use std::net::{Ipv4Addr, SocketAddr, SocketAddrV4};
 use std::time::{Duration, Instant};
 
@@ -13,6 +21,12 @@ use crate::Uid;
 
 /// The UDP port devices listen on for LAN search.
 pub const LAN_PORT: u16 = 32108;
+
+/// Most devices one search keeps (answers for further UIDs are ignored).
+pub const MAX_DEVICES: usize = 4096;
+
+/// Most duplicate addresses kept per device.
+pub use crate::proto::conn::MAX_DUPLICATES;
 
 /// One IPv4 interface, as needed to compute its broadcast address.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -77,6 +91,9 @@ pub struct Device {
     pub addr: SocketAddr,
     /// The cipher its answer decoded under.
     pub cipher: Cipher,
+    /// Other addresses that answered for the same UID, one per IP address other than
+    /// `addr`'s, in the order they answered (at most [`MAX_DUPLICATES`]). Normally empty.
+    pub duplicates: Vec<SocketAddr>,
 }
 
 /// The discovery state machine.
@@ -88,6 +105,9 @@ pub struct Discovery {
     next_probe: Instant,
     queue: VecDeque<Transmit>,
     found: Vec<Device>,
+    /// Index in `found` of each UID.
+    by_uid: HashMap<Uid, usize>,
+    ignored: u64,
     events: VecDeque<Device>,
     done: bool,
 }
@@ -107,6 +127,8 @@ impl Discovery {
             candidates,
             queue: VecDeque::new(),
             found: Vec::new(),
+            by_uid: HashMap::new(),
+            ignored: 0,
             events: VecDeque::new(),
             done: false,
         };
@@ -146,14 +168,27 @@ impl Discovery {
             _ => return,
         };
         let Ok(uid) = did.to_uid() else { return };
-        if self.found.iter().any(|d| d.uid == uid && d.addr == from) {
+        if let Some(&k) = self.by_uid.get(&uid) {
+            let dev = &mut self.found[k];
+            let ip = from.ip().to_canonical();
+            let known = dev.addr.ip().to_canonical() == ip
+                || dev.duplicates.iter().any(|d| d.ip().to_canonical() == ip);
+            if !known && dev.duplicates.len() < MAX_DUPLICATES {
+                dev.duplicates.push(from);
+            }
+            return;
+        }
+        if self.found.len() >= MAX_DEVICES {
+            self.ignored += 1;
             return;
         }
         let dev = Device {
-            uid,
+            uid: uid.clone(),
             addr: from,
             cipher: self.candidates[i].clone(),
+            duplicates: Vec::new(),
         };
+        self.by_uid.insert(uid, self.found.len());
         self.found.push(dev.clone());
         self.events.push_back(dev);
     }
@@ -195,9 +230,14 @@ impl Discovery {
         self.done
     }
 
-    /// Every device found so far.
+    /// Every device found so far (at most [`MAX_DEVICES`]).
     pub fn devices(&self) -> &[Device] {
         &self.found
+    }
+
+    /// Answers for new UIDs ignored because [`MAX_DEVICES`] devices were already found.
+    pub fn ignored(&self) -> u64 {
+        self.ignored
     }
 }
 

@@ -109,6 +109,11 @@ pub enum Event {
         /// The reply, or why there is none.
         outcome: Result<Value, Failure>,
     },
+    /// Another address answered the search for our UID (a duplicate DID on the LAN).
+    DuplicateDid {
+        /// The other device's address.
+        addr: SocketAddr,
+    },
     /// A channel-0 message nobody asked for (same JSON shape as replies).
     Message(Value),
     /// A video or audio frame.
@@ -326,6 +331,9 @@ impl Supervisor {
         while let Some(ev) = self.controller.poll_event() {
             match ev {
                 CtlEvent::Found { .. } => {}
+                CtlEvent::DuplicateDid { addr } => {
+                    self.events.push_back(Event::DuplicateDid { addr })
+                }
                 CtlEvent::Dialect { dialect, source } => {
                     self.events.push_back(Event::Dialect { dialect, source })
                 }

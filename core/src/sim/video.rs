@@ -12,16 +12,18 @@
 //!
 //! The same arguments always produce the same bytes, so tests can rebuild and compare frames.
 
-/// Writes bits most-significant first, with the Exp-Golomb codes of H.264/H.265.
+/// Writes bits most-significant first, with the Exp-Golomb codes of H.264/H.265 (public for
+/// tests and fuzzing inputs that build parameter sets field by field).
 #[derive(Debug, Default)]
-struct Bits {
+pub struct Bits {
     out: Vec<u8>,
     cur: u8,
     n: u8,
 }
 
 impl Bits {
-    fn bit(&mut self, b: bool) {
+    /// One bit.
+    pub fn bit(&mut self, b: bool) {
         self.cur = (self.cur << 1) | u8::from(b);
         self.n += 1;
         if self.n == 8 {
@@ -31,20 +33,24 @@ impl Bits {
         }
     }
 
-    fn u(&mut self, bits: u32, v: u64) {
+    /// `u(bits)`: the low `bits` bits of `v`.
+    pub fn u(&mut self, bits: u32, v: u64) {
         for i in (0..bits).rev() {
             self.bit((v >> i) & 1 == 1);
         }
     }
 
-    fn ue(&mut self, v: u32) {
+    /// `ue(v)`: unsigned Exp-Golomb (`u32::MAX` takes 32 leading zeros, one more than
+    /// decoders accept).
+    pub fn ue(&mut self, v: u32) {
         let x = u64::from(v) + 1;
         let len = 64 - x.leading_zeros();
         self.u(len - 1, 0);
         self.u(len, x);
     }
 
-    fn se(&mut self, v: i32) {
+    /// `se(v)`: signed Exp-Golomb, for |v| < 2^30.
+    pub fn se(&mut self, v: i32) {
         let m = if v > 0 {
             (2 * v - 1) as u32
         } else {
@@ -68,8 +74,8 @@ impl Bits {
         self.out.push(b);
     }
 
-    /// `rbsp_trailing_bits`: a one bit, then zeros to the byte boundary.
-    fn trailing(mut self) -> Vec<u8> {
+    /// `rbsp_trailing_bits`: a one bit, then zeros to the byte boundary; returns the RBSP.
+    pub fn trailing(mut self) -> Vec<u8> {
         self.bit(true);
         self.align_zero();
         self.out
@@ -77,7 +83,7 @@ impl Bits {
 }
 
 /// Appends a start code and the NAL unit `header · rbsp` with emulation prevention.
-fn push_nal(au: &mut Vec<u8>, header: &[u8], rbsp: &[u8]) {
+pub fn push_nal(au: &mut Vec<u8>, header: &[u8], rbsp: &[u8]) {
     au.extend_from_slice(&[0, 0, 0, 1]);
     au.extend_from_slice(header);
     let mut zeros = 0;
@@ -242,7 +248,7 @@ pub fn h264_access_unit(spec: &FrameSpec) -> Vec<u8> {
 }
 
 /// H.265 `profile_tier_level(1, 0)`: Main profile, level 3.1.
-fn h265_ptl(b: &mut Bits) {
+pub(crate) fn h265_ptl(b: &mut Bits) {
     b.u(2, 0); // general_profile_space
     b.bit(false); // general_tier_flag
     b.u(5, 1); // general_profile_idc: Main
