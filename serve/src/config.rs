@@ -44,11 +44,15 @@ pub struct ServeConfig {
     pub header_timeout: Duration,
     /// Time a write may stay blocked (the client not reading) before the client is dropped.
     pub write_timeout: Duration,
+    /// The kernel's send buffer for each client (`SO_SNDBUF`): bounds what a client that
+    /// stops reading pins in the kernel, and how long it takes to notice that it stopped.
+    pub send_buffer: usize,
 }
 
 impl ServeConfig {
     /// Defaults: video at resolution 1 and audio on, 8 frames and 2 MiB per client, 32
-    /// connections, no CORS, no authentication, 10 s header and write timeouts.
+    /// connections, no CORS, no authentication, 10 s header and write timeouts, 256 KiB
+    /// send buffers.
     pub fn new(listen: SocketAddr) -> Self {
         ServeConfig {
             listen,
@@ -65,6 +69,7 @@ impl ServeConfig {
             auth: None,
             header_timeout: Duration::from_secs(10),
             write_timeout: Duration::from_secs(10),
+            send_buffer: 256 * 1024,
         }
     }
 
@@ -89,6 +94,7 @@ impl ServeConfig {
         limit("client limit", self.max_clients > 0)?;
         limit("header timeout", !self.header_timeout.is_zero())?;
         limit("write timeout", !self.write_timeout.is_zero())?;
+        limit("send buffer", self.send_buffer > 0)?;
         Access::new(
             listen,
             self.cors.as_deref(),

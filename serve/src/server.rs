@@ -249,6 +249,7 @@ async fn serve_connection(ctx: Arc<Ctx>, tcp: TcpStream) {
     let registered = ctx.conns.admit();
     let info = registered.info.clone();
     let _ = tcp.set_nodelay(true);
+    let _ = socket2::SockRef::from(&tcp).set_send_buffer_size(ctx.config.send_buffer);
     let io = TokioIo::new(WriteGuard::new(tcp, ctx.config.write_timeout, info.clone()));
     let service = {
         let (ctx, info) = (ctx.clone(), info.clone());
