@@ -135,7 +135,7 @@ fn slowloris_is_cut_by_the_header_timeout_while_others_are_served() {
     assert!(started.elapsed() >= Duration::from_secs(1));
     let sent = trickle.join().unwrap();
     assert!(
-        sent >= 10,
+        sent >= 5,
         "the client kept sending ({sent} bytes) and was cut all the same"
     );
     assert!(server.stats().timeouts >= 1);
