@@ -32,6 +32,17 @@ pub struct Args {
     /// Stop after this many seconds (default: until Ctrl-C).
     #[arg(long)]
     duration: Option<f64>,
+    /// Let web pages of this one origin read the streams and the status
+    /// (Access-Control-Allow-Origin), such as https://home.example:8123. Default: none may.
+    #[arg(long, value_name = "ORIGIN")]
+    cors: Option<String>,
+    /// Also answer requests addressed to this host name (repeatable); others than the listen
+    /// address and localhost get 403.
+    #[arg(long = "allow-host", value_name = "NAME")]
+    allow_host: Vec<String>,
+    /// Require HTTP Basic authentication with these credentials.
+    #[arg(long, value_name = "USER:PASSWORD")]
+    auth: Option<String>,
 }
 
 pub fn run(a: Args) -> CliResult {
@@ -46,13 +57,25 @@ pub fn run(a: Args) -> CliResult {
     }
     let (profile, measure) = a.rate.profile()?;
     let duration = a.duration.map(|d| seconds(d, "--duration")).transpose()?;
-    let session = Arc::new(connect(&a.conn, !a.no_reconnect)?);
     let mut cfg = ServeConfig::new(listen);
     cfg.video = Some(a.video.resolution);
     cfg.audio_on = !a.no_audio;
     cfg.audio = profile;
     cfg.measure_audio_rate = measure;
     cfg.client_queue = a.client_queue;
+    cfg.cors = a.cors;
+    cfg.allow_hosts = a.allow_host;
+    cfg.auth = a
+        .auth
+        .as_deref()
+        .map(str::parse)
+        .transpose()
+        .map_err(|e| CliError::usage(format!("--auth: {e}")))?;
+    cfg.validate().map_err(|e| CliError::usage(e.to_string()))?;
+    if let Some(warning) = cfg.exposure_warning() {
+        eprintln!("pppp: warning: {warning}; add --auth USER:PASSWORD");
+    }
+    let session = Arc::new(connect(&a.conn, !a.no_reconnect)?);
     let mut server = MediaServer::start(session.clone(), cfg).map_err(|e| match e {
         pppp_serve::ServeError::Camera(e) => CliError::from(e),
         e => CliError::msg(e.to_string()),

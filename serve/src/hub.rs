@@ -7,38 +7,45 @@
 //! (disconnect, reconnect, close) for the status page.
 
 use std::collections::VecDeque;
+use std::future::poll_fn;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
+use std::task::{Context, Poll};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-use crossbeam_channel::{bounded, Receiver, Sender, TrySendError};
+use bytes::Bytes;
 use parking_lot::Mutex;
 use pppp::client::{Frame, Session, SessionEvent};
 use pppp::media::{AudioProfile, RateEstimator};
 use pppp::proto::av::Codec;
+use pppp::proto::cipher::Cipher;
+
+use crate::mailbox::Mailbox;
 
 /// A video frame as published: its sequence number lets a subscriber notice what it missed.
 #[derive(Clone, Debug)]
-pub struct VideoItem {
+pub(crate) struct VideoItem {
     /// Publication number (consecutive across all frames).
-    pub seq: u64,
-    /// The frame.
-    pub frame: Arc<Frame>,
+    pub(crate) seq: u64,
+    pub(crate) codec: Codec,
+    pub(crate) keyframe: bool,
+    /// The frame's bytes, shared by every client.
+    pub(crate) data: Bytes,
 }
 
 /// Decoded audio as published.
 #[derive(Clone, Debug)]
-pub struct AudioChunk {
+pub(crate) struct AudioChunk {
     /// Sample rate.
-    pub rate: u32,
-    /// 16-bit mono samples.
-    pub samples: Arc<Vec<i16>>,
+    pub(crate) rate: u32,
+    /// 16-bit little-endian mono samples, converted once and shared by every client.
+    pub(crate) pcm: Bytes,
 }
 
-struct Sub<T> {
+pub(crate) struct Sub<T> {
     id: u64,
-    tx: Sender<T>,
+    mailbox: Arc<Mailbox<T>>,
 }
 
 /// What the status page shows about one media kind.
@@ -64,14 +71,24 @@ impl MediaStats {
             _ => 0.0,
         }
     }
+
+    fn arrived(&mut self, codec: Codec, index: u32, bytes: usize) {
+        self.frames += 1;
+        self.bytes += bytes as u64;
+        self.codec = Some(codec);
+        self.last_index = Some(index);
+        self.recent.push_back(Instant::now());
+        if self.recent.len() > RECENT {
+            self.recent.pop_front();
+        }
+    }
 }
 
 #[derive(Default)]
 pub(crate) struct HubState {
     video_subs: Vec<Sub<VideoItem>>,
     audio_subs: Vec<Sub<AudioChunk>>,
-    pub(crate) latest_video: Option<VideoItem>,
-    pub(crate) latest_jpeg: Option<Arc<Frame>>,
+    pub(crate) latest_jpeg: Option<Bytes>,
     pub(crate) video: MediaStats,
     pub(crate) audio: MediaStats,
     pub(crate) events: VecDeque<(Instant, String)>,
@@ -79,11 +96,17 @@ pub(crate) struct HubState {
     pub(crate) error: Option<String>,
 }
 
+impl HubState {
+    fn closed(&self) -> bool {
+        self.state == "closed"
+    }
+}
+
 /// Shared between the pumps, the HTTP handlers and the server handle.
 pub(crate) struct Hub {
     pub(crate) state: Mutex<HubState>,
-    /// Signalled (notify_all) when a frame arrives, for handlers waiting for the first one.
-    pub(crate) arrived: parking_lot::Condvar,
+    /// Bumped whenever a frame or an event arrives, for handlers waiting for the first frame.
+    arrived: tokio::sync::watch::Sender<u64>,
     pub(crate) stop: AtomicBool,
     next_id: AtomicU64,
     seq: AtomicU64,
@@ -91,39 +114,75 @@ pub(crate) struct Hub {
     pub(crate) clients_served: AtomicU64,
     pub(crate) started: Instant,
     queue: usize,
+    client_bytes: usize,
 }
 
 /// A client's subscription; dropping it unsubscribes.
-pub(crate) struct Subscription<T> {
+pub(crate) struct Subscription<T: SubKind> {
     hub: Arc<Hub>,
     id: u64,
-    pub(crate) rx: Receiver<T>,
-    video: bool,
+    mailbox: Arc<Mailbox<T>>,
 }
 
-impl<T> Drop for Subscription<T> {
+/// Where the subscriptions of one item type live in the hub's state.
+pub(crate) trait SubKind: Clone + Sized {
+    fn subs(state: &mut HubState) -> &mut Vec<Sub<Self>>;
+}
+
+impl SubKind for VideoItem {
+    fn subs(state: &mut HubState) -> &mut Vec<Sub<Self>> {
+        &mut state.video_subs
+    }
+}
+
+impl SubKind for AudioChunk {
+    fn subs(state: &mut HubState) -> &mut Vec<Sub<Self>> {
+        &mut state.audio_subs
+    }
+}
+
+impl<T: SubKind> Subscription<T> {
+    /// The next item; `Ready(None)` when the session closed or the server stopped.
+    pub(crate) fn poll_recv(&self, cx: &mut Context<'_>) -> Poll<Option<T>> {
+        self.mailbox.poll_recv(cx)
+    }
+
+    /// The next item, or `None` when closed or after `timeout`.
+    pub(crate) async fn recv_timeout(&self, timeout: Duration) -> Option<T> {
+        tokio::time::timeout(timeout, poll_fn(|cx| self.poll_recv(cx)))
+            .await
+            .ok()
+            .flatten()
+    }
+}
+
+impl<T: SubKind> Drop for Subscription<T> {
     fn drop(&mut self) {
-        let mut s = self.hub.state.lock();
-        if self.video {
-            s.video_subs.retain(|x| x.id != self.id);
-        } else {
-            s.audio_subs.retain(|x| x.id != self.id);
-        }
+        T::subs(&mut self.hub.state.lock()).retain(|x| x.id != self.id);
     }
 }
 
 const RECENT: usize = 50;
 /// ADPCM frames collected at most to measure the sample rate (then the default is used).
 const MEASURE_FRAMES: usize = 16;
+/// Decoded audio held at most while the rate is measured.
+const MEASURE_BYTES: usize = 256 * 1024;
+/// Audio backlog of one client, in bytes (several seconds at 8–16 kHz).
+const AUDIO_CLIENT_BYTES: usize = 128 * 1024;
+/// A decoded audio chunk larger than this is not served (no camera sends such frames; the
+/// bound keeps what a stalled `/audio.wav` client can pin small).
+const MAX_AUDIO_CHUNK: usize = 1024 * 1024;
 
 impl Hub {
-    pub(crate) fn new(queue: usize) -> Arc<Hub> {
+    /// A hub whose clients each hold at most `queue` video frames (8 × `queue` audio chunks)
+    /// and `client_bytes` bytes of video.
+    pub(crate) fn new(queue: usize, client_bytes: usize) -> Arc<Hub> {
         Arc::new(Hub {
             state: Mutex::new(HubState {
                 state: "connected",
                 ..HubState::default()
             }),
-            arrived: parking_lot::Condvar::new(),
+            arrived: tokio::sync::watch::Sender::new(0),
             stop: AtomicBool::new(false),
             next_id: AtomicU64::new(1),
             seq: AtomicU64::new(1),
@@ -131,6 +190,7 @@ impl Hub {
             clients_served: AtomicU64::new(0),
             started: Instant::now(),
             queue: queue.max(1),
+            client_bytes,
         })
     }
 
@@ -138,31 +198,39 @@ impl Hub {
         self.stop.load(Ordering::Relaxed)
     }
 
-    pub(crate) fn subscribe_video(self: &Arc<Self>) -> Subscription<VideoItem> {
-        let (tx, rx) = bounded(self.queue);
+    /// Stops: every subscription ends and waiters wake.
+    pub(crate) fn shut(&self) {
+        self.stop.store(true, Ordering::Relaxed);
+        self.close_subscriptions();
+    }
+
+    fn subscribe<T: SubKind>(self: &Arc<Self>, items: usize, bytes: usize) -> Subscription<T> {
+        let mailbox = Arc::new(Mailbox::new(items, bytes));
         let id = self.next_id.fetch_add(1, Ordering::Relaxed);
-        self.state.lock().video_subs.push(Sub { id, tx });
+        let mut s = self.state.lock();
+        if s.closed() || self.stopped() {
+            mailbox.close();
+        }
+        T::subs(&mut s).push(Sub {
+            id,
+            mailbox: mailbox.clone(),
+        });
+        drop(s);
         self.clients_served.fetch_add(1, Ordering::Relaxed);
         Subscription {
             hub: self.clone(),
             id,
-            rx,
-            video: true,
+            mailbox,
         }
     }
 
+    pub(crate) fn subscribe_video(self: &Arc<Self>) -> Subscription<VideoItem> {
+        self.subscribe(self.queue, self.client_bytes)
+    }
+
     pub(crate) fn subscribe_audio(self: &Arc<Self>) -> Subscription<AudioChunk> {
-        // Audio chunks are small and frequent: a deeper queue (about 4 s).
-        let (tx, rx) = bounded(self.queue * 8);
-        let id = self.next_id.fetch_add(1, Ordering::Relaxed);
-        self.state.lock().audio_subs.push(Sub { id, tx });
-        self.clients_served.fetch_add(1, Ordering::Relaxed);
-        Subscription {
-            hub: self.clone(),
-            id,
-            rx,
-            video: false,
-        }
+        // Audio chunks are small and frequent: a deeper queue, bounded in bytes of its own.
+        self.subscribe(self.queue * 8, AUDIO_CLIENT_BYTES)
     }
 
     pub(crate) fn clients(&self) -> (usize, usize) {
@@ -170,65 +238,61 @@ impl Hub {
         (s.video_subs.len(), s.audio_subs.len())
     }
 
-    fn fan_out<T: Clone>(subs: &mut Vec<Sub<T>>, item: &T, drops: &AtomicU64) {
-        subs.retain(|sub| match sub.tx.try_send(item.clone()) {
-            Ok(()) => true,
-            Err(TrySendError::Full(_)) => {
-                drops.fetch_add(1, Ordering::Relaxed);
-                true
-            }
-            Err(TrySendError::Disconnected(_)) => false,
-        });
+    fn fan_out<T: Clone>(subs: &[Sub<T>], item: &T, size: usize, drops: &AtomicU64) {
+        for sub in subs {
+            let dropped = sub.mailbox.offer(item.clone(), size);
+            drops.fetch_add(dropped as u64, Ordering::Relaxed);
+        }
+    }
+
+    fn close_subscriptions(&self) {
+        let s = self.state.lock();
+        s.video_subs.iter().for_each(|x| x.mailbox.close());
+        s.audio_subs.iter().for_each(|x| x.mailbox.close());
+        drop(s);
+        self.arrived.send_modify(|n| *n += 1);
     }
 
     pub(crate) fn publish_video(&self, frame: Frame) {
-        let frame = Arc::new(frame);
+        let size = frame.picture_size();
         let item = VideoItem {
             seq: self.seq.fetch_add(1, Ordering::Relaxed),
-            frame: frame.clone(),
+            codec: frame.codec,
+            keyframe: frame.keyframe,
+            data: Bytes::from(frame.data),
         };
         let mut s = self.state.lock();
         let st = &mut s.video;
-        st.frames += 1;
-        st.bytes += frame.data.len() as u64;
-        st.keyframes += u64::from(frame.keyframe);
-        st.codec = Some(frame.codec);
-        st.last_index = Some(frame.index);
-        if let Some(size) = frame.picture_size() {
-            st.size = Some(size);
+        st.arrived(item.codec, frame.index, item.data.len());
+        st.keyframes += u64::from(item.keyframe);
+        if size.is_some() {
+            st.size = size;
         }
-        st.recent.push_back(Instant::now());
-        if st.recent.len() > RECENT {
-            st.recent.pop_front();
+        if item.codec == Codec::Mjpeg {
+            s.latest_jpeg = Some(item.data.clone());
         }
-        if frame.codec == Codec::Mjpeg {
-            s.latest_jpeg = Some(frame.clone());
-        }
-        s.latest_video = Some(item.clone());
-        Self::fan_out(&mut s.video_subs, &item, &self.client_drops);
+        Self::fan_out(&s.video_subs, &item, item.data.len(), &self.client_drops);
         drop(s);
-        self.arrived.notify_all();
+        self.arrived.send_modify(|n| *n += 1);
     }
 
-    pub(crate) fn publish_audio(&self, frame: &Frame, rate: u32, samples: Vec<i16>) {
+    pub(crate) fn publish_audio(&self, frame: &Frame, rate: u32, samples: &[i16]) {
+        let pcm: Vec<u8> = samples.iter().flat_map(|s| s.to_le_bytes()).collect();
+        if pcm.len() > MAX_AUDIO_CHUNK {
+            tracing::debug!(bytes = pcm.len(), "audio chunk too large to serve: skipped");
+            return;
+        }
         let chunk = AudioChunk {
             rate,
-            samples: Arc::new(samples),
+            pcm: Bytes::from(pcm),
         };
         let mut s = self.state.lock();
         let st = &mut s.audio;
-        st.frames += 1;
-        st.bytes += frame.data.len() as u64;
-        st.codec = Some(frame.codec);
-        st.last_index = Some(frame.index);
+        st.arrived(frame.codec, frame.index, frame.data.len());
         st.rate = Some(rate);
-        st.recent.push_back(Instant::now());
-        if st.recent.len() > RECENT {
-            st.recent.pop_front();
-        }
-        Self::fan_out(&mut s.audio_subs, &chunk, &self.client_drops);
+        Self::fan_out(&s.audio_subs, &chunk, chunk.pcm.len(), &self.client_drops);
         drop(s);
-        self.arrived.notify_all();
+        self.arrived.send_modify(|n| *n += 1);
     }
 
     fn event(&self, text: String, state: Option<&'static str>) {
@@ -240,26 +304,31 @@ impl Hub {
         if let Some(st) = state {
             s.state = st;
         }
+        let closed = s.closed();
+        drop(s);
+        if closed {
+            self.close_subscriptions();
+        }
     }
 
     /// Waits until `pred` holds on the state, the server stops, or `timeout` passes.
-    pub(crate) fn wait_for(
+    pub(crate) async fn wait_for(
         &self,
         timeout: Duration,
         mut pred: impl FnMut(&HubState) -> bool,
     ) -> bool {
-        let end = Instant::now() + timeout;
-        let mut s = self.state.lock();
-        loop {
-            if pred(&s) {
-                return true;
+        let mut arrived = self.arrived.subscribe();
+        let wait = async {
+            loop {
+                if pred(&self.state.lock()) {
+                    return true;
+                }
+                if self.stopped() || arrived.changed().await.is_err() {
+                    return false;
+                }
             }
-            if self.stopped() || Instant::now() >= end {
-                return false;
-            }
-            self.arrived
-                .wait_for(&mut s, Duration::from_millis(100).min(end - Instant::now()));
-        }
+        };
+        tokio::time::timeout(timeout, wait).await.unwrap_or(false)
     }
 }
 
@@ -285,7 +354,6 @@ pub(crate) fn start_pumps(
                             Err(e) => {
                                 hub.state.lock().error = Some(e.to_string());
                                 hub.event(format!("session ended: {e}"), Some("closed"));
-                                hub.arrived.notify_all();
                                 return;
                             }
                         }
@@ -301,8 +369,10 @@ pub(crate) fn start_pumps(
                 .spawn(move || {
                     let mut est = RateEstimator::default();
                     let mut decided: Option<u32> = None;
-                    // ADPCM frames held (about a second at most) until the rate is measured.
+                    // ADPCM frames held (about a second, and MEASURE_BYTES, at most) until the
+                    // rate is measured.
                     let mut held: Vec<(Frame, Vec<i16>)> = Vec::new();
+                    let mut held_bytes = 0;
                     while !hub.stopped() {
                         match session.next_audio(Duration::from_millis(200)) {
                             Ok(Some(f)) => {
@@ -313,22 +383,23 @@ pub(crate) fn start_pumps(
                                     continue;
                                 };
                                 if !(measure && f.codec == Codec::Adpcm) {
-                                    hub.publish_audio(&f, default_rate, pcm);
+                                    hub.publish_audio(&f, default_rate, &pcm);
                                     continue;
                                 }
                                 if let Some(rate) = decided {
-                                    hub.publish_audio(&f, rate, pcm);
+                                    hub.publish_audio(&f, rate, &pcm);
                                     continue;
                                 }
                                 est.push(f.timestamp_ms, pcm.len());
+                                held_bytes += f.data.len() + 2 * pcm.len();
                                 held.push((f, pcm));
-                                decided = est
-                                    .estimate()
-                                    .or((held.len() >= MEASURE_FRAMES).then_some(default_rate));
+                                let enough =
+                                    held.len() >= MEASURE_FRAMES || held_bytes >= MEASURE_BYTES;
+                                decided = est.estimate().or(enough.then_some(default_rate));
                                 if let Some(rate) = decided {
                                     tracing::info!(rate, "audio sample rate");
                                     for (f, pcm) in held.drain(..) {
-                                        hub.publish_audio(&f, rate, pcm);
+                                        hub.publish_audio(&f, rate, &pcm);
                                     }
                                 }
                             }
@@ -349,8 +420,12 @@ pub(crate) fn start_pumps(
                         match session.events().recv_timeout(Duration::from_millis(200)) {
                             Ok(ev) => {
                                 let (text, state) = match &ev {
-                                    SessionEvent::Connected { peer, cipher } => (
-                                        format!("connected to {peer} (PSK {cipher})"),
+                                    // The PSK is a secret: say only whether it is used.
+                                    SessionEvent::Connected { peer, .. } => (
+                                        format!(
+                                            "connected to {peer} ({})",
+                                            encryption(session.cipher())
+                                        ),
                                         Some("connected"),
                                     ),
                                     SessionEvent::Disconnected { reason } => (
@@ -380,6 +455,15 @@ pub(crate) fn start_pumps(
     Ok(threads)
 }
 
+/// How a session's datagrams are protected, without naming the PSK.
+pub(crate) fn encryption(cipher: Option<Cipher>) -> &'static str {
+    match cipher {
+        Some(c) if !c.is_plain() => "encrypted",
+        Some(_) => "plain",
+        None => "unknown",
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -398,20 +482,30 @@ mod tests {
         }
     }
 
+    fn recv<T: SubKind>(sub: &Subscription<T>) -> Option<T> {
+        match sub.poll_recv(&mut Context::from_waker(std::task::Waker::noop())) {
+            Poll::Ready(x) => x,
+            Poll::Pending => None,
+        }
+    }
+
     #[test]
     fn slow_clients_lose_frames_fast_ones_do_not_and_publishing_never_blocks() {
-        let hub = Hub::new(2);
+        let hub = Hub::new(2, 1 << 20);
         let slow = hub.subscribe_video();
         let fast = hub.subscribe_video();
         let mut got = Vec::new();
         for i in 0..10 {
             hub.publish_video(frame(i)); // returns at once although `slow` never reads
-            while let Ok(item) = fast.rx.try_recv() {
-                got.push(item.frame.index);
+            while let Some(item) = recv(&fast) {
+                got.push(item.data[2]);
             }
         }
         assert_eq!(got, (0..10).collect::<Vec<_>>());
-        assert_eq!(slow.rx.len(), 2, "the slow client keeps its first frames");
+        let kept: Vec<_> = std::iter::from_fn(|| recv(&slow))
+            .map(|i| i.data[2])
+            .collect();
+        assert_eq!(kept, [8, 9], "the slow client keeps the newest frames");
         assert_eq!(hub.client_drops.load(Ordering::Relaxed), 8);
         assert_eq!(hub.clients(), (2, 0));
         drop(slow);
@@ -423,5 +517,44 @@ mod tests {
         );
         hub.publish_video(frame(10));
         assert_eq!(hub.state.lock().video.frames, 11);
+    }
+
+    #[test]
+    fn a_stalled_audio_client_holds_a_bounded_backlog_and_the_psk_is_never_named() {
+        let hub = Hub::new(1000, 1 << 20);
+        let stalled = hub.subscribe_audio();
+        let mut f = frame(0);
+        f.codec = Codec::Adpcm;
+        let big = vec![1i16; 16 * 1024]; // 32 KiB of PCM per chunk
+        for _ in 0..100 {
+            hub.publish_audio(&f, 8000, &big);
+        }
+        assert_eq!(stalled.mailbox.backlog().1, AUDIO_CLIENT_BYTES);
+        hub.publish_audio(&f, 8000, &vec![0i16; MAX_AUDIO_CHUNK]);
+        assert_eq!(
+            hub.state.lock().audio.frames,
+            100,
+            "an oversized chunk is skipped"
+        );
+        assert_eq!(encryption(Some(Cipher::from_psk("camera"))), "encrypted");
+        assert_eq!(encryption(Some(Cipher::plain())), "plain");
+    }
+
+    #[test]
+    fn subscriptions_end_when_the_session_closes() {
+        let hub = Hub::new(2, 1 << 20);
+        let sub = hub.subscribe_video();
+        hub.publish_video(frame(1));
+        hub.event("session closed".into(), Some("closed"));
+        assert!(recv(&sub).is_some(), "what was queued is still delivered");
+        assert!(matches!(
+            sub.poll_recv(&mut Context::from_waker(std::task::Waker::noop())),
+            Poll::Ready(None)
+        ));
+        let late = hub.subscribe_video();
+        assert!(matches!(
+            late.poll_recv(&mut Context::from_waker(std::task::Waker::noop())),
+            Poll::Ready(None)
+        ));
     }
 }

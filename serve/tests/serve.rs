@@ -2,136 +2,13 @@
 //! client leaving mid-frame, snapshot, streaming WAV, status JSON, H.264 cameras, errors, and
 //! the status page in headless Chromium (skipped with a notice when Chromium is absent).
 
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{SocketAddr, TcpStream};
-use std::sync::Arc;
-use std::time::Duration;
+mod rig;
 
-use pppp::client::{CameraServer, CameraServerConfig, Session, SessionConfig};
-use pppp::sim::{CameraConfig, VideoCodec};
-use pppp::Uid;
-use pppp_serve::{MediaServer, ServeConfig, BOUNDARY};
+use std::io::Read;
 
-const UID: &str = "DGOA-424242-SERVE";
-
-fn camera(codec: VideoCodec) -> CameraServer {
-    camera_with(codec, 8000)
-}
-
-fn camera_with(codec: VideoCodec, audio_rate: u32) -> CameraServer {
-    let mut c = CameraConfig::new(Uid::parse(UID).unwrap(), "127.0.0.1".parse().unwrap());
-    c.lan_addr = "127.0.0.1:0".parse().unwrap();
-    c.session_addr = "127.0.0.1:0".parse().unwrap();
-    c.width = 160;
-    c.height = 96;
-    c.fps = 20;
-    c.video_codec = codec;
-    c.audio_rate = audio_rate;
-    c.psk = Some("camera".into());
-    CameraServer::start(CameraServerConfig {
-        camera: c,
-        link: None,
-        driver: None,
-    })
-    .unwrap()
-}
-
-fn serve(cam: &CameraServer) -> MediaServer {
-    let mut c = SessionConfig::new(UID).host(cam.lan_addr().to_string());
-    c.broadcast = false;
-    c.connect_timeout = Duration::from_secs(5);
-    let s = Session::connect(c).unwrap();
-    s.login().unwrap();
-    MediaServer::start(
-        Arc::new(s),
-        ServeConfig::new("127.0.0.1:0".parse().unwrap()),
-    )
-    .unwrap()
-}
-
-fn connect(addr: SocketAddr, path: &str) -> BufReader<TcpStream> {
-    let mut s = TcpStream::connect(addr).unwrap();
-    s.set_read_timeout(Some(Duration::from_secs(15))).unwrap();
-    write!(
-        s,
-        "GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"
-    )
-    .unwrap();
-    BufReader::new(s)
-}
-
-/// Reads the status line and headers; returns the status and the lower-cased header block.
-fn head(r: &mut BufReader<TcpStream>) -> (u16, String) {
-    let mut status = String::new();
-    r.read_line(&mut status).unwrap();
-    let code = status.split(' ').nth(1).unwrap().parse().unwrap();
-    let mut headers = String::new();
-    loop {
-        let mut l = String::new();
-        r.read_line(&mut l).unwrap();
-        if l == "\r\n" || l.is_empty() {
-            break;
-        }
-        headers.push_str(&l.to_ascii_lowercase());
-    }
-    (code, headers)
-}
-
-fn get(addr: SocketAddr, path: &str) -> (u16, String, Vec<u8>) {
-    let mut r = connect(addr, path);
-    let (code, headers) = head(&mut r);
-    let mut body = Vec::new();
-    r.read_to_end(&mut body).unwrap();
-    (code, headers, body)
-}
-
-/// Reads one multipart part and returns its body.
-fn part(r: &mut BufReader<TcpStream>) -> Vec<u8> {
-    let mut l = String::new();
-    loop {
-        l.clear();
-        assert!(r.read_line(&mut l).unwrap() > 0, "stream ended");
-        if l.trim_end() == format!("--{BOUNDARY}") {
-            break;
-        }
-    }
-    let mut len = None;
-    loop {
-        l.clear();
-        r.read_line(&mut l).unwrap();
-        if l == "\r\n" {
-            break;
-        }
-        if let Some(v) = l.to_ascii_lowercase().strip_prefix("content-length:") {
-            len = Some(v.trim().parse::<usize>().unwrap());
-        }
-    }
-    let mut body = vec![0; len.expect("Content-Length in every part")];
-    r.read_exact(&mut body).unwrap();
-    body
-}
-
-/// The frame number the fake camera writes into each JPEG's comment.
-fn jpeg_index(jpeg: &[u8]) -> u64 {
-    let tag = b"frame=";
-    let at = jpeg
-        .windows(tag.len())
-        .position(|w| w == tag)
-        .expect("fake camera comment");
-    let digits: String = jpeg[at + tag.len()..]
-        .iter()
-        .take_while(|b| b.is_ascii_digit())
-        .map(|&b| b as char)
-        .collect();
-    digits.parse().unwrap()
-}
-
-fn decode(jpeg: &[u8]) -> (u16, u16) {
-    let mut d = jpeg_decoder::Decoder::new(jpeg);
-    d.decode().expect("a complete, decodable JPEG");
-    let i = d.info().unwrap();
-    (i.width, i.height)
-}
+use pppp::sim::VideoCodec;
+use pppp_serve::BOUNDARY;
+use rig::*;
 
 #[test]
 fn many_clients_share_one_session_and_a_leaver_hurts_nobody() {
@@ -222,7 +99,11 @@ fn snapshot_audio_status_and_errors() {
     let v: serde_json::Value = serde_json::from_slice(&body).unwrap();
     assert_eq!(v["uid"], UID);
     assert_eq!(v["state"], "connected");
-    assert_eq!(v["psk"], "camera");
+    assert_eq!(v["encryption"], "encrypted");
+    assert!(
+        !String::from_utf8_lossy(&body).contains("camera\""),
+        "the PSK is never shown: {v}"
+    );
     assert_eq!(v["video"]["codec"], "mjpeg");
     assert_eq!(v["video"]["width"], 160);
     assert!(v["video"]["frames"].as_u64().unwrap() > 0);
@@ -237,13 +118,7 @@ fn snapshot_audio_status_and_errors() {
     assert!(page.contains("/status.json"));
 
     assert_eq!(get(addr, "/nope").0, 404);
-    let mut s = TcpStream::connect(addr).unwrap();
-    write!(
-        s,
-        "POST /snapshot.jpg HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
-    )
-    .unwrap();
-    let mut r = BufReader::new(s);
+    let mut r = request(addr, "POST", "/snapshot.jpg", &["Content-Length: 0"]);
     assert_eq!(head(&mut r).0, 405);
 }
 
