@@ -9,7 +9,7 @@ use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-use crossbeam_channel::{unbounded, Receiver, RecvTimeoutError};
+use crossbeam_channel::{bounded, Receiver, RecvTimeoutError, TrySendError};
 use parking_lot::Mutex;
 
 use crate::error::Result;
@@ -24,6 +24,13 @@ pub struct CameraServerConfig {
     /// Impairments applied to every datagram in both directions, and their seed.
     pub link: Option<(LinkConfig, u64)>,
 }
+
+/// Datagrams read from the sockets and not yet handled by the camera (each at most 2 KiB):
+/// beyond it, datagrams are dropped as a full socket buffer would.
+const MAX_INCOMING: usize = 1024;
+/// Datagrams held back by the link impairments, both directions together; beyond it they are
+/// dropped, as on a saturated link.
+const MAX_DELAYED: usize = 4096;
 
 /// A running fake camera. Dropping it stops it.
 #[derive(Debug)]
@@ -68,7 +75,7 @@ impl CameraServer {
         cam.session_addr = session_addr;
         let stop = Arc::new(AtomicBool::new(false));
         let stats = Arc::new(Mutex::new(CameraStats::default()));
-        let (tx, rx) = unbounded();
+        let (tx, rx) = bounded(MAX_INCOMING);
         let mut threads = Vec::new();
         let mut sockets = vec![(lan_addr, lan.try_clone()?)];
         let mut readers = vec![lan];
@@ -93,7 +100,7 @@ impl CameraServer {
                                     from,
                                     data: buf[..n].to_vec(),
                                 };
-                                if tx.send(msg).is_err() {
+                                if let Err(TrySendError::Disconnected(_)) = tx.try_send(msg) {
                                     return;
                                 }
                             }
@@ -225,6 +232,9 @@ impl Runner {
             None => self.camera.handle_datagram(now, m.local, m.from, &m.data),
             Some((_, inbound)) => {
                 for at in inbound.offer(now, m.data.len()) {
+                    if self.delayed.len() >= MAX_DELAYED {
+                        break;
+                    }
                     self.seq += 1;
                     self.delayed.push(Reverse(Delayed {
                         at,
@@ -246,6 +256,9 @@ impl Runner {
                 None => self.send(src, t.dst, &t.data),
                 Some((outbound, _)) => {
                     for at in outbound.offer(now, t.data.len()) {
+                        if self.delayed.len() >= MAX_DELAYED {
+                            break;
+                        }
                         self.seq += 1;
                         self.delayed.push(Reverse(Delayed {
                             at,
