@@ -88,7 +88,11 @@ fn audio_length_above_its_cap_is_garbage() {
     let st = rig.controller_ref().stats();
     assert_eq!(st.audio_frames, 3);
     let bound = (DEFAULT_MAX_AUDIO_FRAME + HEADER_LEN + MAX_DRW_DATA) as u64;
-    assert!(st.media_held_peak <= bound, "{} > {bound}", st.media_held_peak);
+    assert!(
+        st.media_held_peak <= bound,
+        "{} > {bound}",
+        st.media_held_peak
+    );
     assert!(st.garbage_bytes >= 200_000);
     assert!(rig.controller_ref().conn().is_connected());
 }

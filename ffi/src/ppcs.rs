@@ -334,11 +334,11 @@ fn session(h: i32) -> Result<Arc<RawSession>, i32> {
         ));
     }
     g.sessions.get(h).cloned().ok_or_else(|| {
-            fail(
-                ERROR_PPCS_INVALID_SESSION_HANDLE,
-                format!("no session has the handle {h}"),
-            )
-        })
+        fail(
+            ERROR_PPCS_INVALID_SESSION_HANDLE,
+            format!("no session has the handle {h}"),
+        )
+    })
 }
 
 fn initialized() -> Result<(), i32> {
