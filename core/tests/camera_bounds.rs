@@ -16,7 +16,8 @@ use pppp::proto::controller::{channel, Controller, Event};
 use pppp::proto::packet::{self, encode_drw, Message, WireDid, MAX_DRW_DATA};
 use pppp::proto::Transmit;
 use pppp::sim::{
-    CameraConfig, Endpoint, FakeCamera, Handshake, LinkConfig, Network, Node, NodeId, MAX_REQUEST,
+    CameraConfig, Endpoint, FakeCamera, Handshake, LinkConfig, Network, Node, NodeId, SimClock,
+    MAX_REQUEST,
 };
 use serde_json::json;
 
@@ -66,7 +67,7 @@ fn a_spoofed_handshake_gets_at_most_one_small_datagram() {
             let did = WireDid::from(&cfg.uid);
             let lan = cfg.lan_addr;
             let session = cfg.session_addr;
-            let mut now = Instant::now();
+            let mut now = SimClock::new().now();
             let mut cam = FakeCamera::new(cfg, now);
             // From many forged sources, every message a handshake starts with.
             let forged: Vec<(SocketAddr, Vec<u8>)> = (0..300u16)

@@ -152,36 +152,34 @@ fn run(sock: UdpSocket, addr: SocketAddr, stop: &AtomicBool) -> Report {
     let mut next_audio_round = wall();
     while !stop.load(Ordering::Relaxed) {
         let now = wall();
-        match sock.recv_from(&mut buf) {
-            Ok((n, from)) => {
-                let data = &buf[..n];
-                match packet::decode(data) {
-                    // Our own reliable stream on channel 2 is acknowledged to us, not the camera.
-                    Ok(Message::DrwAck {
-                        channel: 2,
-                        indexes,
-                    }) => {
-                        for i in indexes.iter() {
-                            audio.handle_ack(&drw, now, i);
-                        }
+        // The 1 ms read timeout paces the loop when nothing arrives.
+        if let Ok((n, from)) = sock.recv_from(&mut buf) {
+            let data = &buf[..n];
+            match packet::decode(data) {
+                // Our own reliable stream on channel 2 is acknowledged to us, not the camera.
+                Ok(Message::DrwAck {
+                    channel: 2,
+                    indexes,
+                }) => {
+                    for i in indexes.iter() {
+                        audio.handle_ack(&drw, now, i);
                     }
-                    Ok(Message::LanSearch) => {
-                        cam.handle_datagram(now, addr, from, data);
-                        // The genuine answer first, then a flood of other devices.
-                        while let Some(t) = cam.poll_transmit() {
-                            let _ = sock.send_to(&t.data, t.dst);
-                        }
-                        for _ in 0..DIDS_PER_SEARCH {
-                            let uid = format!("FLOD-{:06}-ABCDE", report.dids % 1_000_000);
-                            let did = WireDid::from(&Uid::parse(&uid).unwrap());
-                            let _ = sock.send_to(&Message::PunchPkt(did).to_vec(), from);
-                            report.dids += 1;
-                        }
-                    }
-                    _ => cam.handle_datagram(now, addr, from, data),
                 }
+                Ok(Message::LanSearch) => {
+                    cam.handle_datagram(now, addr, from, data);
+                    // The genuine answer first, then a flood of other devices.
+                    while let Some(t) = cam.poll_transmit() {
+                        let _ = sock.send_to(&t.data, t.dst);
+                    }
+                    for _ in 0..DIDS_PER_SEARCH {
+                        let uid = format!("FLOD-{:06}-ABCDE", report.dids % 1_000_000);
+                        let did = WireDid::from(&Uid::parse(&uid).unwrap());
+                        let _ = sock.send_to(&Message::PunchPkt(did).to_vec(), from);
+                        report.dids += 1;
+                    }
+                }
+                _ => cam.handle_datagram(now, addr, from, data),
             }
-            Err(_) => {} // the 1 ms read timeout
         }
         if cam.poll_timeout().is_some_and(|t| t <= now) {
             cam.handle_timeout(now);

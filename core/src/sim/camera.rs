@@ -669,7 +669,8 @@ impl FakeCamera {
             msg => {
                 // Session traffic from an address we answered proves it receives us.
                 let proven = !matches!(msg, Message::Close) && self.greeted.contains(&from);
-                if !self.peers.contains_key(&from) && !(proven && self.open(local, from)) {
+                let known = self.peers.contains_key(&from) || (proven && self.open(local, from));
+                if !known {
                     self.stats.ignored += 1;
                     return;
                 }
