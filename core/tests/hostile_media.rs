@@ -1,7 +1,7 @@
-//! A camera that sends hostile media records (PROTOCOL.md §6.1): an AV length field above the
-//! channel's cap is garbage, so the reassembler never waits for it and holds at most about one
-//! cap. Audio has its own cap (`ControllerConfig::max_audio_frame`, 64 KiB), far below the
-//! video's 8 MiB, and the valid frames that follow a bad header still arrive intact.
+//! A camera that sends hostile media records (docs/protocol.md §6.1): an AV length field
+//! above the channel's cap is garbage, so the reassembler never waits for it and holds at most
+//! about one cap. Audio has its own cap (`ControllerConfig::max_audio_frame`, 64 KiB), far
+//! below the video's 8 MiB, and the valid frames that follow a bad header still arrive intact.
 
 mod common;
 

@@ -709,7 +709,7 @@ impl FakeCamera {
         }
     }
 
-    /// PUNCH_PKT or P2P_RDY with our DID (PROTOCOL.md §7.2).
+    /// PUNCH_PKT or P2P_RDY with our DID (docs/protocol.md §7.2).
     fn on_handshake(&mut self, local: SocketAddr, from: SocketAddr, rdy: bool) {
         if let Some(p) = self.peers.get(&from) {
             // Either side receiving P2P_RDY is connected (CS2): answer with ours. A repeated
