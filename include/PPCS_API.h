@@ -14,9 +14,12 @@
  *    string); 0x7F/0x79 only probe: 0 when the device answers, ERROR_PPCS_DEVICE_NOT_ONLINE if
  *    not. Values with bit 0 clear get ERROR_PPCS_NOT_SUPPORTED.
  *  - Client side only: PPCS_Listen returns ERROR_PPCS_NOT_SUPPORTED.
- *  - Handles are 0, 1, 2, ... (the lowest free one first). Every function may be called from
- *    several threads at once on one session; PPCS_Close/PPCS_ForceClose/PPCS_Connect_Break wake
- *    blocked calls.
+ *  - Handles are non-negative: handle = generation * 512 + slot, where a new session takes the
+ *    free slot used least (so the first 512 handles are 0, 1, 2, ...) and generation counts the
+ *    sessions its slot held before. A closed handle stays invalid
+ *    (ERROR_PPCS_INVALID_SESSION_HANDLE) instead of naming a later session; index an array of
+ *    MAX_NUM_SESS entries by handle % 512. Every function may be called from several threads at
+ *    once on one session; PPCS_Close/PPCS_ForceClose/PPCS_Connect_Break wake blocked calls.
  *  - PPCS_Read blocks until *DataSize bytes arrived or TimeOut_ms passed (0xFFFFFFFF: no
  *    limit); on ERROR_PPCS_TIME_OUT *DataSize holds the bytes read so far. PPCS_Write never
  *    blocks: ERROR_PPCS_REMOTE_SITE_BUFFER_FULL when 2 MB would be unacknowledged.

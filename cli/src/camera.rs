@@ -89,6 +89,9 @@ pub struct Args {
     /// A block of another dialect closes the session (default: only SHIX cameras close).
     #[arg(long)]
     close_on_foreign_dialect: bool,
+    /// Concurrent sessions accepted (1-1024); more are refused without an answer.
+    #[arg(long, default_value_t = 16)]
+    max_sessions: usize,
     /// Stop after this many seconds (default: until Ctrl-C).
     #[arg(long)]
     duration: Option<f64>,
@@ -147,7 +150,11 @@ pub fn run(a: Args) -> CliResult {
     if a.width < 16 || a.height < 16 || a.width > 4096 || a.height > 4096 {
         return Err(CliError::usage("--width/--height must be 16-4096"));
     }
+    if !(1..=1024).contains(&a.max_sessions) {
+        return Err(CliError::usage("--max-sessions must be 1-1024"));
+    }
     let mut cam = CameraConfig::new(uid.clone(), a.bind);
+    cam.max_sessions = a.max_sessions;
     cam.lan_addr = SocketAddr::new(a.bind, a.lan_port);
     cam.session_addr = SocketAddr::new(a.bind, a.session_port);
     cam.psk = psk.clone();

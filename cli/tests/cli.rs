@@ -159,4 +159,8 @@ fn errors_are_one_line_with_specific_exit_codes() {
     assert_eq!(code, 2);
     assert!(err.contains("not valid JSON"), "{err}");
     assert!(!err.contains("panicked") && !err.contains("backtrace"));
+
+    let (code, err) = run(&["camera", "--lan-port", "0", "--max-sessions", "0"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("--max-sessions must be 1-1024"), "{err}");
 }

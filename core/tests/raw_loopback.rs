@@ -7,10 +7,11 @@ mod common;
 use std::sync::Arc;
 use std::time::Duration;
 
-use pppp::client::{CameraServer, RawConfig, RawSession, RawState};
+use pppp::client::{CameraServer, RawConfig, RawSession, RawState, MAX_PACKET};
 use pppp::error::ClosedBy;
 use pppp::proto::av::AvHeader;
 use pppp::proto::command::{encode_shix, SHIX_REQUEST};
+use pppp::proto::drw::DELIVERY_OVERHEAD;
 use pppp::Error;
 
 const UID: &str = "DGOA-123456-ABCDE";
@@ -190,4 +191,34 @@ fn packets_are_echoed_by_the_emulator() {
         s.recv_packet(2, &mut b, Some(Duration::ZERO)).unwrap(),
         None
     );
+}
+
+#[test]
+fn held_packets_are_bounded_in_bytes_counting_each_packet() {
+    // The per-channel limit counts every held packet (its bytes plus a fixed overhead), not
+    // only the number of packets: 40 echoed packets of 1 KiB do not fit in 16 KiB.
+    let cam = camera();
+    let mut c = RawConfig::new(UID).host(cam.lan_addr().to_string());
+    c.connect_timeout = Duration::from_secs(5);
+    c.recv_buffer = 16 * 1024;
+    let s = RawSession::connect(c).unwrap();
+    for i in 0..40u8 {
+        s.send_packet(1, &[i; MAX_PACKET]).unwrap();
+    }
+    s.send_packet(2, b"marker").unwrap();
+    // The emulator echoes in order: once the marker is back, every echo on channel 1 has
+    // reached the session.
+    let mut b = [0u8; MAX_PACKET];
+    assert_eq!(s.recv_packet(2, &mut b, LONG).unwrap(), Some((6, 6)));
+    let mut held = Vec::new();
+    while let Some((n, size)) = s.recv_packet(1, &mut b, Some(Duration::ZERO)).unwrap() {
+        assert_eq!((n, size), (MAX_PACKET, MAX_PACKET));
+        held.push(b[0]);
+    }
+    let cost = MAX_PACKET + DELIVERY_OVERHEAD;
+    assert_eq!(held.len(), 16 * 1024 / cost, "held {held:?}");
+    // The oldest were dropped: the newest are kept, in order.
+    let first = 40 - held.len() as u8;
+    assert_eq!(held, (first..40).collect::<Vec<u8>>());
+    assert_eq!(s.packets_dropped(), u64::from(first));
 }

@@ -19,6 +19,10 @@
 //! * `PPCS_NetworkDetect` fills `MyLanIP` from the local interfaces and leaves the
 //!   server-derived fields 0 / `"0.0.0.0"`: no server is contacted.
 //! * A failure also leaves a detail message for `pppp_last_error_message` (pppp.h).
+//! * **Handles carry a generation**: `handle = generation × 512 + slot` (see [`handles`]). The
+//!   first 512 sessions get 0, 1, 2, …; a closed handle stays invalid
+//!   ([`ERROR_PPCS_INVALID_SESSION_HANDLE`]) instead of naming the next session that takes
+//!   its slot.
 
 #![allow(non_snake_case, non_camel_case_types)]
 
@@ -38,6 +42,9 @@ use pppp::Error;
 
 use crate::error::{fill_fixed, set_last_error};
 use crate::pppp_result;
+
+mod handles;
+use handles::Handles;
 
 /// Success.
 pub const ERROR_PPCS_SUCCESSFUL: i32 = 0;
@@ -105,7 +112,7 @@ const CHANNELS: u8 = 8;
 
 /// Default and largest `MaxNumSess`.
 const DEFAULT_MAX_SESSIONS: usize = 128;
-const MAX_SESSIONS: usize = 512;
+const MAX_SESSIONS: usize = handles::SLOTS;
 
 /// `st_PPCS_NetInfo` (36 bytes, align 1).
 #[repr(C)]
@@ -243,13 +250,14 @@ struct Global {
     psk: Option<String>,
     max_sessions: usize,
     dead_after: Option<Duration>,
-    sessions: Vec<Option<Arc<RawSession>>>,
+    /// Open sessions by handle (see [`handles`] for the encoding).
+    sessions: Handles<Arc<RawSession>>,
     pending: Vec<Pending>,
 }
 
 impl Global {
     fn in_use(&self) -> usize {
-        self.sessions.iter().flatten().count() + self.pending.len()
+        self.sessions.len() + self.pending.len()
     }
 }
 
@@ -260,7 +268,7 @@ static GLOBAL: LazyLock<Mutex<Global>> = LazyLock::new(|| {
         psk: None,
         max_sessions: DEFAULT_MAX_SESSIONS,
         dead_after: None,
-        sessions: Vec::new(),
+        sessions: Handles::new(),
         pending: Vec::new(),
     })
 });
@@ -325,15 +333,12 @@ fn session(h: i32) -> Result<Arc<RawSession>, i32> {
             "PPCS_Initialize was not called",
         ));
     }
-    usize::try_from(h)
-        .ok()
-        .and_then(|i| g.sessions.get(i).cloned().flatten())
-        .ok_or_else(|| {
-            fail(
-                ERROR_PPCS_INVALID_SESSION_HANDLE,
-                format!("no session has the handle {h}"),
-            )
-        })
+    g.sessions.get(h).cloned().ok_or_else(|| {
+        fail(
+            ERROR_PPCS_INVALID_SESSION_HANDLE,
+            format!("no session has the handle {h}"),
+        )
+    })
 }
 
 fn initialized() -> Result<(), i32> {
@@ -432,16 +437,13 @@ fn deinitialize() -> i32 {
         g.initialized = false;
         g.servers.clear();
         g.psk = None;
-        (
-            std::mem::take(&mut g.sessions),
-            std::mem::take(&mut g.pending),
-        )
+        (g.sessions.drain(), std::mem::take(&mut g.pending))
     };
     for p in pending {
         p.broken.store(true, Ordering::Release);
         p.session.abort();
     }
-    for s in sessions.into_iter().flatten() {
+    for s in sessions {
         s.abort();
     }
     ERROR_PPCS_SUCCESSFUL
@@ -578,17 +580,17 @@ fn connect(target: *const c_char, flag: c_char, port: u16, server: Option<*const
             s.abort();
             ERROR_PPCS_SUCCESSFUL // online (0x79: "0 seconds since its last login")
         }
-        Ok(()) => {
-            let slot = match g.sessions.iter().position(Option::is_none) {
-                Some(i) => i,
-                None => {
-                    g.sessions.push(None);
-                    g.sessions.len() - 1
-                }
-            };
-            g.sessions[slot] = Some(s);
-            slot as i32
-        }
+        Ok(()) => match g.sessions.insert(s.clone()) {
+            Some(h) => h,
+            None => {
+                drop(g);
+                s.abort();
+                fail(
+                    ERROR_PPCS_MAX_SESSION,
+                    format!("all {MAX_SESSIONS} session handles are in use"),
+                )
+            }
+        },
         Err(e) => {
             drop(g);
             s.abort();
@@ -632,9 +634,9 @@ fn close(h: i32, force: bool) -> i32 {
         if !g.initialized {
             return fail(ERROR_PPCS_NOT_INITIALIZED, "PPCS_Initialize was not called");
         }
-        match usize::try_from(h).ok().and_then(|i| g.sessions.get_mut(i)) {
-            Some(slot) if slot.is_some() => slot.take(),
-            _ => {
+        match g.sessions.remove(h) {
+            Some(s) => s,
+            None => {
                 return fail(
                     ERROR_PPCS_INVALID_SESSION_HANDLE,
                     format!("no session has the handle {h}"),
@@ -642,12 +644,10 @@ fn close(h: i32, force: bool) -> i32 {
             }
         }
     };
-    if let Some(s) = s {
-        if force {
-            s.abort();
-        } else {
-            s.close();
-        }
+    if force {
+        s.abort();
+    } else {
+        s.close();
     }
     ERROR_PPCS_SUCCESSFUL
 }

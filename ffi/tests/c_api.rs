@@ -207,8 +207,16 @@ fn camera(uid: &str) -> CameraServer {
     .expect("start the emulated camera")
 }
 
+/// One C program at a time: under AddressSanitizer and valgrind they are slow enough that
+/// several at once on a small machine could exceed the command timeouts they check.
+fn one_at_a_time() -> std::sync::MutexGuard<'static, ()> {
+    static SERIAL: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    SERIAL.lock().unwrap_or_else(|e| e.into_inner())
+}
+
 /// Runs a built program with `PPPP_LAN_TARGETS` pointing at `cam`.
 fn run(prog: &Path, args: &[&str], cam: &CameraServer) -> Output {
+    let _serial = one_at_a_time();
     Command::new(prog)
         .args(args)
         .env("PPPP_LAN_TARGETS", cam.lan_addr().to_string())
@@ -331,6 +339,7 @@ fn valgrind_finds_no_leaks() {
     let cam = camera(UID);
     for name in ["api_basics", "api_callbacks"] {
         let prog = c_test(name, Link::Shared);
+        let _serial = one_at_a_time();
         let out = Command::new("valgrind")
             .args([
                 "-q",

@@ -46,6 +46,9 @@ struct Shared {
     cond: Condvar,
 }
 
+/// Most datagrams the emulated link holds in flight (both directions).
+const MAX_DELAYED: usize = 4096;
+
 #[derive(PartialEq, Eq, PartialOrd, Ord)]
 struct Delayed {
     at: Instant,
@@ -163,6 +166,9 @@ impl CameraEndpoint {
         peer: SocketAddr,
         data: &[u8],
     ) {
+        if self.delayed.len() >= MAX_DELAYED {
+            return; // the emulated link is saturated: the datagram is lost
+        }
         self.seq += 1;
         self.delayed.push(Reverse(Delayed {
             at,

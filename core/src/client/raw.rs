@@ -29,7 +29,7 @@ use super::driver::{Driver, Endpoint, EndpointWaker, Flow};
 use super::{lan_targets_from_env, parse_host, LAN_PORT};
 use crate::error::{ClosedBy, Error, Result};
 use crate::proto::conn::{CloseReason, Conn, ConnConfig, ConnEvent, ConnStats};
-use crate::proto::drw::Delivery;
+use crate::proto::drw::{Delivery, DELIVERY_OVERHEAD};
 use crate::proto::packet::{self, Message, CHANNELS, DRW_MARKER, DRW_MARKER_ILNK, MAX_DRW_DATA};
 use crate::proto::psk::PskChoice;
 use crate::proto::{SansIo, Transmit};
@@ -64,8 +64,9 @@ pub struct RawConfig {
     /// Bytes per channel held for readers (beyond it, data waits in the transport, which stops
     /// acknowledging once its own receive buffer is full).
     pub recv_buffer: usize,
-    /// Unreliable packets held per channel for [`RawSession::recv_packet`] (the oldest is
-    /// dropped beyond it).
+    /// Unreliable packets held per channel for [`RawSession::recv_packet`]: at most this many,
+    /// and at most `recv_buffer` bytes counting [`DELIVERY_OVERHEAD`] per packet (the oldest is
+    /// dropped beyond either).
     pub packet_queue: usize,
     /// The driver whose I/O threads serve the session (`None`: [`Driver::global`]).
     pub driver: Option<Driver>,
@@ -204,6 +205,8 @@ struct State {
     queued: [usize; CHANNELS],
     /// Unreliable packets received, per channel.
     packets: Vec<VecDeque<Vec<u8>>>,
+    /// What `packets` holds per channel: data plus [`DELIVERY_OVERHEAD`] per packet.
+    packet_bytes: [usize; CHANNELS],
     /// Packets handed to the I/O thread and not yet sent.
     packets_queued: usize,
     packets_dropped: u64,
@@ -293,6 +296,7 @@ impl RawSession {
                 unacked: [0; CHANNELS],
                 queued: [0; CHANNELS],
                 packets: (0..CHANNELS).map(|_| VecDeque::new()).collect(),
+                packet_bytes: [0; CHANNELS],
                 packets_queued: 0,
                 packets_dropped: 0,
                 skipped: 0,
@@ -565,6 +569,7 @@ impl RawSession {
                 return Err(Error::Closed(ClosedBy::Local));
             }
             if let Some(p) = st.packets[c].pop_front() {
+                st.packet_bytes[c] -= p.len() + DELIVERY_OVERHEAD;
                 let n = p.len().min(buf.len());
                 buf[..n].copy_from_slice(&p[..n]);
                 return Ok(Some((n, p.len())));
@@ -825,12 +830,24 @@ impl Endpoint for RawEndpoint {
             st.unacked[c] = m.conn.unacked(c as u8);
         }
         for (ch, p) in m.packets_in.drain(..) {
-            let q = &mut st.packets[ch as usize];
-            if q.len() >= self.packet_limit {
-                q.pop_front();
+            // Both the number of packets and their bytes are bounded: empty packets count too.
+            let c = ch as usize;
+            let cost = p.len() + DELIVERY_OVERHEAD;
+            if cost > self.recv_limit {
+                st.packets_dropped += 1;
+                continue;
+            }
+            while st.packets[c].len() >= self.packet_limit
+                || st.packet_bytes[c] + cost > self.recv_limit
+            {
+                let Some(old) = st.packets[c].pop_front() else {
+                    break;
+                };
+                st.packet_bytes[c] -= old.len() + DELIVERY_OVERHEAD;
                 st.packets_dropped += 1;
             }
-            st.packets[ch as usize].push_back(p);
+            st.packet_bytes[c] += cost;
+            st.packets[c].push_back(p);
             changed = true;
         }
         if self

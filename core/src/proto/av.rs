@@ -11,8 +11,12 @@ use std::fmt;
 pub const MAGIC: [u8; 4] = [0x55, 0xaa, 0x15, 0xa8];
 /// Size of the AV header.
 pub const HEADER_LEN: usize = 32;
-/// Default cap on one frame's media length; longer headers are treated as garbage.
+/// Default cap on one video frame's media length; longer headers are treated as garbage.
 pub const DEFAULT_MAX_FRAME: usize = 8 * 1024 * 1024;
+/// Default cap on one audio frame's media length (channel 2). Cameras send a few hundred bytes
+/// per frame (512 ADPCM samples are 256 bytes); the cap keeps a hostile length field from
+/// making the audio reassembler hold megabytes.
+pub const DEFAULT_MAX_AUDIO_FRAME: usize = 64 * 1024;
 
 /// Byte 4 values: the codec/type byte (vendor-specific, PROTOCOL.md §6.1).
 pub mod codec_byte {
@@ -286,6 +290,8 @@ pub struct AssemblerStats {
     pub resyncs: u64,
     /// Frames known missing from gaps in the frame index.
     pub missing_frames: u64,
+    /// The most bytes held at once (at most the frame cap, a header and one push).
+    pub peak_buffered: u64,
 }
 
 /// Reassembles AV records from a media channel's byte stream.
@@ -324,6 +330,7 @@ impl FrameAssembler {
             self.pos = 0;
         }
         self.buf.extend_from_slice(data);
+        self.stats.peak_buffered = self.stats.peak_buffered.max(self.buffered() as u64);
     }
 
     /// Drops a partial frame (after the transport skipped data).
@@ -465,6 +472,24 @@ mod tests {
         assert_eq!(got[0].data, vec![0xff, 0xd8, 1, 2, 3]);
         assert_eq!(got[2].missing_before, 2);
         assert_eq!(a.stats().garbage_bytes, 5);
+    }
+
+    #[test]
+    fn a_length_above_the_cap_is_garbage_and_holds_nothing() {
+        let mut a = FrameAssembler::new(DEFAULT_MAX_AUDIO_FRAME);
+        let huge = AvHeader {
+            codec: codec_byte::ADPCM,
+            len: (DEFAULT_MAX_AUDIO_FRAME + 1) as u32,
+            ..AvHeader::default()
+        };
+        a.push(&huge.encode());
+        for _ in 0..100 {
+            a.push(&[0x11; 1024]);
+            assert_eq!(a.next_frame(), None);
+        }
+        assert!(a.stats().peak_buffered <= 1024 + HEADER_LEN as u64);
+        a.push(&record(7, &[1, 2, 3]));
+        assert_eq!(a.next_frame().map(|f| f.data), Some(vec![1, 2, 3]));
     }
 
     #[test]

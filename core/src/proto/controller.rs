@@ -45,8 +45,10 @@ pub struct ControllerConfig {
     pub password: String,
     /// How long a command waits for its reply.
     pub command_timeout: Duration,
-    /// Largest media frame accepted.
+    /// Largest video frame accepted (channel 1).
     pub max_frame: usize,
+    /// Largest audio frame accepted (channel 2; [`av::DEFAULT_MAX_AUDIO_FRAME`] by default).
+    pub max_audio_frame: usize,
     /// Which channel-0 dialect to speak (PROTOCOL.md §4): `Auto` takes the UID prefix table
     /// and probes the others at login when the camera does not answer (see
     /// [`crate::proto::dialect`]).
@@ -69,6 +71,7 @@ impl ControllerConfig {
             password: shix::DEFAULT_PASSWORD.into(),
             command_timeout: Duration::from_secs(5),
             max_frame: av::DEFAULT_MAX_FRAME,
+            max_audio_frame: av::DEFAULT_MAX_AUDIO_FRAME,
             dialect: DialectChoice::Auto,
             family: &shix::VI365,
             probe_timeout: Duration::from_secs(2),
@@ -240,6 +243,8 @@ pub struct ControllerStats {
     pub command_skips: u64,
     /// Media bytes discarded while resynchronising.
     pub garbage_bytes: u64,
+    /// The most bytes the video and audio reassemblers held (the sum of their peaks).
+    pub media_held_peak: u64,
     /// Login attempts made in a dialect the camera then did not answer.
     pub dialect_probes: u64,
     /// Sessions re-established because the camera closed on a wrong-dialect login.
@@ -414,7 +419,7 @@ impl Controller {
             expired: VecDeque::new(),
             blocks: BlockDecoder::default(),
             video: FrameAssembler::new(config.max_frame),
-            audio: FrameAssembler::new(config.max_frame),
+            audio: FrameAssembler::new(config.max_audio_frame),
             events: VecDeque::new(),
             stats: ControllerStats::default(),
             started: now,
@@ -979,7 +984,7 @@ impl Controller {
         self.expired.clear();
         self.blocks = BlockDecoder::default();
         self.video = FrameAssembler::new(self.config.max_frame);
-        self.audio = FrameAssembler::new(self.config.max_frame);
+        self.audio = FrameAssembler::new(self.config.max_audio_frame);
         self.ticket = [0; 4];
         self.conn = Conn::new(self.config.conn.clone(), self.now);
         self.conn.start(self.now);
@@ -1127,8 +1132,12 @@ impl Controller {
                 _ => {} // other channels carry nothing the controller understands
             }
         }
-        self.stats.garbage_bytes =
-            self.video.stats().garbage_bytes + self.audio.stats().garbage_bytes;
+        let (v, a) = (self.video.stats(), self.audio.stats());
+        self.stats.garbage_bytes = v.garbage_bytes + a.garbage_bytes;
+        self.stats.media_held_peak = self
+            .stats
+            .media_held_peak
+            .max(v.peak_buffered + a.peak_buffered);
     }
 
     fn handle_block(&mut self, block: Block) {

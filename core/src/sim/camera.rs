@@ -6,8 +6,23 @@
 //! It shares the codecs of [`crate::proto`] (packet, cipher, command framing, AV header) but none
 //! of the controller's session logic: its reliability layer below is its own, in the style of the
 //! CS2 device library (a 10 ms tick, same-index retransmission, gap-triggered resend).
+//!
+//! It cannot be turned into an amplifier or made to hold unbounded memory:
+//!
+//! * an address that has not shown it receives the camera's datagrams gets **one small answer
+//!   per datagram** (PUNCH_PKT or P2P_RDY, 24 bytes) and no session: a session (with its P2P_RDY
+//!   burst, keepalives and media) opens only when the address answers — echoes the PUNCH_PKT,
+//!   answers the P2P_RDY, or sends session traffic. The last [`MAX_GREETED`] addresses answered
+//!   are remembered for this;
+//! * at most [`CameraConfig::max_sessions`] sessions (16 by default); more are refused without
+//!   an answer ([`CameraStats::sessions_refused`]);
+//! * per session, at most [`CameraConfig::send_buffer`] bytes queued or unacknowledged (video
+//!   and audio frames are skipped, requests beyond it go unanswered), at most
+//!   [`CameraConfig::recv_buffer`] bytes held out of order (counting
+//!   [`crate::proto::drw::DELIVERY_OVERHEAD`] per packet; more is dropped unacknowledged), and
+//!   request blocks and talk-back frames of at most [`MAX_REQUEST`] bytes.
 
-use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
 use std::net::{IpAddr, SocketAddr};
 use std::time::{Duration, Instant};
 
@@ -19,6 +34,7 @@ use crate::proto::av::{self, AvHeader, FrameAssembler};
 use crate::proto::cipher::Cipher;
 use crate::proto::command::{self, BlockDecoder, BlockKind, SHIX_RESPONSE};
 use crate::proto::dialect::{self, Dialect};
+use crate::proto::drw::DELIVERY_OVERHEAD;
 use crate::proto::packet::{self, Message, WireDid, CHANNELS, MAX_DRW_DATA};
 use crate::proto::shix::{self, Family};
 use crate::proto::{seq, Transmit};
@@ -90,10 +106,15 @@ pub struct CameraConfig {
     pub idle_timeout: Duration,
     /// Answer `set_datetime` (126) as 128, as real cameras do.
     pub reply_aliases: bool,
-    /// Concurrent sessions accepted.
+    /// Concurrent sessions accepted (16 by default); more are refused without an answer.
     pub max_sessions: usize,
-    /// Bytes a session may hold unacknowledged before video frames are skipped.
+    /// Bytes a session may hold queued or unacknowledged, replies included (4 MiB by default):
+    /// beyond it video and audio frames are skipped and requests go unanswered.
     pub send_buffer: usize,
+    /// Bytes a session may hold received out of order, counting
+    /// [`crate::proto::drw::DELIVERY_OVERHEAD`] per packet (256 KiB by default): beyond it
+    /// packets are dropped unacknowledged, for the controller to resend.
+    pub recv_buffer: usize,
     /// Retransmission timeout of the camera's own packets.
     pub rto: Duration,
     /// Never send this channel-0 index (a firmware bug some devices have).
@@ -210,8 +231,9 @@ impl CameraConfig {
             alive_interval: Duration::from_secs(1),
             idle_timeout: Duration::from_secs(8),
             reply_aliases: true,
-            max_sessions: 8,
+            max_sessions: 16,
             send_buffer: 4 * 1024 * 1024,
+            recv_buffer: 256 * 1024,
             rto: Duration::from_millis(300),
             skip_command_index: None,
             epoch_seconds: 1_700_000_000,
@@ -240,6 +262,8 @@ pub struct CameraStats {
     pub searches: u64,
     /// Sessions opened.
     pub sessions: u64,
+    /// Sessions refused because [`CameraConfig::max_sessions`] were open.
+    pub sessions_refused: u64,
     /// Sessions open now.
     pub active_sessions: usize,
     /// Sessions dropped for silence.
@@ -258,6 +282,12 @@ pub struct CameraStats {
     pub frames_skipped: u64,
     /// Audio frames queued.
     pub audio_frames: u64,
+    /// Audio frames skipped because a session's send buffer was full.
+    pub audio_skipped: u64,
+    /// Requests left unanswered because a session's send buffer was full.
+    pub replies_dropped: u64,
+    /// DRW packets dropped unacknowledged (outside the window, or the receive buffer full).
+    pub drw_dropped: u64,
     /// Retransmitted DRW packets.
     pub retransmits: u64,
     /// Datagrams sent.
@@ -308,6 +338,12 @@ pub struct CameraStats {
 
 const TICK: Duration = Duration::from_millis(10);
 const WINDOW: usize = 128;
+/// How far ahead of the next expected index a received packet may be and still be held.
+const RX_WINDOW: i16 = 4096;
+/// Addresses remembered as answered but not yet proven to receive the camera's datagrams.
+pub const MAX_GREETED: usize = 256;
+/// Largest channel-0 request block or talk-back frame the camera accepts.
+pub const MAX_REQUEST: usize = 64 * 1024;
 /// Samples per audio frame the camera sends.
 const AUDIO_SAMPLES: usize = 512;
 
@@ -381,36 +417,48 @@ impl ChanTx {
 #[derive(Debug, Default)]
 struct ChanRx {
     next: u16,
+    /// Packets ahead of `next`, by index.
     held: BTreeMap<u16, Vec<u8>>,
+    /// What `held` costs: data plus [`DELIVERY_OVERHEAD`] per packet.
+    held_bytes: usize,
+}
+
+/// What the camera does with one received DRW packet.
+#[derive(Debug)]
+enum Accept {
+    /// Acknowledge it; the data now deliverable in order (possibly none).
+    Ack(Vec<Vec<u8>>),
+    /// Drop it unacknowledged (outside the window, or no room).
+    Drop,
 }
 
 impl ChanRx {
-    /// Accepts a packet; returns the data now deliverable in order.
-    fn accept(&mut self, index: u16, data: &[u8]) -> Vec<Vec<u8>> {
+    /// Accepts a packet if it fits in `room` more bytes.
+    fn accept(&mut self, index: u16, data: &[u8], room: usize) -> Accept {
         let d = seq::diff(index, self.next);
-        if !(0..=4096).contains(&d) {
-            return Vec::new();
+        if d < 0 || self.held.contains_key(&index) {
+            return Accept::Ack(Vec::new()); // a duplicate: acknowledged again
+        }
+        if d > RX_WINDOW {
+            return Accept::Drop;
         }
         if d > 0 {
-            self.held
-                .entry(seq::offset(index, self.next))
-                .or_insert_with(|| data.to_vec());
-            return Vec::new();
+            let cost = data.len() + DELIVERY_OVERHEAD;
+            if cost > room {
+                return Accept::Drop;
+            }
+            self.held_bytes += cost;
+            self.held.insert(index, data.to_vec());
+            return Accept::Ack(Vec::new());
         }
         let mut out = vec![data.to_vec()];
         self.next = self.next.wrapping_add(1);
-        // Held packets are keyed by offset from the old `next`; rebase as we go.
-        let mut rebased: BTreeMap<u16, Vec<u8>> = BTreeMap::new();
-        for (off, v) in std::mem::take(&mut self.held) {
-            rebased.insert(off - 1, v);
-        }
-        while let Some(v) = rebased.remove(&0) {
+        while let Some(v) = self.held.remove(&self.next) {
+            self.held_bytes -= v.len() + DELIVERY_OVERHEAD;
             out.push(v);
             self.next = self.next.wrapping_add(1);
-            rebased = rebased.into_iter().map(|(k, v)| (k - 1, v)).collect();
         }
-        self.held = rebased;
-        out
+        Accept::Ack(out)
     }
 }
 
@@ -469,8 +517,8 @@ impl Peer {
                 })
                 .collect(),
             acks: Vec::new(),
-            blocks: BlockDecoder::default(),
-            talk: FrameAssembler::default(),
+            blocks: BlockDecoder::new(MAX_REQUEST),
+            talk: FrameAssembler::new(MAX_REQUEST),
             video: false,
             next_frame: None,
             audio: false,
@@ -481,6 +529,20 @@ impl Peer {
             key_count: 0,
             last_size: None,
         }
+    }
+
+    /// Bytes queued or unacknowledged on every channel, replies included.
+    fn queued(&self) -> usize {
+        self.tx.iter().map(|t| t.bytes).sum::<usize>()
+            + self.replies.iter().map(|(_, r)| r.len()).sum::<usize>()
+    }
+
+    /// Bytes held: queued output, out-of-order input and partial requests.
+    fn held(&self) -> usize {
+        self.queued()
+            + self.rx.iter().map(|r| r.held_bytes).sum::<usize>()
+            + self.blocks.pending()
+            + self.talk.buffered()
     }
 }
 
@@ -493,6 +555,10 @@ pub struct FakeCamera {
     started: Instant,
     now: Instant,
     peers: HashMap<SocketAddr, Peer>,
+    /// Addresses answered that have not yet shown they receive us, oldest first (at most
+    /// [`MAX_GREETED`]; `greeted` holds the same addresses, for lookup).
+    greet_order: VecDeque<SocketAddr>,
+    greeted: HashSet<SocketAddr>,
     out: VecDeque<Transmit>,
     stats: CameraStats,
     frame_counter: u32,
@@ -518,6 +584,8 @@ impl FakeCamera {
             started: now,
             now,
             peers: HashMap::new(),
+            greet_order: VecDeque::new(),
+            greeted: HashSet::new(),
             out: VecDeque::new(),
             stats: CameraStats::default(),
             frame_counter: 0,
@@ -544,6 +612,14 @@ impl FakeCamera {
     /// Addresses of the connected controllers.
     pub fn peers(&self) -> Vec<SocketAddr> {
         self.peers.keys().copied().collect()
+    }
+
+    /// Bytes the camera holds for its sessions: queued and unacknowledged output (replies
+    /// included), packets received out of order, partial requests and talk-back frames. At most
+    /// `max_sessions × (send_buffer + recv_buffer + 2 × MAX_REQUEST)` plus one frame per
+    /// session.
+    pub fn held_bytes(&self) -> usize {
+        self.peers.values().map(Peer::held).sum()
     }
 
     /// The camera's sockets: the LAN-search socket and the session socket.
@@ -600,17 +676,13 @@ impl FakeCamera {
         self.stats.datagrams_received += 1;
         match msg {
             Message::LanSearch | Message::LanSearchExt => self.on_search(from),
-            Message::PunchPkt(did) if did == self.did => self.on_punch(local, from),
-            Message::P2pRdy(did) if did == self.did => {
-                // Either side receiving P2P_RDY is connected (CS2); answer with ours.
-                if !self.peers.contains_key(&from) && !self.open(local, from) {
-                    return;
-                }
-                self.burst_rdy(from, 1);
-                self.touch(from, false);
-            }
+            Message::PunchPkt(did) if did == self.did => self.on_handshake(local, from, false),
+            Message::P2pRdy(did) if did == self.did => self.on_handshake(local, from, true),
             msg => {
-                if !self.peers.contains_key(&from) {
+                // Session traffic from an address we answered proves it receives us.
+                let proven = !matches!(msg, Message::Close) && self.greeted.contains(&from);
+                let known = self.peers.contains_key(&from) || (proven && self.open(local, from));
+                if !known {
                     self.stats.ignored += 1;
                     return;
                 }
@@ -619,23 +691,65 @@ impl FakeCamera {
         }
     }
 
-    fn on_search(&mut self, from: SocketAddr) {
-        self.stats.searches += 1;
-        let src = self.session_local();
-        self.send_msg(src, from, Message::PunchPkt(self.did));
-        if self.config.handshake == Handshake::RdyFirst
-            && (self.peers.contains_key(&from) || self.open(src, from))
-        {
-            self.burst_rdy(from, 4);
+    /// Remembers that `addr` got an answer (a bounded, oldest-first memory).
+    fn greet(&mut self, addr: SocketAddr) {
+        if self.greeted.insert(addr) {
+            self.greet_order.push_back(addr);
+        }
+        while self.greet_order.len() > MAX_GREETED {
+            if let Some(old) = self.greet_order.pop_front() {
+                self.greeted.remove(&old);
+            }
         }
     }
 
-    fn on_punch(&mut self, local: SocketAddr, from: SocketAddr) {
+    /// A LAN search gets one small answer, from any address: PUNCH_PKT, or P2P_RDY for a
+    /// "rdy-first" device. Nothing else happens until the address answers it.
+    fn on_search(&mut self, from: SocketAddr) {
+        self.stats.searches += 1;
+        let src = self
+            .peers
+            .get(&from)
+            .map_or(self.session_local(), |p| p.local);
+        if self.config.handshake == Handshake::RdyFirst {
+            self.send_msg(src, from, Message::P2pRdy(self.did));
+        } else {
+            self.send_msg(src, from, Message::PunchPkt(self.did));
+        }
+        if !self.peers.contains_key(&from) {
+            self.greet(from);
+        }
+    }
+
+    /// PUNCH_PKT or P2P_RDY with our DID (docs/protocol.md §7.2).
+    fn on_handshake(&mut self, local: SocketAddr, from: SocketAddr, rdy: bool) {
         if let Some(p) = self.peers.get(&from) {
-            if p.heard {
-                return; // a late echo; the session is running
+            // Either side receiving P2P_RDY is connected (CS2): answer with ours. A repeated
+            // PUNCH_PKT (our P2P_RDY was lost) gets one more; a late echo in a running
+            // session gets nothing.
+            if rdy || !p.heard {
+                self.burst_rdy(from, 1);
             }
-        } else if !self.open(local, from) {
+            if rdy {
+                self.touch(from, false);
+            }
+            return;
+        }
+        if !self.greeted.contains(&from) {
+            // Not proven to receive us: one small answer (none when full), no session.
+            if self.peers.len() < self.config.max_sessions {
+                self.send_msg(local, from, Message::P2pRdy(self.did));
+            }
+            self.greet(from);
+            return;
+        }
+        // It answered ours: open the session and complete the handshake.
+        if !self.open(local, from) {
+            return;
+        }
+        if rdy {
+            self.burst_rdy(from, 1);
+            self.touch(from, false);
             return;
         }
         if self.config.handshake == Handshake::CloseThenRdy {
@@ -644,11 +758,14 @@ impl FakeCamera {
         self.burst_rdy(from, 4);
     }
 
-    /// Opens a session for `from`; false when full.
+    /// Opens a session for `from`, who proved it receives us; false when full (`from` stays
+    /// remembered, so that its retries are refused without an answer too).
     fn open(&mut self, local: SocketAddr, from: SocketAddr) -> bool {
         if self.peers.len() >= self.config.max_sessions {
+            self.stats.sessions_refused += 1;
             return false;
         }
+        self.greeted.remove(&from);
         self.stats.sessions += 1;
         let first = self.config.first_index;
         self.peers
@@ -702,8 +819,18 @@ impl FakeCamera {
                 let Some(p) = self.peers.get_mut(&from) else {
                     return;
                 };
-                p.acks.push((channel, index));
-                let ready = p.rx[channel as usize].accept(index, data);
+                let held: usize = p.rx.iter().map(|r| r.held_bytes).sum();
+                let room = self.config.recv_buffer.saturating_sub(held);
+                let ready = match p.rx[channel as usize].accept(index, data, room) {
+                    Accept::Ack(ready) => {
+                        p.acks.push((channel, index));
+                        ready
+                    }
+                    Accept::Drop => {
+                        self.stats.drw_dropped += 1;
+                        Vec::new()
+                    }
+                };
                 for chunk in ready {
                     match channel {
                         0 => {
@@ -869,12 +996,7 @@ impl FakeCamera {
     /// Writes a reply the way cameras do: one block per DRW, pretty-printed with tabs.
     fn reply(&mut self, to: SocketAddr, reply: Value) {
         let text = pretty_tabs(&reply);
-        let block = command::encode_shix(SHIX_RESPONSE, text.as_bytes());
-        let due = self.now + self.config.reply_delay;
-        if let Some(p) = self.peers.get_mut(&to) {
-            p.replies.push_back((due, block));
-        }
-        self.release_replies(to);
+        self.reply_block(to, command::encode_shix(SHIX_RESPONSE, text.as_bytes()));
     }
 
     fn release_replies(&mut self, to: SocketAddr) {
@@ -1005,8 +1127,7 @@ impl FakeCamera {
         let Some(p) = self.peers.get_mut(&to) else {
             return;
         };
-        let unacked: usize = p.tx.iter().map(|t| t.bytes).sum();
-        if unacked > self.config.send_buffer {
+        if p.queued() > self.config.send_buffer {
             self.stats.frames_skipped += 1;
             // The decoder's reference chain is broken: restart it with a key frame.
             p.last_size = None;
@@ -1101,10 +1222,15 @@ impl FakeCamera {
             ..AvHeader::default()
         };
         let rec = h.record(&data);
-        self.stats.audio_frames += 1;
-        if let Some(p) = self.peers.get_mut(&to) {
-            p.tx[2].queue(&rec, None);
+        let Some(p) = self.peers.get_mut(&to) else {
+            return;
+        };
+        if p.queued() + rec.len() > self.config.send_buffer {
+            self.stats.audio_skipped += 1;
+            return;
         }
+        self.stats.audio_frames += 1;
+        p.tx[2].queue(&rec, None);
     }
 
     /// Advances timers: RDY bursts, keepalive, idle drop, media, retransmission.
@@ -1195,6 +1321,8 @@ impl FakeCamera {
             self.send_msg(local, to, Message::Close);
         }
         self.peers.clear();
+        self.greeted.clear();
+        self.greet_order.clear();
         self.offline_until = Some(self.now + self.config.reboot_time);
     }
 

@@ -74,12 +74,18 @@ impl FakeCamera {
         }
     }
 
-    /// Queues a raw channel-0 reply block (after the reply delay, like every reply).
-    fn reply_block(&mut self, to: SocketAddr, block: Vec<u8>) {
+    /// Queues a channel-0 reply block (after the reply delay, like every reply); a session
+    /// whose send buffer is full gets none.
+    pub(super) fn reply_block(&mut self, to: SocketAddr, block: Vec<u8>) {
         let due = self.now + self.config.reply_delay;
-        if let Some(p) = self.peers.get_mut(&to) {
-            p.replies.push_back((due, block));
+        let Some(p) = self.peers.get_mut(&to) else {
+            return;
+        };
+        if p.queued() + block.len() > self.config.send_buffer {
+            self.stats.replies_dropped += 1;
+            return;
         }
+        p.replies.push_back((due, block));
         self.release_replies(to);
     }
 

@@ -10,7 +10,10 @@ mod link;
 mod net;
 pub mod video;
 
-pub use camera::{AudioCodec, CameraConfig, CameraStats, FakeCamera, Handshake, VideoCodec};
+pub use camera::{
+    AudioCodec, CameraConfig, CameraStats, FakeCamera, Handshake, VideoCodec, MAX_GREETED,
+    MAX_REQUEST,
+};
 pub use clock::SimClock;
 pub use link::{Link, LinkConfig};
 pub use net::{Captured, Endpoint, Network, Node, NodeId};

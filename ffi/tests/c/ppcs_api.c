@@ -122,19 +122,21 @@ static void test_misc(void) {
 }
 
 static void test_sessions(void) {
-    /* Handles are small dense integers from 0 upward, the lowest free first. */
+    /* Handles are small integers from 0 upward (test_misc had 0): a new session takes a
+     * slot never used before while there is one (reuse: test_stale_handles). */
     INT32 h0 = PPCS_Connect(uid, 1, 0);
     INT32 h1 = PPPP_Connect(uid, 1, 0); /* the legacy name, same table */
     INT32 h2 = PPCS_Connect(uid, 1, 0);
-    CHECK_EQ(h0, 0);
-    CHECK_EQ(h1, 1);
-    CHECK_EQ(h2, 2);
+    CHECK_EQ(h0, 1);
+    CHECK_EQ(h1, 2);
+    CHECK_EQ(h2, 3);
     CHECK_EQ(PPCS_Connect(uid, 1, 0), ERROR_PPCS_MAX_SESSION); /* MaxNumSess 3 */
     CHECK_EQ(PPCS_ForceClose(h1), ERROR_PPCS_SUCCESSFUL);
     CHECK_EQ(PPCS_ForceClose(h1), ERROR_PPCS_INVALID_SESSION_HANDLE);
-    CHECK_EQ(PPCS_Connect(uid, 1, 0), 1);
-    CHECK_EQ(PPCS_Close(2), ERROR_PPCS_SUCCESSFUL);
-    CHECK_EQ(PPCS_Close(1), ERROR_PPCS_SUCCESSFUL);
+    INT32 h3 = PPCS_Connect(uid, 1, 0);
+    CHECK_EQ(h3, 4);
+    CHECK_EQ(PPCS_Close(h2), ERROR_PPCS_SUCCESSFUL);
+    CHECK_EQ(PPCS_Close(h3), ERROR_PPCS_SUCCESSFUL);
     CHECK_EQ(PPCS_Close(-1), ERROR_PPCS_INVALID_SESSION_HANDLE);
     CHECK_EQ(PPCS_Close(99), ERROR_PPCS_INVALID_SESSION_HANDLE);
 
@@ -220,6 +222,39 @@ static void test_sessions(void) {
     CHECK_EQ(PPCS_Check(h, &si), ERROR_PPCS_INVALID_SESSION_HANDLE);
 }
 
+/* A handle carries its slot's generation (handle = generation * 512 + slot): once closed it
+ * stays invalid, also when a later session takes its slot (the least used free slot, so
+ * after 512 sessions), instead of reading that other session. */
+static void test_stale_handles(void) {
+    char buf[16];
+    INT32 size = sizeof buf;
+    st_PPCS_Session si;
+    INT32 stale = PPCS_Connect(uid, 1, 0);
+    CHECK(stale >= 0);
+    CHECK_EQ(PPCS_ForceClose(stale), ERROR_PPCS_SUCCESSFUL);
+    INT32 h = -1;
+    for (int i = 0; i < 600; i++) {
+        h = PPCS_Connect(uid, 1, 0);
+        CHECK(h >= 0);
+        if (h < 0 || h % 512 == stale % 512) {
+            break;
+        }
+        CHECK_EQ(PPCS_ForceClose(h), ERROR_PPCS_SUCCESSFUL);
+    }
+    CHECK_EQ(h % 512, stale % 512); /* the slot was reused… */
+    CHECK_EQ(h, stale + 512);       /* …by the next generation */
+    CHECK_EQ(PPCS_Check(stale, &si), ERROR_PPCS_INVALID_SESSION_HANDLE);
+    CHECK_EQ(PPCS_Read(stale, 0, buf, &size, 0), ERROR_PPCS_INVALID_SESSION_HANDLE);
+    CHECK_EQ(PPCS_Write(stale, 0, buf, 4), ERROR_PPCS_INVALID_SESSION_HANDLE);
+    CHECK_EQ(PPCS_Check_Buffer(stale, 0, NULL, NULL), ERROR_PPCS_INVALID_SESSION_HANDLE);
+    CHECK_EQ(PPCS_PktSend(stale, 0, buf, 4), ERROR_PPCS_INVALID_SESSION_HANDLE);
+    CHECK_EQ(PPCS_Close(stale), ERROR_PPCS_INVALID_SESSION_HANDLE);
+    CHECK_EQ(PPCS_ForceClose(stale), ERROR_PPCS_INVALID_SESSION_HANDLE);
+    /* The session in the slot was not touched by any of that. */
+    CHECK_EQ(PPCS_Check(h, &si), ERROR_PPCS_SUCCESSFUL);
+    CHECK_EQ(PPCS_ForceClose(h), ERROR_PPCS_SUCCESSFUL);
+}
+
 static void test_connect_break(void) {
     struct blocked_connect bc = {"ZZZZ-000002-ABCDE", 1, PTHREAD_MUTEX_INITIALIZER, 0};
     pthread_t t;
@@ -286,6 +321,7 @@ int main(int argc, char **argv) {
     test_before_initialize();
     test_misc();
     test_sessions();
+    test_stale_handles();
     test_connect_break();
     test_buffer_full_and_remote_silence();
     CHECK_EQ(PPCS_DeInitialize(), ERROR_PPCS_SUCCESSFUL);

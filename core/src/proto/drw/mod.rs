@@ -12,7 +12,7 @@ mod send;
 
 use std::time::Duration;
 
-pub use recv::{Delivery, DrwReceiver, RecvOutcome, RecvStats};
+pub use recv::{Delivery, DrwReceiver, RecvOutcome, RecvStats, DELIVERY_OVERHEAD};
 pub use send::{DrwSender, SendStats, WriteError};
 
 /// Tunables of the DRW layer. The defaults follow the CS2 library where it is known
@@ -23,8 +23,10 @@ pub struct DrwConfig {
     pub max_in_flight: usize,
     /// Bytes a channel may hold queued or unacknowledged before `write` refuses more.
     pub send_buffer: usize,
-    /// Bytes a channel may hold received but not yet read (in order or out of order). Beyond
-    /// it new packets are dropped unacknowledged, so the peer retransmits them later.
+    /// Bytes a channel may hold received but not yet read (in order or out of order), each
+    /// packet counted as its data plus [`DELIVERY_OVERHEAD`] (so that empty packets count
+    /// too). Beyond it new packets are dropped unacknowledged, so the peer retransmits them
+    /// later.
     pub recv_buffer: usize,
     /// How far ahead of the next expected index a packet may be and still be buffered.
     pub reorder_window: u16,

@@ -6,6 +6,11 @@ use std::time::Instant;
 use super::DrwConfig;
 use crate::proto::seq;
 
+/// What holding one packet costs beyond its data, counted against
+/// [`DrwConfig::recv_buffer`]: the queue slot and allocation of a delivery. Without it, a peer
+/// could make the receiver hold any number of empty packets.
+pub const DELIVERY_OVERHEAD: usize = 64;
+
 /// What the receiver did with one DRW packet.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum RecvOutcome {
@@ -46,6 +51,9 @@ pub struct RecvStats {
     pub skipped: u64,
     /// ACK datagrams produced.
     pub acks_sent: u64,
+    /// The most the receiver held at once: data bytes plus [`DELIVERY_OVERHEAD`] per packet
+    /// (readable or buffered out of order). Never above [`DrwConfig::recv_buffer`].
+    pub held_peak: u64,
 }
 
 /// Receiver state of one channel: in-order delivery, duplicate suppression, a bounded
@@ -56,7 +64,10 @@ pub struct DrwReceiver {
     /// Out-of-order packets; position `i` holds index `next + 1 + i`.
     ahead: VecDeque<Option<Vec<u8>>>,
     ready: VecDeque<Delivery>,
+    /// Data bytes held (readable plus out of order).
     buffered: usize,
+    /// `buffered` plus [`DELIVERY_OVERHEAD`] per held packet: what `recv_buffer` bounds.
+    held: usize,
     pending_acks: Vec<u16>,
     ack_deadline: Option<Instant>,
     stalled_since: Option<Instant>,
@@ -76,6 +87,7 @@ impl DrwReceiver {
             ahead: VecDeque::new(),
             ready: VecDeque::new(),
             buffered: 0,
+            held: 0,
             pending_acks: Vec::new(),
             ack_deadline: None,
             stalled_since: None,
@@ -93,9 +105,14 @@ impl DrwReceiver {
         self.stats
     }
 
-    /// Bytes held (readable plus buffered out of order).
+    /// Data bytes held (readable plus buffered out of order).
     pub fn buffered(&self) -> usize {
         self.buffered
+    }
+
+    /// What the receive budget counts: data bytes plus [`DELIVERY_OVERHEAD`] per held packet.
+    pub fn held(&self) -> usize {
+        self.held
     }
 
     /// Handles one DRW packet.
@@ -122,11 +139,14 @@ impl DrwReceiver {
             self.ack(config, now, index);
             return RecvOutcome::Duplicate;
         }
-        if self.buffered + data.len() > config.recv_buffer {
+        let cost = data.len() + DELIVERY_OVERHEAD;
+        if self.held + cost > config.recv_buffer {
             self.stats.dropped += 1;
             return RecvOutcome::Dropped;
         }
         self.buffered += data.len();
+        self.held += cost;
+        self.stats.held_peak = self.stats.held_peak.max(self.held as u64);
         self.stats.packets += 1;
         self.stats.bytes += data.len() as u64;
         self.ack(config, now, index);
@@ -234,6 +254,7 @@ impl DrwReceiver {
         let d = self.ready.pop_front()?;
         if let Delivery::Data(v) = &d {
             self.buffered -= v.len();
+            self.held -= v.len() + DELIVERY_OVERHEAD;
         }
         Some(d)
     }
@@ -316,7 +337,7 @@ mod tests {
     #[test]
     fn buffer_limit_drops_without_ack() {
         let c = DrwConfig {
-            recv_buffer: 10,
+            recv_buffer: DELIVERY_OVERHEAD + 10,
             ..DrwConfig::default()
         };
         let t = Instant::now();
@@ -326,6 +347,37 @@ mod tests {
         assert_eq!(r.take_acks(&c, t, true).unwrap(), vec![0]);
         r.read();
         assert_eq!(r.handle(&c, t, 1, &[0; 8]), RecvOutcome::Delivered);
+    }
+
+    #[test]
+    fn empty_packets_count_against_the_budget() {
+        let c = DrwConfig {
+            recv_buffer: 100 * DELIVERY_OVERHEAD,
+            ..DrwConfig::default()
+        };
+        let t = Instant::now();
+        let mut r = DrwReceiver::new();
+        let mut delivered = 0;
+        for i in 0..10_000u16 {
+            if r.handle(&c, t, i, &[]) == RecvOutcome::Delivered {
+                delivered += 1;
+            }
+        }
+        // Only what fits is taken (and acknowledged); the rest waits for the peer's resend.
+        assert_eq!(delivered, 100);
+        assert_eq!(r.held(), c.recv_buffer);
+        assert_eq!(r.stats().held_peak, c.recv_buffer as u64);
+        assert_eq!(r.stats().dropped, 10_000 - 100);
+        assert_eq!(r.read(), Some(Delivery::Data(Vec::new())));
+        assert_eq!(r.held(), 99 * DELIVERY_OVERHEAD);
+        assert_eq!(r.handle(&c, t, 100, &[]), RecvOutcome::Delivered);
+        // Out-of-order empty packets are counted too.
+        let mut r = DrwReceiver::new();
+        let buffered = (1..2000u16)
+            .filter(|&i| r.handle(&c, t, i, &[]) == RecvOutcome::Buffered)
+            .count();
+        assert_eq!(buffered, 100);
+        assert!(r.held() <= c.recv_buffer);
     }
 
     #[test]
