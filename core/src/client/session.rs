@@ -811,7 +811,7 @@ impl Worker {
             Cmd::Binary(cmd, payload, tx) => self.track(c.binary(now, cmd, &payload), tx),
             Cmd::Op(op, tx) => {
                 match &op {
-                    Op::StartVideo { resolution } => self.want_video = Some(*resolution),
+                    Op::StartVideo { resolution, .. } => self.want_video = Some(*resolution),
                     Op::StopVideo => self.want_video = None,
                     Op::StartAudio => self.want_audio = true,
                     Op::StopAudio => self.want_audio = false,

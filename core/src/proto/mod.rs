@@ -29,6 +29,7 @@ pub mod seq;
 pub mod shix;
 pub mod sockaddr;
 pub mod uid;
+pub mod vstc2;
 
 use std::net::SocketAddr;
 
