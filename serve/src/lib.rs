@@ -31,5 +31,5 @@ pub mod talk;
 pub mod wav;
 
 pub use http::{MediaServer, ServeConfig, ServeError, ServeStats, BOUNDARY, PAGE};
-pub use record::{record, snapshot, RecordConfig, RecordError, RecordSummary};
+pub use record::{record, snapshot, RecordConfig, RecordError, RecordSummary, Recorder};
 pub use talk::{talk_pcm, talk_wav, TalkError, TalkSummary};

@@ -941,6 +941,22 @@ pub fn camera_control_op(param: i32, value: i32) -> Option<Op> {
     }
 }
 
+/// [`STATUS_PARAMS`] arguments from the parameters of a camera of another dialect (SHIX
+/// `get_parms`, iLnk status): firmware, name, the DID, and zeros for what they do not report.
+pub fn status_from_params(p: &crate::proto::ops::Params, did: &str) -> Vec<Arg> {
+    vec![
+        Arg::Text(p.firmware.clone().unwrap_or_default()),
+        Arg::Text(p.name.clone().unwrap_or_default()),
+        Arg::Text(did.to_owned()),
+        Arg::Text(String::new()),
+        Arg::Text(String::new()),
+        Arg::Int(0),
+        Arg::Int(0),
+        Arg::Int(0),
+        Arg::Int(0),
+    ]
+}
+
 /// The SDK's `PPPP_STATUS_*` values delivered with message type [`MSG_STATUS`].
 pub mod status {
     /// Connecting (before every attempt).
@@ -1113,6 +1129,21 @@ mod tests {
         assert_eq!(r[0].len(), WIFI_SCAN_RESULT.fields.len());
         let huge = fields("var ap_number=99999999;\r\n");
         assert_eq!(wifi_scan_results(&huge).len(), 256);
+    }
+
+    #[test]
+    fn status_of_other_dialects() {
+        let p = crate::proto::ops::Params {
+            firmware: Some("fw".into()),
+            name: Some("cam".into()),
+            ..Default::default()
+        };
+        let v = status_from_params(&p, "DGOA-1");
+        assert_eq!(v.len(), STATUS_PARAMS.fields.len());
+        assert_eq!(
+            (v[0].text(), v[1].text(), v[2].text()),
+            ("fw".into(), "cam".into(), "DGOA-1".into())
+        );
     }
 
     #[test]
