@@ -83,12 +83,12 @@ const FIXED: &[(&str, &str, &[&str])] = &[
     (
         "VideoData",
         "(Ljava/lang/String;[BIIIIII)V",
-        &["did", "buf", "h264", "len", "width", "height", "time"],
+        &["did", "buf", "h264", "len", "width", "height", "time", "sessid"],
     ),
     (
         "VideoData",
         "(Ljava/lang/String;[BIIIII)V",
-        &["did", "buf", "h264", "len", "width", "height"],
+        &["did", "buf", "h264", "len", "width", "height", "time"],
     ),
     (
         "CallBack_H264Data",

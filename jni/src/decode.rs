@@ -67,6 +67,20 @@ impl H264Decoder {
         Ok(out.map(|yuv| pack(&yuv)))
     }
 
+    /// Decodes one access unit and, when it completes no picture yet (the decoder holds
+    /// pictures back for reordering), flushes the held ones and returns the last: one unit in,
+    /// one picture out, as `DecodeH264Frame` callers expect.
+    pub fn decode_now(&mut self, access_unit: &[u8]) -> Result<Option<Picture>, DecodeError> {
+        if let Some(p) = self.decode(access_unit)? {
+            return Ok(Some(p));
+        }
+        let held = self
+            .inner
+            .flush_remaining()
+            .map_err(|e| DecodeError(e.to_string()))?;
+        Ok(held.last().map(pack))
+    }
+
     /// Forgets every reference picture (the next access unit must be a key frame).
     pub fn reset(&mut self) -> Result<(), DecodeError> {
         *self = H264Decoder::new()?;

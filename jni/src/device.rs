@@ -152,7 +152,10 @@ impl Device {
         let video_on = Arc::new(AtomicBool::new(false));
         let (rec_tx, rec_rx) = unbounded();
         let flavor = args.flavor;
-        let delivery = spawn(&did, move || deliver(flavor, ctl_rx, media_rx))?;
+        let (name, halt) = (did.clone(), stop.clone());
+        let delivery = spawn(&did, move || {
+            deliver(&name, flavor, &halt, ctl_rx, media_rx)
+        })?;
         let delivery_id = delivery.thread().id();
         let conn = {
             let (outbox, session, video_on) = (outbox.clone(), session.clone(), video_on.clone());
@@ -238,10 +241,17 @@ impl Device {
 
 /// The delivery thread: attached to the JVM as a daemon named after the DID (detached when
 /// it ends), it calls the callbacks of the current context for its class.
-fn deliver(flavor: Flavor, control: Receiver<Event>, media: Receiver<Event>) {
-    let Some(mut env) = registry::attach() else {
+fn deliver(
+    did: &str,
+    flavor: Flavor,
+    stop: &AtomicBool,
+    control: Receiver<Event>,
+    media: Receiver<Event>,
+) {
+    let Some(mut attached) = registry::attach(did) else {
         return;
     };
+    let env = attached.env();
     loop {
         let ev = select! {
             recv(control) -> e => e,
@@ -250,8 +260,11 @@ fn deliver(flavor: Flavor, control: Receiver<Event>, media: Receiver<Event>) {
         let Ok(ev) = ev else {
             break;
         };
+        if stop.load(Ordering::SeqCst) {
+            continue; // StopPPPP is waiting: drain without calling Java
+        }
         if let Some(cbs) = registry::callbacks(flavor) {
-            cbs.call(&mut env, &ev);
+            cbs.call(env, &ev);
         }
     }
 }
@@ -302,11 +315,11 @@ fn connection(
         session.close();
         return;
     }
-    *slot.lock() = Some(session.clone());
     out.notify(&did, vstc2::MSG_MODE, vstc2::MODE_P2P);
     out.status(&did, status::ON_LINE);
     match session.login() {
-        Ok(_) => {}
+        // Requests wait for the login: SHIX cameras ignore commands before it.
+        Ok(_) => *slot.lock() = Some(session.clone()),
         Err(Error::WrongPassword { .. }) => {
             let code = match args.flavor {
                 Flavor::Vstc2 => status::INVALID_USER_PWD,
@@ -566,8 +579,18 @@ fn commands(
                                 out.send(layout_event(&vstc2::WIFI_SCAN_RESULT, &did, &args));
                             }
                         }
+                        // Layouts of one callback (SDK generations) make one event: the
+                        // descriptor the app declares picks its values by name.
+                        let mut events: Vec<Event> = Vec::new();
                         for l in getter.layouts {
-                            out.send(layout_event(l, &did, &l.values(fields)));
+                            let ev = layout_event(l, &did, &l.values(fields));
+                            match events.iter_mut().find(|e| e.name == ev.name) {
+                                Some(e) => e.vals.extend(ev.vals),
+                                None => events.push(ev),
+                            }
+                        }
+                        for ev in events {
+                            out.send(ev);
                         }
                     }
                     Err(e) => tracing::info!(%did, "{} failed: {e}", getter.cgi),

@@ -35,6 +35,13 @@ pub unsafe extern "system" fn JNI_OnLoad(
     vm: *mut jni::sys::JavaVM,
     _reserved: *mut c_void,
 ) -> jint {
+    // PPPP_JNI_LOG=debug (any tracing filter) logs to stderr.
+    if let Ok(filter) = std::env::var("PPPP_JNI_LOG") {
+        let _ = tracing_subscriber::fmt()
+            .with_env_filter(tracing_subscriber::EnvFilter::new(filter))
+            .with_writer(std::io::stderr)
+            .try_init();
+    }
     // SAFETY: the JVM passes a valid pointer that lives as long as the library.
     let Ok(vm) = (unsafe { JavaVM::from_raw(vm) }) else {
         return jni::sys::JNI_ERR;

@@ -512,7 +512,7 @@ extern "system" fn decode_h264<'l>(
             return ERR_INVALID_ARGUMENT;
         };
         au.truncate(usize::try_from(len).unwrap_or(0));
-        let picture = match registry::with_decoder(|d| d.decode(&au)) {
+        let picture = match registry::with_decoder(|d| d.decode_now(&au)) {
             Some(Ok(Some(p))) => p,
             Some(Ok(None)) => return 0,
             Some(Err(e)) => {

@@ -44,16 +44,66 @@ pub fn set_vm(vm: JavaVM) {
     let _ = VM.set(vm);
 }
 
-/// Attaches the calling thread as a daemon thread (named after the Rust thread, i.e. the
-/// DID); it is detached when the thread ends.
-pub fn attach() -> Option<JNIEnv<'static>> {
-    match VM.get()?.attach_current_thread_as_daemon() {
-        Ok(env) => Some(env),
-        Err(e) => {
-            tracing::warn!("cannot attach a callback thread to the JVM: {e}");
-            None
+/// A thread attached to the JVM as a daemon thread; detached when dropped (at the end of the
+/// thread's function).
+pub struct Attached {
+    env: JNIEnv<'static>,
+    vm: *mut jni::sys::JavaVM,
+}
+
+impl std::fmt::Debug for Attached {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Attached")
+    }
+}
+
+impl Attached {
+    /// The thread's JNI environment.
+    pub fn env(&mut self) -> &mut JNIEnv<'static> {
+        &mut self.env
+    }
+}
+
+impl Drop for Attached {
+    fn drop(&mut self) {
+        // SAFETY: `vm` is the JVM this thread attached to; the thread holds no JNI frames
+        // (every callback ran in its own local frame) and `env` is not used after this.
+        unsafe {
+            if let Some(detach) = (**self.vm).DetachCurrentThread {
+                detach(self.vm);
+            }
         }
     }
+}
+
+/// Attaches the calling thread as a daemon thread named `name` (Java sees the DID as the
+/// thread's name). The JNI crate's own attach passes no name, hence the raw call.
+pub fn attach(name: &str) -> Option<Attached> {
+    let vm = VM.get()?.get_java_vm_pointer();
+    let cname = std::ffi::CString::new(name.replace('\0', "")).ok()?;
+    let mut args = jni::sys::JavaVMAttachArgs {
+        version: jni::sys::JNI_VERSION_1_6,
+        name: cname.as_ptr() as *mut std::ffi::c_char,
+        group: std::ptr::null_mut(),
+    };
+    let mut env: *mut std::ffi::c_void = std::ptr::null_mut();
+    // SAFETY: `vm` is the JVM's own pointer (kept from JNI_OnLoad); `args` and `cname` outlive
+    // the call, which copies the name.
+    let r = unsafe {
+        let attach = (**vm).AttachCurrentThreadAsDaemon?;
+        attach(
+            vm,
+            &mut env,
+            (&mut args as *mut jni::sys::JavaVMAttachArgs).cast(),
+        )
+    };
+    if r != jni::sys::JNI_OK || env.is_null() {
+        tracing::warn!("cannot attach a callback thread to the JVM ({r})");
+        return None;
+    }
+    // SAFETY: the JVM just gave this thread a valid environment pointer.
+    let env = unsafe { JNIEnv::from_raw(env.cast()) }.ok()?;
+    Some(Attached { env, vm })
 }
 
 /// The callbacks of `flavor`'s context, if one is set.
@@ -136,9 +186,10 @@ pub fn stop_search() {
 }
 
 fn search(flavor: Flavor, stop: Arc<AtomicBool>) {
-    let Some(mut env) = attach() else {
+    let Some(mut attached) = attach("pppp-search") else {
         return;
     };
+    let env = attached.env();
     let mut seen = std::collections::HashSet::new();
     let options = DiscoverOptions {
         timeout: Duration::from_millis(500),
@@ -172,7 +223,7 @@ fn search(flavor: Flavor, stop: Arc<AtomicBool>) {
                 ],
             );
             if let Some(cbs) = callbacks(flavor) {
-                cbs.call(&mut env, &ev);
+                cbs.call(env, &ev);
             }
         }
     }
