@@ -81,8 +81,8 @@ fn psnr(a: &[u8], b: &[u8]) -> f64 {
 }
 
 fn check(profile: &str, profile_idc: u8, extra: &[&str]) {
-    let dir =
-        std::env::temp_dir().join(format!("pppp-jni-decode-{profile}-{}", std::process::id()));
+    let tag = format!("{profile}{}", extra.join(""));
+    let dir = std::env::temp_dir().join(format!("pppp-jni-decode-{tag}-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let file = encode(&dir, profile, extra);
     let data = std::fs::read(&file).unwrap();
