@@ -281,7 +281,7 @@ fn bench(a: &Args, measure: Duration, targets: &[Target]) -> CliResult {
     let connect_time = now() - t0;
     if !a.idle {
         for s in &sessions {
-            s.op_with(Op::StartVideo { resolution: 1 }, Box::new(|_| {}));
+            s.op_with(Op::start_video(1), Box::new(|_| {}));
         }
     }
     // Warm up: every session delivers a frame (or, idle, a second passes).

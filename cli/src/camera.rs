@@ -60,6 +60,10 @@ pub struct Args {
     /// Video codec: mjpeg (SHIX cameras), h264 or h265 (VStarcam; key frame every --gop frames).
     #[arg(long, default_value = "mjpeg", value_parser = ["mjpeg", "h264", "h265"])]
     codec: String,
+    /// H.264: stream the access units of this Annex-B file in a loop (e.g. Main or High
+    /// profile from x264) instead of the built-in pictures; needs --codec h264.
+    #[arg(long)]
+    h264_file: Option<std::path::PathBuf>,
     /// H.264/H.265: a key frame every this many frames.
     #[arg(long, default_value_t = 10)]
     gop: u32,
@@ -171,6 +175,16 @@ pub fn run(a: Args) -> CliResult {
         return Err(CliError::usage("--gop must be at least 1"));
     }
     cam.gop = a.gop;
+    if let Some(path) = &a.h264_file {
+        if cam.video_codec != pppp::sim::VideoCodec::H264 {
+            return Err(CliError::usage("--h264-file needs --codec h264"));
+        }
+        let data = std::fs::read(path)
+            .map_err(|e| CliError::msg(format!("cannot read {}: {e}", path.display())))?;
+        let file = pppp::sim::video::H264File::parse(&data)
+            .map_err(|e| CliError::usage(format!("{}: {e}", path.display())))?;
+        cam.h264_file = Some(std::sync::Arc::new(file));
+    }
     cam.switch_resolution_after = a.switch_resolution_after;
     if !(4000..=48000).contains(&a.audio_rate) {
         return Err(CliError::usage("--audio-rate must be 4000-48000"));

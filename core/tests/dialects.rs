@@ -195,7 +195,7 @@ fn cgi_camera_end_to_end() {
         Err(ControllerError::Unsupported(_))
     ));
     assert!(matches!(
-        rig.controller().op(now, Op::StartVideo { resolution: 2 }),
+        rig.controller().op(now, Op::start_video(2)),
         Err(ControllerError::Unsupported(_))
     ));
 

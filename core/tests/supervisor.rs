@@ -127,7 +127,7 @@ impl Rig {
         );
         let now = self.net.now();
         self.sup()
-            .request(now, Request::Op(Op::StartVideo { resolution: 1 }))
+            .request(now, Request::Op(Op::start_video(1)))
             .unwrap();
         self.frames_after(Duration::ZERO, 3, Duration::from_secs(5));
     }

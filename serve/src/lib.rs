@@ -46,6 +46,6 @@ pub mod wav;
 pub use access::BasicAuth;
 pub use config::{ServeConfig, ServeError};
 pub use page::PAGE;
-pub use record::{record, snapshot, RecordConfig, RecordError, RecordSummary};
+pub use record::{record, snapshot, RecordConfig, RecordError, RecordSummary, Recorder};
 pub use server::{MediaServer, ServeStats, BOUNDARY};
 pub use talk::{talk_pcm, talk_wav, TalkError, TalkSummary};

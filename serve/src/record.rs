@@ -187,66 +187,119 @@ impl AudioOut {
 /// Records from `session` (whose video, and audio if wanted, are already started) for
 /// `cfg.duration`, then finishes the files.
 pub fn record(session: &Session, cfg: &RecordConfig) -> Result<RecordSummary, RecordError> {
-    let file_err = |path: &Path| {
-        let path = path.to_owned();
-        move |source| RecordError::File { path, source }
-    };
-    let mut summary = RecordSummary::default();
-    let mut video: Option<VideoOut> = None;
-    let mut audio = cfg.audio.then(|| AudioOut {
-        path: with_ext(&cfg.prefix, "wav"),
-        est: RateEstimator::default(),
-        pending: Vec::new(),
-        pending_frames: 0,
-        rate: None,
-        writer: None,
-        samples: 0,
-    });
+    let mut rec = Recorder::new(cfg.clone());
     let end = Instant::now() + cfg.duration;
     while Instant::now() < end {
         let wait = end
             .saturating_duration_since(Instant::now())
             .min(Duration::from_millis(20));
         if let Some(f) = session.next_frame(wait)? {
-            match &mut video {
-                None => {
-                    if matches!(f.codec, Codec::H264 | Codec::H265) && !f.keyframe {
-                        summary.video_skipped += 1; // a decoder needs a key frame first
-                    } else {
-                        video = Some(open_video(cfg, &f, &mut summary)?);
-                    }
-                }
-                Some(out) => write_video(out, &f, &mut summary)?,
-            }
+            rec.push_video(&f)?;
         }
-        if let Some(a) = audio.as_mut() {
+        if cfg.audio {
             while let Some(f) = session.next_audio(Duration::ZERO)? {
-                a.push(&f, cfg)?;
+                rec.push_audio(&f)?;
             }
         }
     }
-    match video {
-        Some(VideoOut::Avi(w, path)) => {
-            let fps = w.measured_fps(summary.video_frames as f64 / cfg.duration.as_secs_f64());
-            let mut out = w.finish(fps).map_err(file_err(&path))?;
-            out.flush().map_err(file_err(&path))?;
-            summary.fps = Some(fps);
-            summary.video_path = Some(path);
-        }
-        Some(VideoOut::Raw(mut out, path, _)) => {
-            out.flush().map_err(file_err(&path))?;
-            summary.video_path = Some(path);
-        }
-        None => {}
+    rec.finish(cfg.duration)
+}
+
+/// A recording fed frame by frame, for callers that receive the frames themselves (the JNI
+/// library's `RecordLocal`, event-driven hosts): [`record`] is this recorder fed from a
+/// session for a fixed time.
+pub struct Recorder {
+    cfg: RecordConfig,
+    summary: RecordSummary,
+    video: Option<VideoOut>,
+    audio: Option<AudioOut>,
+}
+
+impl std::fmt::Debug for Recorder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Recorder")
+            .field("prefix", &self.cfg.prefix)
+            .field("summary", &self.summary)
+            .finish()
     }
-    if let Some(a) = audio {
-        if let Some((path, samples, rate)) = a.finish(&cfg.profile)? {
-            summary.audio_path = Some(path);
-            summary.audio_samples = samples;
-            summary.audio_rate = Some(rate);
+}
+
+impl Recorder {
+    /// A recording into the files named after `cfg.prefix` (opened with the first frame;
+    /// `cfg.duration` is not used).
+    pub fn new(cfg: RecordConfig) -> Recorder {
+        let audio = cfg.audio.then(|| AudioOut {
+            path: with_ext(&cfg.prefix, "wav"),
+            est: RateEstimator::default(),
+            pending: Vec::new(),
+            pending_frames: 0,
+            rate: None,
+            writer: None,
+            samples: 0,
+        });
+        Recorder {
+            cfg,
+            summary: RecordSummary::default(),
+            video: None,
+            audio,
         }
     }
-    Ok(summary)
+
+    /// Writes a video frame (H.264/H.265 from the first key frame on).
+    pub fn push_video(&mut self, f: &Frame) -> Result<(), RecordError> {
+        match &mut self.video {
+            None => {
+                if matches!(f.codec, Codec::H264 | Codec::H265) && !f.keyframe {
+                    self.summary.video_skipped += 1; // a decoder needs a key frame first
+                } else {
+                    self.video = Some(open_video(&self.cfg, f, &mut self.summary)?);
+                }
+            }
+            Some(out) => write_video(out, f, &mut self.summary)?,
+        }
+        Ok(())
+    }
+
+    /// Writes an audio frame (ignored when the configuration records no audio).
+    pub fn push_audio(&mut self, f: &Frame) -> Result<(), RecordError> {
+        match self.audio.as_mut() {
+            Some(a) => a.push(f, &self.cfg),
+            None => Ok(()),
+        }
+    }
+
+    /// Finishes the files; `elapsed` is how long was recorded (the AVI frame rate falls back
+    /// to frames / elapsed when the timestamps give none).
+    pub fn finish(mut self, elapsed: Duration) -> Result<RecordSummary, RecordError> {
+        let file_err = |path: &Path| {
+            let path = path.to_owned();
+            move |source| RecordError::File { path, source }
+        };
+        let mut summary = self.summary;
+        match self.video.take() {
+            Some(VideoOut::Avi(w, path)) => {
+                let secs = elapsed.as_secs_f64().max(0.001);
+                let fps = w.measured_fps(summary.video_frames as f64 / secs);
+                let mut out = w.finish(fps).map_err(file_err(&path))?;
+                out.flush().map_err(file_err(&path))?;
+                summary.fps = Some(fps);
+                summary.video_path = Some(path);
+            }
+            Some(VideoOut::Raw(mut out, path, _)) => {
+                out.flush().map_err(file_err(&path))?;
+                summary.video_path = Some(path);
+            }
+            None => {}
+        }
+        if let Some(a) = self.audio.take() {
+            if let Some((path, samples, rate)) = a.finish(&self.cfg.profile)? {
+                summary.audio_path = Some(path);
+                summary.audio_samples = samples;
+                summary.audio_rate = Some(rate);
+            }
+        }
+        Ok(summary)
+    }
 }
 
 fn open_video(

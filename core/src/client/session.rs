@@ -819,7 +819,7 @@ impl Session {
     /// Starts video (SHIX resolution 1 = 640×480, 2 = 320×240); returns the camera's
     /// answer, [`Error::Rejected`] when it refuses.
     pub fn start_video_with(&self, resolution: u8) -> Result<Value> {
-        self.call_raw(Op::StartVideo { resolution })
+        self.call_raw(Op::start_video(resolution))
     }
 
     /// [`Session::call`] for the operations whose raw answer the caller keeps.

@@ -773,7 +773,7 @@ impl Controller {
         now: Instant,
         resolution: u8,
     ) -> Result<RequestId, ControllerError> {
-        self.op(now, Op::StartVideo { resolution })
+        self.op(now, Op::start_video(resolution))
     }
 
     /// Asks the device to stop video.

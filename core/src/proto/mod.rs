@@ -31,6 +31,7 @@ pub mod shix;
 pub mod sockaddr;
 pub mod supervisor;
 pub mod uid;
+pub mod vstc2;
 
 use std::net::SocketAddr;
 use std::time::Instant;

@@ -12,7 +12,9 @@
 use serde_json::{json, Map, Value};
 
 use crate::proto::dialect::Dialect;
-use crate::proto::ops::{self, FlipMirror, Op, Params, PtzDirection, SdInfo, WifiNetwork};
+use crate::proto::ops::{
+    self, FlipMirror, Op, Params, PtzDirection, SdInfo, VideoStream, WifiNetwork,
+};
 
 /// The type of one argument.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -92,10 +94,14 @@ pub const OPERATIONS: &[OpSpec] = &[
     OpSpec {
         name: "start_video",
         python: "start_video",
-        args: &[arg("resolution", ArgKind::Int { min: 1, max: 255 })],
+        args: &[
+            arg("resolution", ArgKind::Int { min: 1, max: 255 }),
+            arg("stream", ArgKind::Int { min: 0, max: 15 }),
+            arg("substream", ArgKind::Int { min: 0, max: 255 }),
+        ],
         reply: ReplyKind::Done,
         dialects: ALL,
-        doc: "Asks the camera to send video (SHIX resolution 1 = 640x480, 2 = 320x240).",
+        doc: "Asks the camera to send video (SHIX resolution 1 = 640x480, 2 = 320x240; optional: the VStarcam stream id and substream).",
     },
     OpSpec {
         name: "stop_video",
@@ -369,6 +375,13 @@ impl Op {
         Ok(match s.name {
             "start_video" => Op::StartVideo {
                 resolution: get(0).int_or(1)? as u8,
+                stream: match get(1).opt_int()? {
+                    Some(id) => Some(VideoStream {
+                        id: id as u8,
+                        substream: get(2).opt_int()?.map(|n| n as u8),
+                    }),
+                    None => None,
+                },
             },
             "stop_video" => Op::StopVideo,
             "start_audio" => Op::StartAudio,
@@ -403,7 +416,16 @@ impl Op {
     /// The arguments of this operation as [`Op::from_args`] takes them.
     pub fn args(&self) -> Value {
         match self {
-            Op::StartVideo { resolution } => json!({ "resolution": resolution }),
+            Op::StartVideo { resolution, stream } => {
+                let mut m = json!({ "resolution": resolution });
+                if let Some(s) = stream {
+                    m["stream"] = json!(s.id);
+                    if let Some(sub) = s.substream {
+                        m["substream"] = json!(sub);
+                    }
+                }
+                m
+            }
             Op::Ptz(d) => json!({ "direction": d }),
             Op::PtzSetPreset(n) | Op::PtzGotoPreset(n) => json!({ "preset": n }),
             Op::SetIr(on) | Op::SetWhiteLight(on) | Op::SetLamp(on) => json!({ "on": on }),
@@ -458,9 +480,13 @@ impl Arg<'_> {
     }
 
     fn int_or(&self, default: i64) -> Result<i64, ArgError> {
+        Ok(self.opt_int()?.unwrap_or(default))
+    }
+
+    fn opt_int(&self) -> Result<Option<i64>, ArgError> {
         match self.value {
-            None | Some(Value::Null) => Ok(default),
-            Some(_) => self.int(),
+            None | Some(Value::Null) => Ok(None),
+            Some(_) => self.int().map(Some),
         }
     }
 
@@ -581,7 +607,7 @@ mod tests {
         let mut f = Map::new();
         f.insert("lamp".into(), json!(1));
         vec![
-            Op::StartVideo { resolution: 1 },
+            Op::start_video(1),
             Op::StopVideo,
             Op::StartAudio,
             Op::StopAudio,
@@ -659,8 +685,20 @@ mod tests {
         );
         assert_eq!(
             Op::from_args("start_video", &Value::Null),
-            Ok(Op::StartVideo { resolution: 1 })
+            Ok(Op::start_video(1))
         );
+        let with_stream = Op::StartVideo {
+            resolution: 1,
+            stream: Some(VideoStream {
+                id: 11,
+                substream: Some(2),
+            }),
+        };
+        assert_eq!(
+            Op::from_args("start_video", &with_stream.args()),
+            Ok(with_stream)
+        );
+        assert!(e("start_video", json!({"stream": 16})).contains("must be 0-15"));
         assert_eq!(
             Op::from_args("set_flip_mirror", &json!({"value": "flip_mirror"})),
             Ok(Op::SetFlipMirror(FlipMirror::FlipMirror))

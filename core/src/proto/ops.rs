@@ -174,6 +174,27 @@ impl FlipMirror {
     }
 }
 
+/// A vendor video stream of `livestream.cgi` (VStarcam SDK `StartPPPPLivestream(did, streamid,
+/// substreamid)`: 10 is the live stream the SDK's apps ask for, 0 main H.264, 1 sub H.264,
+/// 3 MJPEG sub stream).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct VideoStream {
+    /// `streamid` (0–15; 16 is the stop request).
+    pub id: u8,
+    /// `substream`, when the SDK generation passes one.
+    pub substream: Option<u8>,
+}
+
+impl Op {
+    /// [`Op::StartVideo`] of the default stream at SHIX resolution `resolution`.
+    pub fn start_video(resolution: u8) -> Op {
+        Op::StartVideo {
+            resolution,
+            stream: None,
+        }
+    }
+}
+
 /// A typed operation.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Op {
@@ -181,6 +202,9 @@ pub enum Op {
     StartVideo {
         /// SHIX resolution code.
         resolution: u8,
+        /// The vendor stream to ask a VStarcam CGI camera for (`None`: the default live
+        /// stream); other dialects ignore it.
+        stream: Option<VideoStream>,
     },
     /// Stop video.
     StopVideo,
@@ -367,7 +391,7 @@ fn plan_shix(
         WireRequest::needed(Wire::Shix(v))
     };
     let v = match op {
-        Op::StartVideo { resolution } => {
+        Op::StartVideo { resolution, .. } => {
             need("stream")?;
             if *resolution == 0 {
                 return Err(unsupported(op, Dialect::Shix, "resolution 0 means stop"));
@@ -517,7 +541,24 @@ fn plan_cgi(op: &Op, last_ptz: Option<PtzDirection>) -> Result<Vec<WireRequest>,
         ))
     };
     let v = match op {
-        Op::StartVideo { resolution } => {
+        Op::StartVideo {
+            stream: Some(stream),
+            ..
+        } => {
+            if stream.id >= 16 {
+                return Err(unsupported(
+                    op,
+                    Dialect::Cgi,
+                    "livestream.cgi stream ids are 0-15 (16 stops the stream)",
+                ));
+            }
+            let mut params = vec![("streamid", n(i64::from(stream.id)))];
+            if let Some(sub) = stream.substream {
+                params.push(("substream", n(i64::from(sub))));
+            }
+            vec![WireRequest::optional(cgi("livestream", &params))]
+        }
+        Op::StartVideo { resolution, .. } => {
             if *resolution != 1 {
                 return Err(unsupported(
                     op,
@@ -639,7 +680,7 @@ fn plan_binary(op: &Op) -> Result<Vec<WireRequest>, Unsupported> {
     let b = |cmd: u16, payload: Vec<u8>| WireRequest::needed(Wire::Binary { cmd, payload });
     let ptz = |dir: u32| b(cmd::PASSTHROUGH_STRING_PUT, ilnk::ptz_passthrough(dir));
     let v = match op {
-        Op::StartVideo { resolution } => {
+        Op::StartVideo { resolution, .. } => {
             // CR `SendVideoResolution`: value 2 = 640×480, 0 = 320×240.
             let value = match resolution {
                 1 => 2,
@@ -1047,26 +1088,22 @@ mod tests {
         assert!(cgi_text(&Op::PtzSetPreset(0)).contains("command=30&"));
         assert!(cgi_text(&Op::SetIr(true)).starts_with("GET /camera_control.cgi?param=14&value=1&"));
         assert!(cgi_text(&Op::SetFlipMirror(FlipMirror::Mirror)).contains("param=5&value=2&"));
-        assert!(cgi_text(&Op::StartVideo { resolution: 1 }).contains("livestream.cgi?streamid=10&"));
+        assert!(cgi_text(&Op::start_video(1)).contains("livestream.cgi?streamid=10&"));
+        let vendor = Op::StartVideo {
+            resolution: 1,
+            stream: Some(VideoStream {
+                id: 3,
+                substream: Some(1),
+            }),
+        };
+        assert!(cgi_text(&vendor).starts_with("GET /livestream.cgi?streamid=3&substream=1&"));
         assert!(plan(&Op::PtzSetPreset(16), Dialect::Cgi, &VI365, None).is_err());
-        assert!(plan(
-            &Op::StartVideo { resolution: 2 },
-            Dialect::Cgi,
-            &VI365,
-            None
-        )
-        .is_err());
+        assert!(plan(&Op::start_video(2), Dialect::Cgi, &VI365, None).is_err());
     }
 
     #[test]
     fn binary_requests() {
-        let p = plan(
-            &Op::StartVideo { resolution: 1 },
-            Dialect::Binary,
-            &VI365,
-            None,
-        )
-        .unwrap();
+        let p = plan(&Op::start_video(1), Dialect::Binary, &VI365, None).unwrap();
         assert_eq!(p.len(), 2);
         assert_eq!(
             p[1].wire,

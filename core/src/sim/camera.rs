@@ -148,6 +148,9 @@ pub struct CameraConfig {
     pub dialect: Dialect,
     /// Numbering of SHIX commands the camera understands (default vi365).
     pub family: &'static Family,
+    /// H.264: send the access units of this Annex-B file in a loop instead of the emulator's
+    /// own pictures (with [`VideoCodec::H264`]; key frames as the file has them).
+    pub h264_file: Option<std::sync::Arc<video::H264File>>,
     /// What a block of another dialect does: `Some(true)` closes the session, `Some(false)`
     /// ignores it; `None` (default) as the dialect's cameras do — SHIX cameras close
     /// (cam-reverse#51), CGI and binary cameras are taken to ignore it (undocumented).
@@ -251,6 +254,7 @@ impl CameraConfig {
             close_on_foreign: None,
             frame_size: None,
             wall_clock: None,
+            h264_file: None,
         }
     }
 }
@@ -492,6 +496,8 @@ struct Peer {
     /// Picture size of the last frame sent; `None` while video is off (the next frame is a
     /// key frame).
     last_size: Option<(u16, u16)>,
+    /// `--h264-file`: the next access unit of the file for this peer.
+    file_pos: usize,
 }
 
 impl Peer {
@@ -528,6 +534,7 @@ impl Peer {
             gop_pos: 0,
             key_count: 0,
             last_size: None,
+            file_pos: 0,
         }
     }
 
@@ -1122,7 +1129,6 @@ impl FakeCamera {
         let index = self.frame_counter;
         self.frame_counter = self.frame_counter.wrapping_add(1);
         let size = self.frame_size(index);
-        let (seconds, millis) = self.av_time();
         let (codec, gop) = (self.config.video_codec, self.config.gop.max(1));
         let Some(p) = self.peers.get_mut(&to) else {
             return;
@@ -1131,6 +1137,26 @@ impl FakeCamera {
             self.stats.frames_skipped += 1;
             // The decoder's reference chain is broken: restart it with a key frame.
             p.last_size = None;
+            return;
+        }
+        let file = match (codec, &self.config.h264_file) {
+            (VideoCodec::H264, Some(f)) => Some(f),
+            _ => None,
+        };
+        if let Some(file) = file {
+            if p.last_size.is_none() {
+                p.file_pos = file.next_key(p.file_pos); // (re)start on a key frame
+            }
+            let (au, key) = file.unit(p.file_pos);
+            p.file_pos = (p.file_pos + 1) % file.len();
+            p.last_size = Some(size);
+            let t = if key {
+                av::codec_byte::H264_I
+            } else {
+                av::codec_byte::H264_P
+            };
+            let data = au.to_vec();
+            self.queue_video(to, t, &data, index);
             return;
         }
         if p.last_size != Some(size) || p.gop_pos >= gop {
@@ -1164,6 +1190,12 @@ impl FakeCamera {
                 (t, au)
             }
         };
+        self.queue_video(to, type_byte, &data, index);
+    }
+
+    /// Queues video frame `index` behind its AV header on channel 1 of peer `to`.
+    fn queue_video(&mut self, to: SocketAddr, type_byte: u8, data: &[u8], index: u32) {
+        let (seconds, millis) = self.av_time();
         let h = AvHeader {
             codec: type_byte,
             stream: 0,
@@ -1172,7 +1204,7 @@ impl FakeCamera {
             index,
             ..AvHeader::default()
         };
-        let rec = h.record(&data);
+        let rec = h.record(data);
         self.stats.video_frames += 1;
         if let Some(p) = self.peers.get_mut(&to) {
             p.tx[1].queue(&rec, None);

@@ -332,7 +332,9 @@ impl FakeCamera {
                 self.cgi_reply(from, code, text);
             }
             "livestream" => match req.int("streamid") {
-                Some(10) => {
+                // 10: the live stream of the SDK's apps; 0-15: the vendor stream ids
+                // (main/sub H.264, MJPEG sub stream, ...), all served by the one stream here.
+                Some(0..=15) => {
                     self.set_video(from, true);
                     self.cgi_reply(from, code, "result=0;\r\n");
                 }

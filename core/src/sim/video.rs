@@ -414,6 +414,125 @@ pub fn h265_access_unit(spec: &FrameSpec) -> Vec<u8> {
     au
 }
 
+/// The access units of an Annex-B H.264 file (a real encoder's output, e.g. x264 through
+/// ffmpeg), for the fake camera to send in a loop instead of its own pictures.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct H264File {
+    /// `(access unit with its start codes, is a key frame)` in decoding order.
+    units: Vec<(Vec<u8>, bool)>,
+}
+
+/// Why an Annex-B file cannot be streamed.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum H264FileError {
+    /// No slice NAL unit was found.
+    #[error("no H.264 picture found (expected an Annex-B byte stream with 00 00 01 start codes)")]
+    NoPictures,
+    /// The stream does not start with a key frame somewhere.
+    #[error("the stream has no IDR picture to start from")]
+    NoKeyFrame,
+    /// An access unit does not fit one AV record.
+    #[error("access unit {index} is {len} bytes; at most {max} fit")]
+    TooLarge {
+        /// Its position.
+        index: usize,
+        /// Its size.
+        len: usize,
+        /// The limit.
+        max: usize,
+    },
+}
+
+/// The largest access unit accepted (the controller's frame limit is larger).
+const MAX_ACCESS_UNIT: usize = 2 * 1024 * 1024;
+
+impl H264File {
+    /// Splits an Annex-B byte stream into access units (a new one starts at an access unit
+    /// delimiter, SEI or parameter set after a picture, or at a slice with
+    /// `first_mb_in_slice == 0`). Data before the first IDR picture is dropped, so the loop
+    /// always starts with a key frame.
+    pub fn parse(data: &[u8]) -> Result<H264File, H264FileError> {
+        let mut starts = Vec::new();
+        let mut i = 0;
+        while i + 3 <= data.len() {
+            if data[i..i + 3] == [0, 0, 1] {
+                let begin = if i > 0 && data[i - 1] == 0 { i - 1 } else { i };
+                starts.push((begin, i + 3));
+                i += 3;
+            } else {
+                i += 1;
+            }
+        }
+        let mut units: Vec<(Vec<u8>, bool)> = Vec::new();
+        let mut cur: Vec<u8> = Vec::new();
+        let (mut has_slice, mut key) = (false, false);
+        for (k, &(begin, body)) in starts.iter().enumerate() {
+            let end = starts.get(k + 1).map_or(data.len(), |n| n.0);
+            let Some(&header) = data.get(body) else {
+                continue;
+            };
+            let nal_type = header & 0x1f;
+            let slice = matches!(nal_type, 1 | 5);
+            let first_mb_zero = data.get(body + 1).is_some_and(|b| b & 0x80 != 0);
+            let starts_unit = matches!(nal_type, 6..=9 | 14..=18) || (slice && first_mb_zero);
+            if has_slice && starts_unit {
+                units.push((std::mem::take(&mut cur), key));
+                has_slice = false;
+                key = false;
+            }
+            cur.extend_from_slice(&data[begin..end]);
+            has_slice |= slice;
+            key |= nal_type == 5;
+        }
+        if has_slice {
+            units.push((cur, key));
+        }
+        if units.is_empty() {
+            return Err(H264FileError::NoPictures);
+        }
+        let first_key = units
+            .iter()
+            .position(|u| u.1)
+            .ok_or(H264FileError::NoKeyFrame)?;
+        units.drain(..first_key);
+        if let Some((index, u)) = units
+            .iter()
+            .enumerate()
+            .find(|(_, u)| u.0.len() > MAX_ACCESS_UNIT)
+        {
+            return Err(H264FileError::TooLarge {
+                index,
+                len: u.0.len(),
+                max: MAX_ACCESS_UNIT,
+            });
+        }
+        Ok(H264File { units })
+    }
+
+    /// Number of access units (at least one).
+    pub fn len(&self) -> usize {
+        self.units.len()
+    }
+
+    /// Always false: a parsed file has pictures.
+    pub fn is_empty(&self) -> bool {
+        self.units.is_empty()
+    }
+
+    /// Access unit `i` (modulo the length) and whether it is a key frame.
+    pub fn unit(&self, i: usize) -> (&[u8], bool) {
+        let (au, key) = &self.units[i % self.units.len()];
+        (au, *key)
+    }
+
+    /// The first key frame at or after `i`, wrapping to the start (which is one).
+    pub fn next_key(&self, i: usize) -> usize {
+        (i..self.units.len())
+            .find(|&k| self.units[k].1)
+            .unwrap_or(0)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -433,6 +552,44 @@ mod tests {
         let mut au = Vec::new();
         push_nal(&mut au, &[0x65], &[0, 0, 1, 0, 0, 0, 5]);
         assert_eq!(au, vec![0, 0, 0, 1, 0x65, 0, 0, 3, 1, 0, 0, 3, 0, 5]);
+    }
+
+    #[test]
+    fn annexb_file_splits_into_access_units() {
+        let spec = |i: u32| FrameSpec {
+            index: i,
+            gop_pos: i % 3,
+            key_count: i / 3,
+            width: 32,
+            height: 32,
+        };
+        // A stray P frame before the first key frame is dropped; an AUD starts a unit.
+        let mut data = h264_access_unit(&spec(1));
+        let mut expect = Vec::new();
+        for i in 3..9 {
+            let mut au = vec![0, 0, 0, 1, 0x09, 0xf0];
+            au.extend(h264_access_unit(&spec(i)));
+            expect.push((au.clone(), i % 3 == 0));
+            data.extend(au);
+        }
+        let f = H264File::parse(&data).unwrap();
+        assert_eq!(f.len(), 6);
+        for (i, (au, key)) in expect.iter().enumerate() {
+            assert_eq!(f.unit(i), (au.as_slice(), *key), "unit {i}");
+        }
+        assert_eq!(f.next_key(1), 3);
+        assert_eq!(f.next_key(4), 0);
+        // Without delimiters: slices with first_mb_in_slice == 0 start units.
+        let plain: Vec<u8> = (0..4).flat_map(|i| h264_access_unit(&spec(i))).collect();
+        assert_eq!(H264File::parse(&plain).unwrap().len(), 4);
+        assert_eq!(
+            H264File::parse(b"not video"),
+            Err(H264FileError::NoPictures)
+        );
+        assert_eq!(
+            H264File::parse(&h264_access_unit(&spec(1))),
+            Err(H264FileError::NoKeyFrame)
+        );
     }
 
     #[test]
