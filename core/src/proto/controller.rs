@@ -594,7 +594,14 @@ impl Controller {
             return Ok(());
         };
         let id = probe.id;
-        let wait = if probe.remaining.is_empty() {
+        // The dialect the UID prefix names is expected: its login gets the whole command
+        // timeout (a lossy link must not make us switch to a dialect that closes a SHIX
+        // camera's session); a guess gets `probe_timeout` while others remain.
+        let expected = probe.tried.len() == 1
+            && self
+                .dialect
+                .is_some_and(|(d, s)| d == dialect && s == DialectSource::Prefix);
+        let wait = if probe.remaining.is_empty() || expected {
             self.config.command_timeout
         } else {
             self.config.probe_timeout

@@ -340,7 +340,6 @@ pub struct CameraStats {
     pub binary_resolution: Option<u32>,
 }
 
-const TICK: Duration = Duration::from_millis(10);
 const WINDOW: usize = 128;
 /// How far ahead of the next expected index a received packet may be and still be held.
 const RX_WINDOW: i16 = 4096;
@@ -571,8 +570,8 @@ pub struct FakeCamera {
     frame_counter: u32,
     audio_counter: u32,
     offline_until: Option<Instant>,
-    /// When the periodic 10 ms tick runs next.
-    next_tick: Option<Instant>,
+    /// What [`FakeCamera::poll_timeout`] answers, computed after every input.
+    deadline: Option<Instant>,
     reboot_at: Option<Instant>,
     /// The picture [`CameraConfig::frame_size`] frames are patched from, and its size.
     patched: Option<((u16, u16), jpeg::Patched)>,
@@ -598,7 +597,7 @@ impl FakeCamera {
             frame_counter: 0,
             audio_counter: 0,
             offline_until: None,
-            next_tick: None,
+            deadline: None,
             reboot_at: None,
             patched: None,
         }
@@ -670,6 +669,11 @@ impl FakeCamera {
         from: SocketAddr,
         data: &[u8],
     ) {
+        self.receive(now, local, from, data);
+        self.deadline = self.next_deadline();
+    }
+
+    fn receive(&mut self, now: Instant, local: SocketAddr, from: SocketAddr, data: &[u8]) {
         self.now = now;
         if self.offline_until.is_some_and(|t| now < t) {
             return;
@@ -1267,10 +1271,12 @@ impl FakeCamera {
 
     /// Advances timers: RDY bursts, keepalive, idle drop, media, retransmission.
     pub fn handle_timeout(&mut self, now: Instant) {
+        self.tick(now);
+        self.deadline = self.next_deadline();
+    }
+
+    fn tick(&mut self, now: Instant) {
         self.now = now;
-        if self.next_tick.is_none_or(|t| t <= now) {
-            self.next_tick = Some(now + TICK);
-        }
         if let Some(t) = self.offline_until {
             if now < t {
                 return;
@@ -1364,18 +1370,46 @@ impl FakeCamera {
         self.out.pop_front()
     }
 
-    /// When `handle_timeout` must run next: every 10 ms while sessions exist.
+    /// When `handle_timeout` must run next: the earliest of what is due (a frame, a
+    /// retransmission, a reply, an ACK, a keepalive, an idle drop, the end of a reboot).
     #[must_use]
     pub fn poll_timeout(&self) -> Option<Instant> {
+        self.deadline
+    }
+
+    /// Computes [`FakeCamera::poll_timeout`] (after every input: the camera never wakes
+    /// without something to do, so that one process can emulate many cameras).
+    fn next_deadline(&self) -> Option<Instant> {
         if let Some(t) = self.offline_until {
             return Some(t);
         }
-        if self.peers.is_empty() && self.reboot_at.is_none() {
-            return None;
+        let rto = self.config.rto;
+        let mut next = self.reboot_at;
+        let mut at = |t: Option<Instant>| {
+            if let Some(t) = t {
+                next = Some(next.map_or(t, |n: Instant| n.min(t)));
+            }
+        };
+        for p in self.peers.values() {
+            at(Some(p.last_rx + self.config.idle_timeout));
+            at(Some(p.last_tx + self.config.alive_interval));
+            at(p.next_rdy);
+            at(p.next_frame);
+            at(p.next_audio);
+            at(p.replies.front().map(|(due, _)| *due));
+            if !p.acks.is_empty() {
+                at(Some(self.now));
+            }
+            for tx in &p.tx {
+                for pkt in tx.pkts.iter().take(WINDOW).filter(|p| !p.acked) {
+                    at(Some(match pkt.sent {
+                        None => self.now,
+                        Some(s) => s + rto * (1 << pkt.tries.min(3)),
+                    }));
+                }
+            }
         }
-        // The tick is fixed when it is scheduled, so a steady stream of input cannot push it
-        // back (which would starve media and retransmissions).
-        Some(self.next_tick.unwrap_or(self.now))
+        next
     }
 }
 
