@@ -179,6 +179,9 @@ enum Cmd {
     Packet(u8, Vec<u8>),
     Close,
     Abort,
+    /// Makes the endpoint panic on its I/O thread (tests of the driver's panic handling).
+    #[cfg(test)]
+    Panic,
 }
 
 #[derive(Debug)]
@@ -214,6 +217,8 @@ struct State {
     stats: ConnStats,
     /// The I/O side is gone: nothing more will arrive.
     ended: bool,
+    /// Calls blocked in `read` right now (tests check that a waiter is really waiting).
+    readers_waiting: usize,
 }
 
 /// A transport session with one device: byte streams and packets, no application layer.
@@ -240,6 +245,8 @@ impl std::fmt::Debug for Cmd {
             Cmd::Packet(c, d) => write!(f, "Packet(ch{c}, {} bytes)", d.len()),
             Cmd::Close => f.write_str("Close"),
             Cmd::Abort => f.write_str("Abort"),
+            #[cfg(test)]
+            Cmd::Panic => f.write_str("Panic"),
         }
     }
 }
@@ -302,6 +309,7 @@ impl RawSession {
                 skipped: 0,
                 stats: ConnStats::default(),
                 ended: false,
+                readers_waiting: 0,
             }),
             cond: Condvar::new(),
         });
@@ -493,9 +501,17 @@ impl RawSession {
                 return Err(self.error_for(r));
             }
             match deadline {
-                None => self.shared.cond.wait(&mut st),
+                None => {
+                    st.readers_waiting += 1;
+                    self.shared.cond.wait(&mut st);
+                    st.readers_waiting -= 1;
+                }
                 Some(d) => {
-                    if super::now() >= d || self.shared.cond.wait_until(&mut st, d).timed_out() {
+                    st.readers_waiting += 1;
+                    let timed_out =
+                        super::now() >= d || self.shared.cond.wait_until(&mut st, d).timed_out();
+                    st.readers_waiting -= 1;
+                    if timed_out {
                         let n = take_into(&mut st.rx[c], &mut buf[got..]);
                         return Ok(ReadOutcome {
                             len: got + n,
@@ -780,6 +796,8 @@ impl Endpoint for RawEndpoint {
                     sent_packets += 1;
                 }
                 Ok(Cmd::Close) => m.conn.close(now),
+                #[cfg(test)]
+                Ok(Cmd::Panic) => panic!("injected by a test"),
                 Ok(Cmd::Abort) | Err(TryRecvError::Disconnected) => {
                     m.conn.abort(now);
                     break;
@@ -913,6 +931,47 @@ mod tests {
         assert_eq!(out, [2, 3, 4]);
         assert_eq!(q, VecDeque::from(vec![5]));
         assert_eq!(take_into(&mut q, &mut []), 0);
+    }
+
+    /// A session to a silent address on its own driver, whose I/O thread it shares with
+    /// `others`.
+    fn silent(driver: &Driver) -> RawSession {
+        let mut c = RawConfig::new("DGOA-123456-ABCDE").host("127.0.0.1:9");
+        c.broadcast = false;
+        c.connect_timeout = Duration::from_secs(600);
+        c.driver = Some(driver.clone());
+        RawSession::start(c).expect("start")
+    }
+
+    #[test]
+    fn a_panic_on_the_io_thread_wakes_every_blocked_reader_and_spares_the_others() {
+        let driver = Driver::new(crate::client::DriverConfig::default());
+        let victim = Arc::new(silent(&driver));
+        let bystander = silent(&driver);
+        let reader = {
+            let v = victim.clone();
+            std::thread::spawn(move || v.read(0, &mut [0u8; 4], None))
+        };
+        // The reader is provably blocked in `read` before the panic.
+        while victim.shared.state.lock().readers_waiting == 0 {
+            std::thread::yield_now();
+        }
+        victim.send(Cmd::Panic).expect("the endpoint is alive");
+        let r = reader.join().expect("the reader thread returns");
+        assert!(matches!(r, Err(Error::Closed(_))), "{r:?}");
+        assert!(matches!(victim.state(), RawState::Closed(_)));
+        // The other endpoint of the same I/O thread still runs: it still answers commands
+        // and its I/O thread still serves it.
+        assert_eq!(bystander.state(), RawState::Connecting);
+        assert_eq!(driver.threads_running(), 1);
+        assert_eq!(driver.endpoints(), 1);
+        bystander.abort();
+        victim.abort();
+        assert_eq!(
+            driver.threads_running(),
+            0,
+            "the last endpoint ends the thread"
+        );
     }
 
     #[test]
