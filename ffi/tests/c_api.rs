@@ -190,10 +190,16 @@ fn c_test(name: &str, link: Link) -> PathBuf {
 
 /// An emulated camera on loopback, any free ports.
 fn camera(uid: &str) -> CameraServer {
+    camera_with(uid, |_| {})
+}
+
+/// [`camera`], configured further by `setup`.
+fn camera_with(uid: &str, setup: impl FnOnce(&mut CameraConfig)) -> CameraServer {
     let mut cam = CameraConfig::new(
         Uid::parse(uid).expect("valid uid"),
         IpAddr::V4(Ipv4Addr::LOCALHOST),
     );
+    setup(&mut cam);
     cam.lan_addr.set_port(0);
     cam.session_addr.set_port(0);
     cam.psk = pppp::proto::psk::for_prefix(cam.uid.prefix())
@@ -318,6 +324,33 @@ fn c_api_callbacks() {
     let cam = camera(UID);
     let out = run_ok(&c_test("api_callbacks", Link::SharedAsan), &[UID], &cam);
     assert!(out.contains("api_callbacks: all checks passed"), "{out}");
+}
+
+#[test]
+fn a_hundred_sessions_with_callbacks_in_one_c_process() {
+    let cams: Vec<(String, CameraServer)> = (0..100)
+        .map(|i| {
+            let uid = format!("DGOA-{:06}-MANYC", 400_000 + i);
+            // Small pictures: this checks that many sessions work, not how fast (an ASan
+            // build receiving a hundred 320x240 streams would only measure the sanitizer).
+            let cam = camera_with(&uid, |c| {
+                c.width = 64;
+                c.height = 48;
+            });
+            (uid, cam)
+        })
+        .collect();
+    let args: Vec<String> = cams
+        .iter()
+        .map(|(uid, cam)| format!("{uid}@{}", cam.lan_addr()))
+        .collect();
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let out = run_ok(
+        &c_test("many_sessions", Link::SharedAsan),
+        &args,
+        &cams[0].1,
+    );
+    assert!(out.contains("many_sessions: all checks passed"), "{out}");
 }
 
 #[test]

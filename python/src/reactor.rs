@@ -33,7 +33,7 @@ pub(crate) struct Shared {
 
 impl Shared {
     fn signal(&self) {
-        if !self.signalled.swap(true, Ordering::AcqRel) {
+        if !self.signalled.swap(true, Ordering::SeqCst) {
             // A full socket buffer means the loop has a byte to read already.
             let _ = (&self.write).write(&[1]);
         }
@@ -87,9 +87,12 @@ impl Reactor {
     /// `(token, ok, value)` tuples (`value` is the result, or the exception when `ok` is
     /// false) and `ready` lists the ids of sessions and searches with news (repeats possible).
     fn drain<'py>(&self, py: Python<'py>) -> PyResult<(Bound<'py, PyList>, Vec<u64>)> {
-        self.shared.signalled.store(false, Ordering::Release);
+        // Empty the socket, then re-arm the signal, then take the news: news recorded after
+        // the re-arm writes a new byte, so none is stranded (re-arming before emptying the
+        // socket could swallow the byte of news taken later).
         let mut buf = [0u8; 256];
         while matches!((&self.read).read(&mut buf), Ok(n) if n > 0) {}
+        self.shared.signalled.store(false, Ordering::SeqCst);
         let done = std::mem::take(&mut *self.shared.done.lock());
         let ready = std::mem::take(&mut *self.shared.ready.lock());
         let out = PyList::empty(py);
