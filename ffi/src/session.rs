@@ -252,13 +252,11 @@ unsafe fn give_session(s: Session, out: *mut *mut pppp_session) {
     unsafe { put(out, Box::into_raw(b).cast::<pppp_session>()) };
 }
 
-/// Searches for the camera, completes the handshake and stores the connected session in
-/// `*session` (not yet logged in: call `pppp_session_login`). Blocks up to the connect
-/// timeout. `PPPP_RESULT_OFFLINE` when nothing answered.
-#[no_mangle]
-pub unsafe extern "C" fn pppp_session_connect(
+/// Builds a session from `config` with `open` and stores its handle in `*session`.
+fn open_session(
     config: *const pppp_config,
     session: *mut *mut pppp_session,
+    open: impl FnOnce(SessionConfig) -> pppp::error::Result<Session>,
 ) -> pppp_result {
     boundary(|| {
         if config.is_null() {
@@ -267,13 +265,24 @@ pub unsafe extern "C" fn pppp_session_connect(
         if session.is_null() {
             return Err(Fail::null("session"));
         }
-        // SAFETY: non-NULL config from the caller.
+        // SAFETY: non-NULL config from the caller (exported functions' contract).
         let cfg = unsafe { to_config(&*config) }?;
-        let s = Session::connect(cfg)?;
+        let s = open(cfg)?;
         // SAFETY: checked non-NULL.
         unsafe { give_session(s, session) };
         Ok(())
     })
+}
+
+/// Searches for the camera, completes the handshake and stores the connected session in
+/// `*session` (not yet logged in: call `pppp_session_login`). Blocks up to the connect
+/// timeout. `PPPP_RESULT_OFFLINE` when nothing answered.
+#[no_mangle]
+pub unsafe extern "C" fn pppp_session_connect(
+    config: *const pppp_config,
+    session: *mut *mut pppp_session,
+) -> pppp_result {
+    open_session(config, session, Session::connect)
 }
 
 /// Starts the search and handshake and stores the session in `*session` at once, without
@@ -287,20 +296,7 @@ pub unsafe extern "C" fn pppp_session_start(
     config: *const pppp_config,
     session: *mut *mut pppp_session,
 ) -> pppp_result {
-    boundary(|| {
-        if config.is_null() {
-            return Err(Fail::null("config"));
-        }
-        if session.is_null() {
-            return Err(Fail::null("session"));
-        }
-        // SAFETY: non-NULL config from the caller.
-        let cfg = unsafe { to_config(&*config) }?;
-        let s = Session::start(cfg)?;
-        // SAFETY: checked non-NULL.
-        unsafe { give_session(s, session) };
-        Ok(())
-    })
+    open_session(config, session, Session::start)
 }
 
 /// Waits up to `timeout_ms` for the first connection of a session made by
