@@ -255,6 +255,9 @@ impl Device {
         let Some(session) = &self.session else {
             return codes::ERR_NOT_CONNECTED;
         };
+        if self.connect_state() == phase::FAILED {
+            return codes::ERR_NOT_CONNECTED; // refused or gone: nothing will open the gate
+        }
         let mut gate = self.shared.gate.lock();
         if gate.open {
             submit(&self.shared, session, r);

@@ -282,6 +282,8 @@ public class NewestTest {
         b.statuses.clear();
         NativeCaller.StartPPPP(mjpeg, "admin", "wrong", 1, "", 0);
         Support.check(Support.await(() -> hasStatus(b, mjpeg, 8), 8000), "wrong password -> 8");
+        Support.check(NativeCaller.GetP2PConnetState(mjpeg) == -2, "GetP2PConnetState after a refused login: -2");
+        Support.check(NativeCaller.PPPPPTZControl(mjpeg, 4) == -5, "a request after a refused login: -5, not queued");
         NativeCaller.StopPPPP(mjpeg);
         NativeCaller.StartPPPP("not a did", "admin", "6666", 1, "", 0);
         Support.check(Support.await(() -> hasStatus(b, "not a did", 5), 3000), "malformed DID -> 5");
