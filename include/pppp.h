@@ -33,6 +33,40 @@
 
 
 /**
+ * Why a session closed or was lost. Values are explicit and never renumbered.
+ */
+typedef enum pppp_close_reason {
+    /**
+     * Not a close (events other than `DISCONNECTED` and `CLOSED`).
+     */
+    PPPP_CLOSE_REASON_NONE = 0,
+    /**
+     * `pppp_session_close` (or free) was called.
+     */
+    PPPP_CLOSE_REASON_LOCAL = 1,
+    /**
+     * The camera closed the session.
+     */
+    PPPP_CLOSE_REASON_REMOTE = 2,
+    /**
+     * The camera stopped answering.
+     */
+    PPPP_CLOSE_REASON_PEER_TIMEOUT = 3,
+    /**
+     * Nothing answered the LAN search within the connect timeout.
+     */
+    PPPP_CLOSE_REASON_NOT_FOUND = 4,
+    /**
+     * The camera answered the search but never completed the handshake.
+     */
+    PPPP_CLOSE_REASON_HANDSHAKE_TIMEOUT = 5,
+    /**
+     * The camera refused the login after a reconnection (`result`: its code).
+     */
+    PPPP_CLOSE_REASON_LOGIN_REFUSED = 6,
+} pppp_close_reason;
+
+/**
  * The media codec of a frame.
  */
 typedef enum pppp_codec {
@@ -65,6 +99,47 @@ typedef enum pppp_codec {
      */
     PPPP_CODEC_PCM = 6,
 } pppp_codec;
+
+/**
+ * The kind of a `pppp_event`. Values are explicit and never renumbered.
+ */
+typedef enum pppp_event_kind {
+    /**
+     * A search and handshake begins: when the session starts, and before every reconnection
+     * attempt.
+     */
+    PPPP_EVENT_KIND_CONNECTING = 1,
+    /**
+     * The session is up (`peer`, `cipher`).
+     */
+    PPPP_EVENT_KIND_CONNECTED = 2,
+    /**
+     * A login was accepted (`json`: the camera's reply; `text` for a CGI camera).
+     */
+    PPPP_EVENT_KIND_LOGGED_IN = 3,
+    /**
+     * A login was refused: wrong user or password (`result`: the camera's code).
+     */
+    PPPP_EVENT_KIND_LOGIN_REFUSED = 4,
+    /**
+     * A channel-0 message the camera sent on its own (`json`: the message as a JSON object
+     * like a reply; `text`: a CGI camera's text as sent).
+     */
+    PPPP_EVENT_KIND_MESSAGE = 5,
+    /**
+     * The camera was lost (`reason`); reconnection attempts follow (config `reconnect`).
+     */
+    PPPP_EVENT_KIND_DISCONNECTED = 6,
+    /**
+     * The session is up again after `DISCONNECTED` (`attempt`); it logs in again and restarts
+     * the video and audio that were running.
+     */
+    PPPP_EVENT_KIND_RECONNECTED = 7,
+    /**
+     * The session ended (`reason`): the last event.
+     */
+    PPPP_EVENT_KIND_CLOSED = 8,
+} pppp_event_kind;
 
 /**
  * The status every fallible `pppp_` function returns. Values are explicit and never
@@ -162,6 +237,10 @@ enum pppp_result
      */
     PPPP_RESULT_IO = 109,
     /**
+     * The search is over and every device it found was returned (`pppp_discovery_next`).
+     */
+    PPPP_RESULT_FINISHED = 110,
+    /**
      * The library panicked (a bug): the object is poisoned, only its `_free` works now.
      */
     PPPP_RESULT_PANIC = 200,
@@ -189,19 +268,31 @@ typedef int32_t pppp_result;
 typedef struct pppp_camera pppp_camera;
 
 /**
+ * A LAN search under way (opaque): devices are pulled as they answer, and
+ * `pppp_discovery_cancel` ends it at once. Every function may be called from any thread.
+ *
+ * Functions: `pppp_discovery_start`, `pppp_discovery_next`, `pppp_discovery_is_finished`,
+ * `pppp_discovery_cancel`, `pppp_discovery_free`.
+ */
+typedef struct pppp_discovery pppp_discovery;
+
+/**
  * One media frame (opaque). Obtained from `pppp_session_next_frame` /
  * `pppp_session_next_audio` (owned: free with `pppp_frame_free`), or borrowed for the duration
  * of a frame callback (keep it with `pppp_frame_copy`).
  *
- * Functions: `pppp_frame_get_info`, `pppp_frame_data`, `pppp_frame_copy`, `pppp_frame_free`.
+ * Functions: `pppp_frame_get_info`, `pppp_frame_data`, `pppp_frame_width`,
+ * `pppp_frame_height`, `pppp_frame_get_av_header`, `pppp_frame_copy`, `pppp_frame_free`.
  */
 typedef struct pppp_frame pppp_frame;
 
 /**
- * A connected camera (opaque). Every function taking a session may be called from any
+ * A camera session (opaque). Every function taking a session may be called from any
  * thread, concurrently, except `pppp_session_free`, which must be the last call.
  *
- * Functions: `pppp_session_connect`, `pppp_session_login`, `pppp_session_command`,
+ * Functions: `pppp_session_connect`, `pppp_session_start`, `pppp_session_wait_connected`,
+ * `pppp_session_next_event`, `pppp_session_set_event_callback`, `pppp_session_login`,
+ * `pppp_session_command`, `pppp_session_call`, `pppp_session_start_video_stream`,
  * `pppp_session_write`, `pppp_session_start_video`, `pppp_session_stop_video`,
  * `pppp_session_start_audio`, `pppp_session_stop_audio`, `pppp_session_talk`,
  * `pppp_session_next_frame`, `pppp_session_next_audio`, `pppp_session_set_frame_callback`,
@@ -371,6 +462,48 @@ typedef struct pppp_device_closure {
 } pppp_device_closure;
 
 /**
+ * One session event. From `pppp_session_next_event` it is owned (free it with
+ * `pppp_event_free`); in an event callback it is borrowed for the duration of the call.
+ * Fields that do not apply to `kind` are zero, empty or NULL.
+ */
+typedef struct pppp_event {
+    /**
+     * What happened.
+     */
+    enum pppp_event_kind kind;
+    /**
+     * `CONNECTED`: the camera's session address `"IP:PORT"`.
+     */
+    char peer[64];
+    /**
+     * `CONNECTED`: the cipher, `"plain"` or the PSK's name.
+     */
+    char cipher[64];
+    /**
+     * `LOGIN_REFUSED` (and `CLOSED` with reason `LOGIN_REFUSED`): the camera's result code.
+     */
+    int64_t result;
+    /**
+     * `RECONNECTED`: the attempt that succeeded (1-based).
+     */
+    uint32_t attempt;
+    /**
+     * `DISCONNECTED`, `CLOSED`: why.
+     */
+    enum pppp_close_reason reason;
+    /**
+     * `LOGGED_IN`: the login reply; `MESSAGE`: the message; as a JSON object (NULL for other
+     * kinds). Owned by the event.
+     */
+    const char *json;
+    /**
+     * `LOGGED_IN`, `MESSAGE` from a VStarcam CGI camera: the text as the camera sent it
+     * (`var key=value;` lines); NULL otherwise. Owned by the event.
+     */
+    const char *text;
+} pppp_event;
+
+/**
  * Everything about a frame except its bytes.
  */
 typedef struct pppp_frame_info {
@@ -407,6 +540,49 @@ typedef struct pppp_frame_info {
      */
     size_t size;
 } pppp_frame_info;
+
+/**
+ * The 32-byte AV header in front of every frame, as the camera sent it (little-endian fields
+ * decoded).
+ */
+typedef struct pppp_av_header {
+    /**
+     * Byte 4: the frame type (VStarcam: 0 H.264 I frame, 1 P frame, 3 JPEG, 8 ADPCM, ...).
+     */
+    uint8_t av_type;
+    /**
+     * Byte 5: the stream id (VStarcam) or media type.
+     */
+    uint8_t stream;
+    /**
+     * Bytes 6–7: the milliseconds part of the timestamp.
+     */
+    uint16_t millis;
+    /**
+     * Bytes 8–11: the seconds part of the timestamp (the camera's clock).
+     */
+    uint32_t seconds;
+    /**
+     * Bytes 12–15: the camera's frame counter.
+     */
+    uint32_t index;
+    /**
+     * Bytes 16–19: the length of the media that follows.
+     */
+    uint32_t len;
+    /**
+     * Byte 20: version.
+     */
+    uint8_t version;
+    /**
+     * Byte 21: session id.
+     */
+    uint8_t sessid;
+    /**
+     * Bytes 22–31, as received.
+     */
+    uint8_t other[10];
+} pppp_av_header;
 
 /**
  * How to reach and log into a camera. Initialise with `pppp_config_init`, then set `uid`
@@ -506,6 +682,28 @@ typedef struct pppp_frame_closure {
      */
     void (*drop)(void *userdata);
 } pppp_frame_closure;
+
+/**
+ * An event callback: `call(event, userdata)` for each session event, in order, then
+ * `drop(userdata)` exactly once when the callback is replaced, the session is freed, or after
+ * the last event (`CLOSED`). `call` and `drop` may be NULL. `event` is borrowed for the
+ * duration of `call` (copy what you keep).
+ */
+typedef struct pppp_event_closure {
+    /**
+     * Passed back to `call` and `drop` untouched.
+     */
+    void *userdata;
+    /**
+     * Called for each event, on one of pppp's callback threads (the pool of the frame
+     * callbacks; one callback's calls never overlap and keep the events' order).
+     */
+    void (*call)(const struct pppp_event *event, void *userdata);
+    /**
+     * Called once, last, on a callback thread (or in the call that removed the callback).
+     */
+    void (*drop)(void *userdata);
+} pppp_event_closure;
 
 /**
  * Counters of a session.
@@ -636,9 +834,74 @@ pppp_result pppp_discover_with(const struct pppp_discover_options *options,
                                struct pppp_device_closure callback);
 
 /**
+ * Starts a LAN search (as `pppp_discover`, listening for `options->timeout_ms`) and stores it
+ * in `*discovery` at once. `options` may be NULL for the defaults. Free it with
+ * `pppp_discovery_free`.
+ */
+pppp_result pppp_discovery_start(const struct pppp_discover_options *options,
+                                 struct pppp_discovery **discovery);
+
+/**
+ * Waits up to `timeout_ms` for the next camera that answered and stores it in `*device`.
+ * `PPPP_RESULT_TIMEOUT` when none came in time; `PPPP_RESULT_FINISHED` once the search is
+ * over (its time is up, or it was cancelled) and every camera it found was returned.
+ */
+pppp_result pppp_discovery_next(const struct pppp_discovery *discovery,
+                                uint32_t timeout_ms,
+                                struct pppp_device *device);
+
+/**
+ * True once the search is over (cameras found may still wait in `pppp_discovery_next`).
+ * True for NULL.
+ */
+bool pppp_discovery_is_finished(const struct pppp_discovery *discovery);
+
+/**
+ * Ends the search now and returns once it is over (no probe is sent after it returns).
+ * Cameras found so far can still be taken with `pppp_discovery_next`. Idempotent.
+ */
+pppp_result pppp_discovery_cancel(const struct pppp_discovery *discovery);
+
+/**
+ * Cancels and frees the search `*discovery` and sets `*discovery` to NULL; accepts NULL and a
+ * NULL `*discovery`.
+ */
+void pppp_discovery_free(struct pppp_discovery **discovery);
+
+/**
+ * Frees an event from `pppp_session_next_event` (its strings included) and sets `*event` to
+ * NULL. Accepts NULL and a NULL `*event`. Never call it on an event borrowed in a callback.
+ */
+void pppp_event_free(struct pppp_event **event);
+
+/**
+ * Short lower-case name of an event kind (`"connecting"`, `"connected"`, `"logged_in"`,
+ * `"login_refused"`, `"message"`, `"disconnected"`, `"reconnected"`, `"closed"`;
+ * `"unknown"` for anything else). Never NULL.
+ */
+const char *pppp_event_kind_name(int32_t kind);
+
+/**
  * Describes `frame` into `*out`.
  */
 pppp_result pppp_frame_get_info(const struct pppp_frame *frame, struct pppp_frame_info *out);
+
+/**
+ * The width in pixels of a video frame's picture: from the frame itself (JPEG SOF, the SPS of
+ * an H.264/H.265 key frame), else the stream's last known size (P frames). 0 for audio, for
+ * video before the stream's first size is known, and for NULL.
+ */
+uint32_t pppp_frame_width(const struct pppp_frame *frame);
+
+/**
+ * The height in pixels of a video frame's picture (see `pppp_frame_width`).
+ */
+uint32_t pppp_frame_height(const struct pppp_frame *frame);
+
+/**
+ * Copies the frame's AV header into `*out`.
+ */
+pppp_result pppp_frame_get_av_header(const struct pppp_frame *frame, struct pppp_av_header *out);
 
 /**
  * The frame's media bytes (valid as long as the frame), and their count in `*len` (when `len`
@@ -670,8 +933,24 @@ const char *pppp_codec_name(int32_t codec);
 pppp_result pppp_session_dialect(const struct pppp_session *session, char *buf, size_t len);
 
 /**
+ * Runs the operation `name` of pppp's operation table (the names of the typed functions
+ * without `pppp_session_`: `"ptz"`, `"params"`, `"start_video"`, …) with `args_json`, a JSON
+ * object of its arguments by name (`{"direction":"up"}`; NULL or `"{}"` for none). When
+ * `result_json` is not NULL it receives the typed result as JSON: `null` for operations
+ * without one, an object for `params` and `sd_info`, an array for `wifi_scan` (free it with
+ * `pppp_string_free`). `PPPP_RESULT_INVALID_ARGUMENT` for an unknown name or a bad argument,
+ * `PPPP_RESULT_REJECTED` when the camera refuses.
+ */
+pppp_result pppp_session_call(const struct pppp_session *session,
+                              const char *name,
+                              const char *args_json,
+                              char **result_json);
+
+/**
  * Sends a VStarcam CGI request (e.g. `"get_status.cgi?"`; credentials are appended) and
- * returns the parsed reply as a JSON object in `*reply_json` (when not NULL).
+ * returns the parsed reply as a JSON object in `*reply_json` (when not NULL):
+ * `{"dialect":"cgi","cmd":…,"cgi":…,"result":…,"fields":{…},"text":"…"}`, `text` being the
+ * reply as the camera sent it.
  */
 pppp_result pppp_session_cgi(const struct pppp_session *session,
                              const char *request,
@@ -734,8 +1013,10 @@ pppp_result pppp_session_set_white_light(const struct pppp_session *session, boo
 pppp_result pppp_session_set_flip_mirror(const struct pppp_session *session, uint8_t value);
 
 /**
- * The camera's parameters (firmware, clock, IR, orientation, signal, battery, … and every
- * field of the reply) as a JSON object in `*params_json` (free with `pppp_string_free`).
+ * The camera's parameters as a JSON object in `*params_json` (free with `pppp_string_free`):
+ * `firmware`, `name`, `mac`, `app_version`, `mcu_version`, `time`, `tz`, `ir`,
+ * `flip_mirror`, `signal`, `battery` (null when the camera did not report it) and `fields`,
+ * every field of the reply.
  */
 pppp_result pppp_session_params(const struct pppp_session *session, char **params_json);
 
@@ -789,6 +1070,25 @@ void pppp_config_init(struct pppp_config *config);
 pppp_result pppp_session_connect(const struct pppp_config *config, struct pppp_session **session);
 
 /**
+ * Starts the search and handshake and stores the session in `*session` at once, without
+ * waiting: only a bad configuration fails here. Progress arrives as events
+ * (`pppp_session_next_event` or `pppp_session_set_event_callback`: `CONNECTING`, then
+ * `CONNECTED` or `CLOSED`), or wait for it with `pppp_session_wait_connected`. Requests made
+ * before the session is up fail with `PPPP_RESULT_CLOSED_LOCAL`. Free it with
+ * `pppp_session_free` as any session.
+ */
+pppp_result pppp_session_start(const struct pppp_config *config, struct pppp_session **session);
+
+/**
+ * Waits up to `timeout_ms` for the first connection of a session made by
+ * `pppp_session_start` (0: only looks): `PPPP_RESULT_OK` once it is up,
+ * `PPPP_RESULT_TIMEOUT` while it is still connecting, else why it failed
+ * (`PPPP_RESULT_OFFLINE`, `PPPP_RESULT_TIMEOUT` for a handshake that never completed — the
+ * last-error message tells them apart —, `PPPP_RESULT_CLOSED_LOCAL`, ...).
+ */
+pppp_result pppp_session_wait_connected(const struct pppp_session *session, uint32_t timeout_ms);
+
+/**
  * Logs in with the configured user and password. `PPPP_RESULT_WRONG_PASSWORD` when refused.
  * When `reply_json` is not NULL it receives the camera's reply as a JSON string (free it with
  * `pppp_string_free`).
@@ -815,8 +1115,21 @@ pppp_result pppp_session_write(const struct pppp_session *session,
 
 /**
  * Starts video at `resolution` (SHIX: 1 = 640×480, 2 = 320×240; 0 = the default, 1).
+ * `pppp_session_start_video_stream` also names the vendor stream.
  */
 pppp_result pppp_session_start_video(const struct pppp_session *session, uint8_t resolution);
+
+/**
+ * Starts video as `pppp_session_start_video` does, asking a VStarcam CGI camera for vendor
+ * stream `stream` (0–15: 0 main H.264, 1 sub H.264, 3 MJPEG sub stream, 10 the apps' live
+ * stream, ...) and `substream` (0–255), as `livestream.cgi?streamid=S&substream=N`. A negative
+ * `stream` or `substream` leaves it out (the default stream, 10). After a reconnection the
+ * same stream is asked for again.
+ */
+pppp_result pppp_session_start_video_stream(const struct pppp_session *session,
+                                            uint8_t resolution,
+                                            int32_t stream,
+                                            int32_t substream);
 
 /**
  * Stops video.
@@ -880,6 +1193,31 @@ pppp_result pppp_session_set_frame_callback(const struct pppp_session *session,
  */
 pppp_result pppp_session_set_audio_callback(const struct pppp_session *session,
                                             struct pppp_frame_closure callback);
+
+/**
+ * Waits up to `timeout_ms` for the session's next event and stores it in `*event` (free it
+ * with `pppp_event_free`). `PPPP_RESULT_TIMEOUT` when none came; once the session is
+ * finished and its last event (`CLOSED`) was taken, the code of its close
+ * (`PPPP_RESULT_CLOSED_*`, `PPPP_RESULT_OFFLINE`, ...). The oldest events are dropped beyond
+ * 1024 unread. `PPPP_RESULT_BUSY` while an event callback is set.
+ */
+pppp_result pppp_session_next_event(const struct pppp_session *session,
+                                    uint32_t timeout_ms,
+                                    struct pppp_event **event);
+
+/**
+ * Delivers every session event to `callback.call(event, userdata)` on one of pppp's callback
+ * threads (the pool of the frame callbacks; calls never overlap and keep the events' order;
+ * `event` is borrowed for the call). Replaces the previous event callback (its last call has
+ * returned and its `drop` has run before this returns); a closure whose `call` is NULL
+ * removes it. `callback.drop(userdata)` runs exactly once: when the callback is replaced or
+ * removed, when the session is freed, or after the session's last event (`CLOSED`). Events
+ * queued before the call are delivered too. Refused with `PPPP_RESULT_IN_CALLBACK` from
+ * inside one of the session's callbacks (the new closure's `drop` then runs before this
+ * returns). While set, `pppp_session_next_event` returns `PPPP_RESULT_BUSY`.
+ */
+pppp_result pppp_session_set_event_callback(const struct pppp_session *session,
+                                            struct pppp_event_closure callback);
 
 /**
  * The session's counters.

@@ -128,6 +128,26 @@ fn cgi_camera_end_to_end() {
     assert!(status["text"].as_str().unwrap().contains("var sys_ver=\""));
     assert_eq!(rig.camera().stats().last_cgi.as_deref(), Some("get_status"));
 
+    // A message the camera sends on its own (the emulator's push hook) is reported as
+    // unsolicited, with its text; the request that triggered it got its own answer.
+    let now = rig.net.now();
+    let id = rig
+        .controller()
+        .cgi(now, "pppp_push.cgi?message=motion")
+        .unwrap();
+    assert_eq!(ops::check(&outcome(&mut rig, id).unwrap()), Ok(()));
+    let pushed = |e: &[Event]| {
+        e.iter().any(|e| {
+            matches!(e, Event::Unsolicited(v)
+                if v["text"] == "var message=\"motion\";\r\n" && v["fields"]["message"] == "motion")
+        })
+    };
+    assert!(
+        rig.until(Duration::from_secs(5), pushed),
+        "{:?}",
+        rig.events
+    );
+
     // A CGI the camera does not know is answered with a refusal, not a hang.
     let now = rig.net.now();
     let id = rig.controller().cgi(now, "no_such_thing.cgi").unwrap();
@@ -157,6 +177,8 @@ fn cgi_camera_end_to_end() {
     let p = Params::from_reply(&op(&mut rig, Op::GetParams));
     assert_eq!(p.firmware.as_deref(), Some("48.53.64.1 (pppp emulator)"));
     assert_eq!(p.name.as_deref(), Some("pppp emulator"));
+    assert_eq!(p.mac.as_deref(), Some("00:b9:c0:00:a9:b3"));
+    assert_eq!(p.app_version.as_deref(), Some("1.0.0.1 (pppp emulator)"));
     assert!(p.time.is_some());
     let nets = ops::wifi_networks(&op(&mut rig, Op::WifiScan));
     assert_eq!(nets.len(), 2);

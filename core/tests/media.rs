@@ -1,5 +1,6 @@
 //! Media breadth against the emulator in virtual time: H.264/H.265 passed through with codec,
-//! key-frame flag and timestamps, a resolution switch mid-stream without losing frames,
+//! key-frame flag, timestamps and the picture size of every frame (P frames included), a
+//! resolution switch mid-stream without losing frames,
 //! A-law and ADPCM audio decoded to PCM, and the ADPCM sample rate measured from timestamps.
 
 mod common;
@@ -85,6 +86,11 @@ fn check_stream(codec: VideoCodec, want: Codec, seed: u64) {
         } else {
             assert_eq!(f.picture_size(), None, "P frames carry no size");
         }
+        assert_eq!(
+            f.dimensions,
+            Some(size),
+            "{codec:?} frame {i}: every frame has its stream's size"
+        );
         if key {
             keys += 1;
         }

@@ -266,6 +266,9 @@ fn session_gives_up_and_reports_offline() {
     assert!(!events
         .iter()
         .any(|e| matches!(e, SessionEvent::Reconnected { .. })));
+    // Nothing more can come: a wait for the next event ends (it would block forever else).
+    assert_eq!(s.events().recv().ok(), None);
+    assert_eq!(s.next_event(Duration::from_secs(3600)), None);
     // Frames already received are still handed out, then the error says why.
     let err = loop {
         match s.next_frame(Duration::from_millis(100)) {

@@ -1,4 +1,5 @@
-//! Callback closures (`{userdata, call, drop}`) and the small thread pool that runs them.
+//! Callback closures (`{userdata, call, drop}`) and the small thread pool that runs them:
+//! frames, audio and session events.
 
 use std::collections::VecDeque;
 use std::ffi::c_void;
@@ -7,9 +8,10 @@ use std::sync::{Arc, OnceLock};
 use std::thread::JoinHandle;
 
 use parking_lot::{Condvar, Mutex};
-use pppp::client::{Frame, Session};
+use pppp::client::{Frame, Session, SessionEvent};
 
 use crate::discovery::pppp_device;
+use crate::event::{pppp_event, EventBox};
 use crate::frame::pppp_frame;
 
 /// A frame callback: `call(frame, userdata)` for each frame, then `drop(userdata)` exactly once
@@ -28,6 +30,23 @@ pub struct pppp_frame_closure {
     pub drop: Option<unsafe extern "C" fn(userdata: *mut c_void)>,
 }
 
+/// An event callback: `call(event, userdata)` for each session event, in order, then
+/// `drop(userdata)` exactly once when the callback is replaced, the session is freed, or after
+/// the last event (`CLOSED`). `call` and `drop` may be NULL. `event` is borrowed for the
+/// duration of `call` (copy what you keep).
+#[repr(C)]
+#[derive(Debug)]
+#[allow(non_camel_case_types)]
+pub struct pppp_event_closure {
+    /// Passed back to `call` and `drop` untouched.
+    pub userdata: *mut c_void,
+    /// Called for each event, on one of pppp's callback threads (the pool of the frame
+    /// callbacks; one callback's calls never overlap and keep the events' order).
+    pub call: Option<unsafe extern "C" fn(event: *const pppp_event, userdata: *mut c_void)>,
+    /// Called once, last, on a callback thread (or in the call that removed the callback).
+    pub drop: Option<unsafe extern "C" fn(userdata: *mut c_void)>,
+}
+
 /// A device callback of `pppp_discover_with`: `call(device, userdata)` for each camera as it
 /// answers, then `drop(userdata)` once when the discovery ends; both on the calling thread.
 #[repr(C)]
@@ -42,29 +61,80 @@ pub struct pppp_device_closure {
     pub drop: Option<unsafe extern "C" fn(userdata: *mut c_void)>,
 }
 
-/// A frame closure handed to the callback threads.
-struct SendClosure(pppp_frame_closure);
+/// A callback of either kind.
+#[derive(Debug)]
+pub enum Closure {
+    /// Video or audio frames.
+    Frame(pppp_frame_closure),
+    /// Session events.
+    Event(pppp_event_closure),
+}
+
+impl Closure {
+    /// Its `drop` (which the caller runs when the closure is not installed).
+    pub fn parts(&self) -> (*mut c_void, Option<unsafe extern "C" fn(*mut c_void)>) {
+        match self {
+            Closure::Frame(c) => (c.userdata, c.drop),
+            Closure::Event(c) => (c.userdata, c.drop),
+        }
+    }
+
+    /// True when it has a `call`.
+    pub fn calls(&self) -> bool {
+        match self {
+            Closure::Frame(c) => c.call.is_some(),
+            Closure::Event(c) => c.call.is_some(),
+        }
+    }
+}
+
+/// What a task hands its callback.
+enum Item {
+    Frame(Frame),
+    Event(SessionEvent),
+}
+
+/// A closure handed to the callback threads.
+struct SendClosure(Closure);
 
 // SAFETY: the header documents that `call` and `drop` run on pppp's callback threads with
 // `userdata`; the caller vouches that `userdata` may be used from those threads.
 unsafe impl Send for SendClosure {}
 
 impl SendClosure {
-    fn call(&self, f: &Frame) {
-        if let Some(call) = self.0.call {
-            let p = (f as *const Frame).cast::<pppp_frame>();
-            // SAFETY: `p` points to a live frame for the duration of the call; the callee's
-            // contract is the header's.
-            unsafe { call(p, self.0.userdata) };
+    fn call(&self, item: &Item) {
+        match (&self.0, item) {
+            (Closure::Frame(c), Item::Frame(f)) => {
+                if let Some(call) = c.call {
+                    let p = (f as *const Frame).cast::<pppp_frame>();
+                    // SAFETY: `p` points to a live frame for the duration of the call; the
+                    // callee's contract is the header's.
+                    unsafe { call(p, c.userdata) };
+                }
+            }
+            (Closure::Event(c), Item::Event(e)) => {
+                if let Some(call) = c.call {
+                    let ev = EventBox::new(e);
+                    // SAFETY: the event lives until after the call; the callee's contract is
+                    // the header's.
+                    unsafe { call(ev.as_ptr(), c.userdata) };
+                }
+            }
+            _ => {}
         }
     }
 }
 
 impl Drop for SendClosure {
     fn drop(&mut self) {
-        if let Some(drop) = self.0.drop.take() {
+        let drop = match &mut self.0 {
+            Closure::Frame(c) => c.drop.take(),
+            Closure::Event(c) => c.drop.take(),
+        };
+        if let Some(drop) = drop {
+            let (userdata, _) = self.0.parts();
             // SAFETY: called exactly once (the Option is taken), per the header contract.
-            unsafe { drop(self.0.userdata) };
+            unsafe { drop(userdata) };
         }
     }
 }
@@ -76,6 +146,8 @@ pub enum Stream {
     Video,
     /// Channel 2.
     Audio,
+    /// Session events.
+    Events,
 }
 
 thread_local! {
@@ -104,31 +176,48 @@ struct Task {
     /// In the pool's queue or being run: never queued twice, so calls stay in order.
     scheduled: AtomicBool,
     stop: AtomicBool,
+    /// The closure's `drop` ran: nothing more to do.
+    finished: AtomicBool,
     /// Held while the task delivers: `None` once its `drop` ran.
     closure: Mutex<Option<SendClosure>>,
 }
 
 impl Task {
-    fn next(&self) -> Option<Frame> {
+    fn next(&self) -> Option<Item> {
         match self.stream {
-            Stream::Video => self.session.try_next_frame(),
-            Stream::Audio => self.session.try_next_audio(),
+            Stream::Video => self.session.try_next_frame().map(Item::Frame),
+            Stream::Audio => self.session.try_next_audio().map(Item::Frame),
+            Stream::Events => self.session.try_next_event().map(Item::Event),
         }
     }
 
-    /// True when there is something to do: frames, a stop, or the end of the stream.
+    /// True once nothing more can come on the task's stream: frames stop with the close,
+    /// events (the close's own included) once the session is finished.
+    fn ended(&self) -> bool {
+        match self.stream {
+            Stream::Video | Stream::Audio => !self.session.is_open(),
+            Stream::Events => self.session.is_finished(),
+        }
+    }
+
+    /// True when there is something to do: items, a stop, or the end of the stream.
     fn has_work(&self) -> bool {
+        if self.finished.load(Ordering::Acquire) {
+            return false;
+        }
         let (video, audio) = self.session.queued_frames();
         let queued = match self.stream {
-            Stream::Video => video,
-            Stream::Audio => audio,
+            Stream::Video => video > 0,
+            Stream::Audio => audio > 0,
+            Stream::Events => !self.session.events().is_empty(),
         };
-        queued > 0 || self.stop.load(Ordering::Acquire) || !self.session.is_open()
+        queued || self.stop.load(Ordering::Acquire) || self.ended()
     }
 
     /// Runs `drop(userdata)` (once) and leaves the pool's count of live tasks.
     fn finish(&self, closure: &mut Option<SendClosure>) {
         if closure.take().is_some() {
+            self.finished.store(true, Ordering::Release);
             pool().task_ended();
         }
     }
@@ -147,15 +236,15 @@ impl Task {
                 break;
             }
             match self.next() {
-                Some(f) => {
+                Some(item) => {
                     if let Some(c) = closure.as_ref() {
-                        c.call(&f);
+                        c.call(&item);
                     }
                     again = true;
                 }
                 None => {
-                    if !self.session.is_open() {
-                        // Closed and drained: every frame received was delivered.
+                    if self.ended() {
+                        // Ended and drained: everything received was delivered.
                         self.finish(&mut closure);
                     }
                     again = false;
@@ -281,7 +370,7 @@ impl Pool {
 /// The callbacks of one session, woken by the session's notify hook.
 #[derive(Default)]
 pub struct Deliveries {
-    tasks: Mutex<[Option<Arc<Task>>; 2]>,
+    tasks: Mutex<[Option<Arc<Task>>; 3]>,
 }
 
 impl std::fmt::Debug for Deliveries {
@@ -290,6 +379,7 @@ impl std::fmt::Debug for Deliveries {
         f.debug_struct("Deliveries")
             .field("video", &t[0].is_some())
             .field("audio", &t[1].is_some())
+            .field("events", &t[2].is_some())
             .finish()
     }
 }
@@ -318,6 +408,7 @@ impl Deliveries {
         match stream {
             Stream::Video => 0,
             Stream::Audio => 1,
+            Stream::Events => 2,
         }
     }
 
@@ -328,13 +419,7 @@ impl Deliveries {
 
     /// Installs `closure` for `stream` (replacing and stopping the previous one). `owner`
     /// identifies the session (the address of its box) for [`delivering_for`].
-    pub fn start(
-        &self,
-        session: Arc<Session>,
-        owner: usize,
-        stream: Stream,
-        closure: pppp_frame_closure,
-    ) {
+    pub fn start(&self, session: Arc<Session>, owner: usize, stream: Stream, closure: Closure) {
         self.stop(stream);
         pool().task_started();
         let t = Arc::new(Task {
@@ -343,10 +428,11 @@ impl Deliveries {
             stream,
             scheduled: AtomicBool::new(false),
             stop: AtomicBool::new(false),
+            finished: AtomicBool::new(false),
             closure: Mutex::new(Some(SendClosure(closure))),
         });
         self.tasks.lock()[Self::index(stream)] = Some(t.clone());
-        // Frames may be queued already.
+        // Items may be queued already.
         pool().schedule(&t);
     }
 
@@ -366,6 +452,7 @@ impl Deliveries {
     pub fn stop_all(&self) {
         self.stop(Stream::Video);
         self.stop(Stream::Audio);
+        self.stop(Stream::Events);
         pool().reap();
     }
 }

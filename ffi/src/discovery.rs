@@ -1,9 +1,10 @@
-//! LAN discovery: `pppp_discover` (an array) and `pppp_discover_with` (a callback).
+//! LAN discovery: `pppp_discover` (an array), `pppp_discover_with` (a callback), and
+//! `pppp_discovery` (started, pulled, cancelled).
 
 use std::ffi::c_char;
 use std::time::Duration;
 
-use pppp::client::{discover_with, Device, DiscoverOptions};
+use pppp::client::{discover_with, Device, DiscoverOptions, Discovery};
 
 use crate::callback::{pppp_device_closure, DeviceClosure};
 use crate::error::{boundary, fill_fixed, opt_str_arg, put, str_arg, Fail};
@@ -186,6 +187,120 @@ pub unsafe extern "C" fn pppp_discover_with(
         let opts = unsafe { to_options(options) }?;
         discover_with(&opts, |d| closure.call(&pppp_device::from_device(d)))?;
         Ok(())
+    })
+}
+
+/// A LAN search under way (opaque): devices are pulled as they answer, and
+/// `pppp_discovery_cancel` ends it at once. Every function may be called from any thread.
+///
+/// Functions: `pppp_discovery_start`, `pppp_discovery_next`, `pppp_discovery_is_finished`,
+/// `pppp_discovery_cancel`, `pppp_discovery_free`.
+#[derive(Debug)]
+pub struct pppp_discovery {
+    _private: [u8; 0],
+}
+
+/// # Safety
+/// `d` must be NULL or a live discovery from `pppp_discovery_start`.
+unsafe fn discovery<'a>(d: *const pppp_discovery) -> Result<&'a Discovery, Fail> {
+    if d.is_null() {
+        return Err(Fail::null("discovery"));
+    }
+    // SAFETY: per this function's contract, the address of a boxed Discovery.
+    Ok(unsafe { &*d.cast::<Discovery>() })
+}
+
+/// Starts a LAN search (as `pppp_discover`, listening for `options->timeout_ms`) and stores it
+/// in `*discovery` at once. `options` may be NULL for the defaults. Free it with
+/// `pppp_discovery_free`.
+#[no_mangle]
+pub unsafe extern "C" fn pppp_discovery_start(
+    options: *const pppp_discover_options,
+    discovery: *mut *mut pppp_discovery,
+) -> pppp_result {
+    boundary(|| {
+        if discovery.is_null() {
+            return Err(Fail::null("discovery"));
+        }
+        // SAFETY: header contract for `options`.
+        let opts = unsafe { to_options(options) }?;
+        let d = Box::new(Discovery::start(&opts)?);
+        // SAFETY: checked non-NULL.
+        unsafe { put(discovery, Box::into_raw(d).cast::<pppp_discovery>()) };
+        Ok(())
+    })
+}
+
+/// Waits up to `timeout_ms` for the next camera that answered and stores it in `*device`.
+/// `PPPP_RESULT_TIMEOUT` when none came in time; `PPPP_RESULT_FINISHED` once the search is
+/// over (its time is up, or it was cancelled) and every camera it found was returned.
+#[no_mangle]
+pub unsafe extern "C" fn pppp_discovery_next(
+    discovery: *const pppp_discovery,
+    timeout_ms: u32,
+    device: *mut pppp_device,
+) -> pppp_result {
+    boundary(|| {
+        // SAFETY: header contract.
+        let d = unsafe { self::discovery(discovery) }?;
+        if device.is_null() {
+            return Err(Fail::null("device"));
+        }
+        let t = Duration::from_millis(u64::from(timeout_ms));
+        let found = d.next_device(t).or_else(|| d.try_next_device());
+        match found {
+            Some(dev) => {
+                // SAFETY: checked non-NULL.
+                unsafe { put(device, pppp_device::from_device(&dev)) };
+                Ok(())
+            }
+            None if d.is_finished() => Err(Fail::new(
+                pppp_result::Finished,
+                "the search is over and every camera it found was returned",
+            )),
+            None => Err(Fail::new(
+                pppp_result::Timeout,
+                format!("no camera answered within {timeout_ms} ms"),
+            )),
+        }
+    })
+}
+
+/// True once the search is over (cameras found may still wait in `pppp_discovery_next`).
+/// True for NULL.
+#[no_mangle]
+pub unsafe extern "C" fn pppp_discovery_is_finished(discovery: *const pppp_discovery) -> bool {
+    crate::error::boundary_value(true, || {
+        // SAFETY: header contract.
+        unsafe { self::discovery(discovery) }.map_or(true, Discovery::is_finished)
+    })
+}
+
+/// Ends the search now and returns once it is over (no probe is sent after it returns).
+/// Cameras found so far can still be taken with `pppp_discovery_next`. Idempotent.
+#[no_mangle]
+pub unsafe extern "C" fn pppp_discovery_cancel(discovery: *const pppp_discovery) -> pppp_result {
+    boundary(|| {
+        // SAFETY: header contract.
+        unsafe { self::discovery(discovery) }?.cancel();
+        Ok(())
+    })
+}
+
+/// Cancels and frees the search `*discovery` and sets `*discovery` to NULL; accepts NULL and a
+/// NULL `*discovery`.
+#[no_mangle]
+pub unsafe extern "C" fn pppp_discovery_free(discovery: *mut *mut pppp_discovery) {
+    crate::error::boundary_value((), || {
+        if discovery.is_null() {
+            return;
+        }
+        // SAFETY: the caller's handle slot.
+        let p = unsafe { std::ptr::replace(discovery, std::ptr::null_mut()) };
+        if !p.is_null() {
+            // SAFETY: made by `Box::into_raw` in `pppp_discovery_start`; dropping cancels it.
+            drop(unsafe { Box::from_raw(p.cast::<Discovery>()) });
+        }
     })
 }
 

@@ -57,6 +57,8 @@ pub enum pppp_result {
     BufferFull = 108,
     /// A socket operation failed.
     Io = 109,
+    /// The search is over and every device it found was returned (`pppp_discovery_next`).
+    Finished = 110,
     /// The library panicked (a bug): the object is poisoned, only its `_free` works now.
     Panic = 200,
     /// An earlier call on this object panicked; only its `_free` works.
@@ -67,7 +69,7 @@ pub enum pppp_result {
 
 impl pppp_result {
     /// Every defined value.
-    pub fn all() -> [pppp_result; 24] {
+    pub fn all() -> [pppp_result; 25] {
         [
             pppp_result::Ok,
             pppp_result::NullParameter,
@@ -90,6 +92,7 @@ impl pppp_result {
             pppp_result::Protocol,
             pppp_result::BufferFull,
             pppp_result::Io,
+            pppp_result::Finished,
             pppp_result::Panic,
             pppp_result::Poisoned,
             pppp_result::Internal,
@@ -122,6 +125,7 @@ impl pppp_result {
             pppp_result::Protocol => c"protocol error",
             pppp_result::BufferFull => c"buffer full",
             pppp_result::Io => c"network error",
+            pppp_result::Finished => c"finished: nothing more will come",
             pppp_result::Panic => c"internal panic (a bug in pppp); the object is poisoned",
             pppp_result::Poisoned => c"the object is poisoned by an earlier panic",
             pppp_result::Internal => c"internal error",

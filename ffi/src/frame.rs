@@ -12,7 +12,8 @@ use crate::pppp_result;
 /// `pppp_session_next_audio` (owned: free with `pppp_frame_free`), or borrowed for the duration
 /// of a frame callback (keep it with `pppp_frame_copy`).
 ///
-/// Functions: `pppp_frame_get_info`, `pppp_frame_data`, `pppp_frame_copy`, `pppp_frame_free`.
+/// Functions: `pppp_frame_get_info`, `pppp_frame_data`, `pppp_frame_width`,
+/// `pppp_frame_height`, `pppp_frame_get_av_header`, `pppp_frame_copy`, `pppp_frame_free`.
 #[derive(Debug)]
 pub struct pppp_frame {
     _private: [u8; 0],
@@ -76,6 +77,32 @@ pub struct pppp_frame_info {
     pub size: usize,
 }
 
+/// The 32-byte AV header in front of every frame, as the camera sent it (little-endian fields
+/// decoded).
+#[repr(C)]
+#[derive(Clone, Copy, Debug)]
+#[allow(non_camel_case_types)]
+pub struct pppp_av_header {
+    /// Byte 4: the frame type (VStarcam: 0 H.264 I frame, 1 P frame, 3 JPEG, 8 ADPCM, ...).
+    pub av_type: u8,
+    /// Byte 5: the stream id (VStarcam) or media type.
+    pub stream: u8,
+    /// Bytes 6–7: the milliseconds part of the timestamp.
+    pub millis: u16,
+    /// Bytes 8–11: the seconds part of the timestamp (the camera's clock).
+    pub seconds: u32,
+    /// Bytes 12–15: the camera's frame counter.
+    pub index: u32,
+    /// Bytes 16–19: the length of the media that follows.
+    pub len: u32,
+    /// Byte 20: version.
+    pub version: u8,
+    /// Byte 21: session id.
+    pub sessid: u8,
+    /// Bytes 22–31, as received.
+    pub other: [u8; 10],
+}
+
 /// Frees are done through this box; the C pointer is the box's address.
 pub(crate) fn into_raw(f: Frame) -> *mut pppp_frame {
     Box::into_raw(Box::new(f)).cast()
@@ -115,6 +142,61 @@ pub unsafe extern "C" fn pppp_frame_get_info(
         };
         // SAFETY: checked non-NULL; the caller provides a writable struct.
         unsafe { put(out, info) };
+        Ok(())
+    })
+}
+
+/// The width in pixels of a video frame's picture: from the frame itself (JPEG SOF, the SPS of
+/// an H.264/H.265 key frame), else the stream's last known size (P frames). 0 for audio, for
+/// video before the stream's first size is known, and for NULL.
+#[no_mangle]
+pub unsafe extern "C" fn pppp_frame_width(frame: *const pppp_frame) -> u32 {
+    boundary_value(0, || {
+        // SAFETY: header contract: NULL or a frame from this library.
+        unsafe { borrow(frame) }.map_or(0, |f| dimension(f).0)
+    })
+}
+
+/// The height in pixels of a video frame's picture (see `pppp_frame_width`).
+#[no_mangle]
+pub unsafe extern "C" fn pppp_frame_height(frame: *const pppp_frame) -> u32 {
+    boundary_value(0, || {
+        // SAFETY: header contract: NULL or a frame from this library.
+        unsafe { borrow(frame) }.map_or(0, |f| dimension(f).1)
+    })
+}
+
+fn dimension(f: &Frame) -> (u32, u32) {
+    f.dimensions
+        .map_or((0, 0), |(w, h)| (u32::from(w), u32::from(h)))
+}
+
+/// Copies the frame's AV header into `*out`.
+#[no_mangle]
+pub unsafe extern "C" fn pppp_frame_get_av_header(
+    frame: *const pppp_frame,
+    out: *mut pppp_av_header,
+) -> pppp_result {
+    boundary(|| {
+        // SAFETY: header contract: a frame from this library.
+        let f = unsafe { borrow(frame) }?;
+        if out.is_null() {
+            return Err(Fail::null("out"));
+        }
+        let h = &f.header;
+        let v = pppp_av_header {
+            av_type: h.codec,
+            stream: h.stream,
+            millis: h.millis,
+            seconds: h.seconds,
+            index: h.index,
+            len: h.len,
+            version: h.version,
+            sessid: h.sessid,
+            other: h.other,
+        };
+        // SAFETY: checked non-NULL; the caller provides a writable struct.
+        unsafe { put(out, v) };
         Ok(())
     })
 }

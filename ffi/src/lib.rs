@@ -24,6 +24,7 @@ pub mod callback;
 pub mod camera;
 pub mod discovery;
 pub mod error;
+pub mod event;
 pub mod frame;
 pub mod ops;
 pub mod ppcs;

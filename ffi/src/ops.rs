@@ -7,7 +7,7 @@ use std::ffi::c_char;
 use pppp::proto::ops::{FlipMirror, PtzDirection};
 use serde_json::Value;
 
-use crate::error::{slice_arg, str_arg, write_cstr, Fail};
+use crate::error::{opt_str_arg, slice_arg, str_arg, write_cstr, Fail};
 use crate::pppp_result;
 use crate::session::{give_json, pppp_session, with_session};
 
@@ -49,8 +49,46 @@ pub unsafe extern "C" fn pppp_session_dialect(
     })
 }
 
+/// Runs the operation `name` of pppp's operation table (the names of the typed functions
+/// without `pppp_session_`: `"ptz"`, `"params"`, `"start_video"`, …) with `args_json`, a JSON
+/// object of its arguments by name (`{"direction":"up"}`; NULL or `"{}"` for none). When
+/// `result_json` is not NULL it receives the typed result as JSON: `null` for operations
+/// without one, an object for `params` and `sd_info`, an array for `wifi_scan` (free it with
+/// `pppp_string_free`). `PPPP_RESULT_INVALID_ARGUMENT` for an unknown name or a bad argument,
+/// `PPPP_RESULT_REJECTED` when the camera refuses.
+#[no_mangle]
+pub unsafe extern "C" fn pppp_session_call(
+    session: *const pppp_session,
+    name: *const c_char,
+    args_json: *const c_char,
+    result_json: *mut *mut c_char,
+) -> pppp_result {
+    with_session(session, |sb| {
+        // SAFETY: header contract.
+        let (name, args) =
+            unsafe { (str_arg(name, "name")?, opt_str_arg(args_json, "args_json")?) };
+        let args: Value = match args {
+            Some(a) => serde_json::from_str(a).map_err(|e| {
+                Fail::new(
+                    pppp_result::InvalidArgument,
+                    format!("args_json is not valid JSON: {e}"),
+                )
+            })?,
+            None => Value::Null,
+        };
+        let op = pppp::proto::ops::Op::from_args(name, &args)
+            .map_err(|e| Fail::new(pppp_result::InvalidArgument, e.to_string()))?;
+        let outcome = sb.session.call(op)?;
+        // SAFETY: header contract.
+        unsafe { give_json(result_json, &outcome.to_json()) };
+        Ok(())
+    })
+}
+
 /// Sends a VStarcam CGI request (e.g. `"get_status.cgi?"`; credentials are appended) and
-/// returns the parsed reply as a JSON object in `*reply_json` (when not NULL).
+/// returns the parsed reply as a JSON object in `*reply_json` (when not NULL):
+/// `{"dialect":"cgi","cmd":…,"cgi":…,"result":…,"fields":{…},"text":"…"}`, `text` being the
+/// reply as the camera sent it.
 #[no_mangle]
 pub unsafe extern "C" fn pppp_session_cgi(
     session: *const pppp_session,
@@ -189,8 +227,10 @@ pub unsafe extern "C" fn pppp_session_set_flip_mirror(
     })
 }
 
-/// The camera's parameters (firmware, clock, IR, orientation, signal, battery, … and every
-/// field of the reply) as a JSON object in `*params_json` (free with `pppp_string_free`).
+/// The camera's parameters as a JSON object in `*params_json` (free with `pppp_string_free`):
+/// `firmware`, `name`, `mac`, `app_version`, `mcu_version`, `time`, `tz`, `ir`,
+/// `flip_mirror`, `signal`, `battery` (null when the camera did not report it) and `fields`,
+/// every field of the reply.
 #[no_mangle]
 pub unsafe extern "C" fn pppp_session_params(
     session: *const pppp_session,

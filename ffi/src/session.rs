@@ -10,17 +10,20 @@ use pppp::client::{Session, SessionConfig};
 use pppp::proto::reconnect::ReconnectPolicy;
 use serde_json::Value;
 
-use crate::callback::{pppp_frame_closure, Deliveries, Stream};
+use crate::callback::{pppp_event_closure, pppp_frame_closure, Closure, Deliveries, Stream};
 use crate::error::{
     boundary, boundary_value, boundary_with, opt_str_arg, put, slice_arg, str_arg, write_cstr, Fail,
 };
+use crate::event::{pppp_event, EventBox};
 use crate::frame::{self, pppp_frame};
 use crate::{owned_cstring, pppp_result};
 
-/// A connected camera (opaque). Every function taking a session may be called from any
+/// A camera session (opaque). Every function taking a session may be called from any
 /// thread, concurrently, except `pppp_session_free`, which must be the last call.
 ///
-/// Functions: `pppp_session_connect`, `pppp_session_login`, `pppp_session_command`,
+/// Functions: `pppp_session_connect`, `pppp_session_start`, `pppp_session_wait_connected`,
+/// `pppp_session_next_event`, `pppp_session_set_event_callback`, `pppp_session_login`,
+/// `pppp_session_command`, `pppp_session_call`, `pppp_session_start_video_stream`,
 /// `pppp_session_write`, `pppp_session_start_video`, `pppp_session_stop_video`,
 /// `pppp_session_start_audio`, `pppp_session_stop_audio`, `pppp_session_talk`,
 /// `pppp_session_next_frame`, `pppp_session_next_audio`, `pppp_session_set_frame_callback`,
@@ -234,13 +237,26 @@ unsafe fn to_config(c: &pppp_config) -> Result<SessionConfig, Fail> {
     Ok(s)
 }
 
-/// Searches for the camera, completes the handshake and stores the connected session in
-/// `*session` (not yet logged in: call `pppp_session_login`). Blocks up to the connect
-/// timeout. `PPPP_RESULT_OFFLINE` when nothing answered.
-#[no_mangle]
-pub unsafe extern "C" fn pppp_session_connect(
+/// Wraps a core session into a C handle stored in `*out`.
+///
+/// # Safety
+/// `out` must be valid for a write.
+unsafe fn give_session(s: Session, out: *mut *mut pppp_session) {
+    let deliveries = Deliveries::install(&s);
+    let b = Box::new(SessionBox {
+        session: Arc::new(s),
+        poisoned: AtomicBool::new(false),
+        deliveries,
+    });
+    // SAFETY: per this function's contract.
+    unsafe { put(out, Box::into_raw(b).cast::<pppp_session>()) };
+}
+
+/// Builds a session from `config` with `open` and stores its handle in `*session`.
+fn open_session(
     config: *const pppp_config,
     session: *mut *mut pppp_session,
+    open: impl FnOnce(SessionConfig) -> pppp::error::Result<Session>,
 ) -> pppp_result {
     boundary(|| {
         if config.is_null() {
@@ -249,18 +265,59 @@ pub unsafe extern "C" fn pppp_session_connect(
         if session.is_null() {
             return Err(Fail::null("session"));
         }
-        // SAFETY: non-NULL config from the caller.
+        // SAFETY: non-NULL config from the caller (exported functions' contract).
         let cfg = unsafe { to_config(&*config) }?;
-        let s = Session::connect(cfg)?;
-        let deliveries = Deliveries::install(&s);
-        let b = Box::new(SessionBox {
-            session: Arc::new(s),
-            poisoned: AtomicBool::new(false),
-            deliveries,
-        });
+        let s = open(cfg)?;
         // SAFETY: checked non-NULL.
-        unsafe { put(session, Box::into_raw(b).cast::<pppp_session>()) };
+        unsafe { give_session(s, session) };
         Ok(())
+    })
+}
+
+/// Searches for the camera, completes the handshake and stores the connected session in
+/// `*session` (not yet logged in: call `pppp_session_login`). Blocks up to the connect
+/// timeout. `PPPP_RESULT_OFFLINE` when nothing answered.
+#[no_mangle]
+pub unsafe extern "C" fn pppp_session_connect(
+    config: *const pppp_config,
+    session: *mut *mut pppp_session,
+) -> pppp_result {
+    open_session(config, session, Session::connect)
+}
+
+/// Starts the search and handshake and stores the session in `*session` at once, without
+/// waiting: only a bad configuration fails here. Progress arrives as events
+/// (`pppp_session_next_event` or `pppp_session_set_event_callback`: `CONNECTING`, then
+/// `CONNECTED` or `CLOSED`), or wait for it with `pppp_session_wait_connected`. Requests made
+/// before the session is up fail with `PPPP_RESULT_CLOSED_LOCAL`. Free it with
+/// `pppp_session_free` as any session.
+#[no_mangle]
+pub unsafe extern "C" fn pppp_session_start(
+    config: *const pppp_config,
+    session: *mut *mut pppp_session,
+) -> pppp_result {
+    open_session(config, session, Session::start)
+}
+
+/// Waits up to `timeout_ms` for the first connection of a session made by
+/// `pppp_session_start` (0: only looks): `PPPP_RESULT_OK` once it is up,
+/// `PPPP_RESULT_TIMEOUT` while it is still connecting, else why it failed
+/// (`PPPP_RESULT_OFFLINE`, `PPPP_RESULT_TIMEOUT` for a handshake that never completed — the
+/// last-error message tells them apart —, `PPPP_RESULT_CLOSED_LOCAL`, ...).
+#[no_mangle]
+pub unsafe extern "C" fn pppp_session_wait_connected(
+    session: *const pppp_session,
+    timeout_ms: u32,
+) -> pppp_result {
+    with_session(session, |sb| {
+        let t = Duration::from_millis(u64::from(timeout_ms));
+        match sb.session.wait_connected_for(t) {
+            Some(r) => Ok(r?),
+            None => Err(Fail::new(
+                pppp_result::Timeout,
+                format!("still connecting after {timeout_ms} ms"),
+            )),
+        }
     })
 }
 
@@ -360,6 +417,7 @@ pub unsafe extern "C" fn pppp_session_write(
 }
 
 /// Starts video at `resolution` (SHIX: 1 = 640×480, 2 = 320×240; 0 = the default, 1).
+/// `pppp_session_start_video_stream` also names the vendor stream.
 #[no_mangle]
 pub unsafe extern "C" fn pppp_session_start_video(
     session: *const pppp_session,
@@ -368,6 +426,40 @@ pub unsafe extern "C" fn pppp_session_start_video(
     with_session(session, |sb| {
         sb.session
             .start_video_with(if resolution == 0 { 1 } else { resolution })?;
+        Ok(())
+    })
+}
+
+/// Starts video as `pppp_session_start_video` does, asking a VStarcam CGI camera for vendor
+/// stream `stream` (0–15: 0 main H.264, 1 sub H.264, 3 MJPEG sub stream, 10 the apps' live
+/// stream, ...) and `substream` (0–255), as `livestream.cgi?streamid=S&substream=N`. A negative
+/// `stream` or `substream` leaves it out (the default stream, 10). After a reconnection the
+/// same stream is asked for again.
+#[no_mangle]
+pub unsafe extern "C" fn pppp_session_start_video_stream(
+    session: *const pppp_session,
+    resolution: u8,
+    stream: i32,
+    substream: i32,
+) -> pppp_result {
+    with_session(session, |sb| {
+        let mut args =
+            serde_json::json!({ "resolution": if resolution == 0 { 1 } else { resolution } });
+        if stream < 0 && substream >= 0 {
+            return Err(Fail::new(
+                pppp_result::InvalidArgument,
+                "a substream needs its stream (stream is negative)",
+            ));
+        }
+        if stream >= 0 {
+            args["stream"] = stream.into();
+        }
+        if substream >= 0 {
+            args["substream"] = substream.into();
+        }
+        let op = pppp::proto::ops::Op::from_args("start_video", &args)
+            .map_err(|e| Fail::new(pppp_result::InvalidArgument, e.to_string()))?;
+        sb.session.call(op)?;
         Ok(())
     })
 }
@@ -435,8 +527,9 @@ fn next_of(
         }
         let t = Duration::from_millis(u64::from(timeout_ms));
         let f = match stream {
-            Stream::Video => sb.session.next_frame(t)?,
             Stream::Audio => sb.session.next_audio(t)?,
+            // (Events have their own pull, `pppp_session_next_event`.)
+            Stream::Video | Stream::Events => sb.session.next_frame(t)?,
         };
         match f {
             Some(f) => {
@@ -476,18 +569,14 @@ pub unsafe extern "C" fn pppp_session_next_audio(
 }
 
 /// Installs or removes a callback (see `pppp_session_set_frame_callback`).
-fn set_callback(
-    session: *const pppp_session,
-    stream: Stream,
-    callback: pppp_frame_closure,
-) -> pppp_result {
+fn set_callback(session: *const pppp_session, stream: Stream, callback: Closure) -> pppp_result {
     // The closure is owned from here on: dropped (running its `drop`) on every path.
     let mut callback = Some(callback);
-    let drop_unused = |c: &mut Option<pppp_frame_closure>| {
+    let drop_unused = |c: &mut Option<Closure>| {
         if let Some(c) = c.take() {
-            if let Some(d) = c.drop {
+            if let (userdata, Some(d)) = c.parts() {
                 // SAFETY: the closure was not installed; its drop runs exactly once, here.
-                unsafe { d(c.userdata) };
+                unsafe { d(userdata) };
             }
         }
     };
@@ -503,7 +592,7 @@ fn set_callback(
         let Some(c) = callback.take() else {
             return Ok(());
         };
-        if c.call.is_none() {
+        if !c.calls() {
             callback = Some(c);
             return Ok(());
         }
@@ -531,7 +620,7 @@ pub unsafe extern "C" fn pppp_session_set_frame_callback(
     session: *const pppp_session,
     callback: pppp_frame_closure,
 ) -> pppp_result {
-    set_callback(session, Stream::Video, callback)
+    set_callback(session, Stream::Video, Closure::Frame(callback))
 }
 
 /// `pppp_session_set_frame_callback` for audio frames.
@@ -540,7 +629,70 @@ pub unsafe extern "C" fn pppp_session_set_audio_callback(
     session: *const pppp_session,
     callback: pppp_frame_closure,
 ) -> pppp_result {
-    set_callback(session, Stream::Audio, callback)
+    set_callback(session, Stream::Audio, Closure::Frame(callback))
+}
+
+/// Waits up to `timeout_ms` for the session's next event and stores it in `*event` (free it
+/// with `pppp_event_free`). `PPPP_RESULT_TIMEOUT` when none came; once the session is
+/// finished and its last event (`CLOSED`) was taken, the code of its close
+/// (`PPPP_RESULT_CLOSED_*`, `PPPP_RESULT_OFFLINE`, ...). The oldest events are dropped beyond
+/// 1024 unread. `PPPP_RESULT_BUSY` while an event callback is set.
+#[no_mangle]
+pub unsafe extern "C" fn pppp_session_next_event(
+    session: *const pppp_session,
+    timeout_ms: u32,
+    event: *mut *mut pppp_event,
+) -> pppp_result {
+    with_session(session, |sb| {
+        if event.is_null() {
+            return Err(Fail::null("event"));
+        }
+        if sb.deliveries.is_set(Stream::Events) {
+            return Err(Fail::new(
+                pppp_result::Busy,
+                "an event callback is set: events go to it, not to next_event",
+            ));
+        }
+        let s = &sb.session;
+        let t = Duration::from_millis(u64::from(timeout_ms));
+        match s.next_event(t) {
+            Some(e) => {
+                // SAFETY: checked non-NULL.
+                unsafe { put(event, EventBox::new(&e).into_raw()) };
+                Ok(())
+            }
+            None if s.is_finished() => Err(match s.wait_connected_for(Duration::ZERO) {
+                Some(Err(e)) => e.into(),
+                _ => Fail::from(
+                    s.close_reason()
+                        .map_or(pppp::Error::Closed(pppp::error::ClosedBy::Local), |r| {
+                            pppp::Error::from_close(r, &s.uid().to_string(), Duration::ZERO)
+                        }),
+                ),
+            }),
+            None => Err(Fail::new(
+                pppp_result::Timeout,
+                format!("no event within {timeout_ms} ms"),
+            )),
+        }
+    })
+}
+
+/// Delivers every session event to `callback.call(event, userdata)` on one of pppp's callback
+/// threads (the pool of the frame callbacks; calls never overlap and keep the events' order;
+/// `event` is borrowed for the call). Replaces the previous event callback (its last call has
+/// returned and its `drop` has run before this returns); a closure whose `call` is NULL
+/// removes it. `callback.drop(userdata)` runs exactly once: when the callback is replaced or
+/// removed, when the session is freed, or after the session's last event (`CLOSED`). Events
+/// queued before the call are delivered too. Refused with `PPPP_RESULT_IN_CALLBACK` from
+/// inside one of the session's callbacks (the new closure's `drop` then runs before this
+/// returns). While set, `pppp_session_next_event` returns `PPPP_RESULT_BUSY`.
+#[no_mangle]
+pub unsafe extern "C" fn pppp_session_set_event_callback(
+    session: *const pppp_session,
+    callback: pppp_event_closure,
+) -> pppp_result {
+    set_callback(session, Stream::Events, Closure::Event(callback))
 }
 
 /// The session's counters.

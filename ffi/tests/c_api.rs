@@ -199,12 +199,12 @@ fn camera_with(uid: &str, setup: impl FnOnce(&mut CameraConfig)) -> CameraServer
         Uid::parse(uid).expect("valid uid"),
         IpAddr::V4(Ipv4Addr::LOCALHOST),
     );
-    setup(&mut cam);
     cam.lan_addr.set_port(0);
     cam.session_addr.set_port(0);
     cam.psk = pppp::proto::psk::for_prefix(cam.uid.prefix())
         .first()
         .map(|s| s.to_string());
+    setup(&mut cam);
     CameraServer::start(CameraServerConfig {
         camera: cam,
         link: None,
@@ -239,6 +239,12 @@ fn run_ok(prog: &Path, args: &[&str], cam: &CameraServer) -> String {
 }
 
 const UID: &str = "DGOA-123456-ABCDE";
+/// A VStarcam CGI camera streaming H.264, for the events test.
+const CGI_UID: &str = "VSTC-222222-HHHHH";
+
+fn cgi_camera() -> CameraServer {
+    camera_with(CGI_UID, |c| c.video_codec = pppp::sim::VideoCodec::H264)
+}
 
 #[test]
 fn examples_run_against_the_emulator() {
@@ -354,6 +360,19 @@ fn a_hundred_sessions_with_callbacks_in_one_c_process() {
 }
 
 #[test]
+fn c_api_events() {
+    let cam = camera(UID);
+    let cgi = cgi_camera();
+    let host = cgi.lan_addr().to_string();
+    let out = run_ok(
+        &c_test("api_events", Link::SharedAsan),
+        &[UID, CGI_UID, &host],
+        &cam,
+    );
+    assert!(out.contains("api_events: all checks passed"), "{out}");
+}
+
+#[test]
 fn vendor_api() {
     let cam = camera(UID);
     let out = run_ok(&c_test("ppcs_api", Link::SharedAsan), &[UID], &cam);
@@ -370,7 +389,9 @@ fn valgrind_finds_no_leaks() {
         panic!("valgrind is not installed (apt-get install valgrind, or set PPPP_SKIP_VALGRIND=1)");
     }
     let cam = camera(UID);
-    for name in ["api_basics", "api_callbacks"] {
+    let cgi = cgi_camera();
+    let host = cgi.lan_addr().to_string();
+    for name in ["api_basics", "api_callbacks", "api_events"] {
         let prog = c_test(name, Link::Shared);
         let _serial = one_at_a_time();
         let out = Command::new("valgrind")
@@ -381,7 +402,7 @@ fn valgrind_finds_no_leaks() {
                 "--error-exitcode=9",
             ])
             .arg(&prog)
-            .arg(UID)
+            .args([UID, CGI_UID, &host])
             .env("PPPP_LAN_TARGETS", cam.lan_addr().to_string())
             .output()
             .expect("run valgrind");

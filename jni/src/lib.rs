@@ -6,7 +6,7 @@
 //! * [`natives`]: every native method, in every signature of every SDK generation, registered
 //!   in `JNI_OnLoad`;
 //! * [`callbacks`]: the Java callbacks, looked up by name and every known descriptor;
-//! * [`device`]: one started camera (its session and threads);
+//! * [`device`]: one started camera (its session and its callback thread, woken by the session);
 //! * [`registry`]: the global state; [`decode`]: H.264 decoding and RGB565; [`codes`]: the
 //!   return codes.
 //!

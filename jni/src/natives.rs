@@ -119,12 +119,7 @@ fn device<T>(env: &mut JNIEnv, did: &JString, f: impl FnOnce(&Device) -> T) -> R
 }
 
 fn queue(env: &mut JNIEnv, did: &JString, r: Request) -> jint {
-    device(
-        env,
-        did,
-        |d| if d.request(r) { OK } else { ERR_NOT_STARTED },
-    )
-    .unwrap_or_else(|e| e)
+    device(env, did, |d| d.request(r)).unwrap_or_else(|e| e)
 }
 
 // ---- session ----
@@ -308,7 +303,7 @@ extern "system" fn stop<'l>(mut env: JNIEnv<'l>, _c: JClass<'l>, d: JString<'l>)
     })
 }
 
-/// 1 while the camera's session is up, 0 otherwise (`PPPPCameraStatus`).
+/// 1 while the camera is connected and logged in, 0 otherwise (`PPPPCameraStatus`).
 extern "system" fn camera_status<'l>(
     mut env: JNIEnv<'l>,
     _c: JClass<'l>,
@@ -316,14 +311,14 @@ extern "system" fn camera_status<'l>(
     _lan: jint,
 ) -> jint {
     boundary(ERR_PANIC, || {
-        device(&mut env, &d, |d| jint::from(d.session().is_some())).unwrap_or(0)
+        device(&mut env, &d, |d| jint::from(d.is_online())).unwrap_or(0)
     })
 }
 
-/// −1 not started, 0 connecting, 1 connected (`GetP2PConnetState`).
+/// −2 failed, −1 not started, 0 connecting, 1 connected (`GetP2PConnetState`).
 extern "system" fn connect_state<'l>(mut env: JNIEnv<'l>, _c: JClass<'l>, d: JString<'l>) -> jint {
     boundary(ERR_PANIC, || {
-        device(&mut env, &d, |d| jint::from(d.session().is_some())).unwrap_or(-1)
+        device(&mut env, &d, Device::connect_state).unwrap_or(-1)
     })
 }
 

@@ -1,5 +1,6 @@
 //! The library's global state: the JVM, the callback context of each Java class, the started
-//! cameras by DID, the LAN search and the shared decoder of `DecodeH264Frame`. Locks are held
+//! cameras by DID, the LAN search, what cameras reported about themselves, and the shared
+//! decoder of `DecodeH264Frame`. Locks are held
 //! only to read or swap an entry, never across a network wait or a Java call.
 
 use std::collections::HashMap;
@@ -9,12 +10,13 @@ use std::thread::JoinHandle;
 use std::time::Duration;
 
 use jni::{JNIEnv, JavaVM};
-use parking_lot::Mutex;
-use pppp::client::{discover_with, DiscoverOptions};
+use parking_lot::{Condvar, Mutex};
+use pppp::client::{Device, DiscoverOptions, Discovery};
+use pppp::proto::ops::Params;
 
 use crate::callbacks::{Callbacks, Event, Val};
 use crate::decode::H264Decoder;
-use crate::device::Device;
+use crate::device::Device as Camera;
 
 /// Which Java class a call came from.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -30,7 +32,7 @@ static VM: OnceLock<JavaVM> = OnceLock::new();
 #[derive(Default)]
 struct State {
     contexts: HashMap<Flavor, Arc<Callbacks>>,
-    devices: HashMap<String, Device>,
+    devices: HashMap<String, Camera>,
 }
 
 static STATE: OnceLock<Mutex<State>> = OnceLock::new();
@@ -121,7 +123,7 @@ pub fn set_callbacks(flavor: Flavor, cbs: Option<Arc<Callbacks>>) {
 }
 
 /// Adds a started camera, returning the one it replaces (to be stopped by the caller).
-pub fn insert(device: Device) -> Option<Device> {
+pub fn insert(device: Camera) -> Option<Camera> {
     state()
         .lock()
         .devices
@@ -129,12 +131,12 @@ pub fn insert(device: Device) -> Option<Device> {
 }
 
 /// Removes a camera (to be stopped by the caller, outside the lock).
-pub fn remove(did: &str) -> Option<Device> {
+pub fn remove(did: &str) -> Option<Camera> {
     state().lock().devices.remove(&normalise(did))
 }
 
 /// Runs `f` on a started camera.
-pub fn with<T>(did: &str, f: impl FnOnce(&Device) -> T) -> Option<T> {
+pub fn with<T>(did: &str, f: impl FnOnce(&Camera) -> T) -> Option<T> {
     state().lock().devices.get(&normalise(did)).map(f)
 }
 
@@ -145,88 +147,183 @@ pub fn normalise(did: &str) -> String {
 
 /// Stops every camera and the search (`Free`).
 pub fn stop_all() {
-    let devices: Vec<Device> = state().lock().devices.drain().map(|(_, d)| d).collect();
+    let devices: Vec<Camera> = state().lock().devices.drain().map(|(_, d)| d).collect();
     for d in devices {
         d.stop();
     }
     stop_search();
 }
 
+/// How long one search round listens; rounds follow each other until `StopSearch`.
+const SEARCH_ROUND: Duration = Duration::from_secs(10);
+
+/// What the search thread and `StopSearch` share.
+#[derive(Default)]
+struct SearchShared {
+    stop: AtomicBool,
+    /// The round under way (cancelled by `StopSearch`).
+    round: Mutex<Option<Arc<Discovery>>>,
+    /// Set when the round has news; the thread sleeps on `cond` until it is.
+    signal: Mutex<bool>,
+    cond: Condvar,
+}
+
+impl SearchShared {
+    fn wake(&self) {
+        *self.signal.lock() = true;
+        self.cond.notify_one();
+    }
+}
+
 struct Search {
-    stop: Arc<AtomicBool>,
+    shared: Arc<SearchShared>,
     thread: JoinHandle<()>,
 }
 
 static SEARCH: Mutex<Option<Search>> = Mutex::new(None);
 
 /// `StartSearch`: LAN search rounds until `StopSearch`, each camera reported once through
-/// `SearchResult` (to `flavor`'s context) from a thread attached to the JVM.
+/// `SearchResult` (to `flavor`'s context) from a thread attached to the JVM, as it answers.
 pub fn start_search(flavor: Flavor) {
     stop_search();
-    let stop = Arc::new(AtomicBool::new(false));
-    let flag = stop.clone();
+    let shared = Arc::new(SearchShared::default());
+    let s = shared.clone();
     let thread = std::thread::Builder::new()
         .name("pppp-search".into())
-        .spawn(move || search(flavor, flag));
+        .spawn(move || search(flavor, &s));
     match thread {
-        Ok(thread) => *SEARCH.lock() = Some(Search { stop, thread }),
+        Ok(thread) => *SEARCH.lock() = Some(Search { shared, thread }),
         Err(e) => tracing::warn!("cannot start the search: {e}"),
     }
 }
 
-/// `StopSearch`: ends the search and joins its thread (no `SearchResult` after it returns).
+/// `StopSearch`: cancels the round under way at once and joins the search thread (no
+/// `SearchResult` after it returns).
 pub fn stop_search() {
-    let s = SEARCH.lock().take();
-    if let Some(s) = s {
-        s.stop.store(true, Ordering::SeqCst);
-        if s.thread.thread().id() != std::thread::current().id() {
-            let _ = s.thread.join();
-        }
+    let Some(s) = SEARCH.lock().take() else {
+        return;
+    };
+    let round = {
+        let mut round = s.shared.round.lock();
+        s.shared.stop.store(true, Ordering::SeqCst);
+        round.take()
+    };
+    if let Some(r) = round {
+        r.cancel();
+    }
+    s.shared.wake();
+    if s.thread.thread().id() != std::thread::current().id() {
+        let _ = s.thread.join();
     }
 }
 
-fn search(flavor: Flavor, stop: Arc<AtomicBool>) {
+fn search(flavor: Flavor, shared: &Arc<SearchShared>) {
     let Some(mut attached) = attach("pppp-search") else {
         return;
     };
     let env = attached.env();
     let mut seen = std::collections::HashSet::new();
     let options = DiscoverOptions {
-        timeout: Duration::from_millis(500),
+        timeout: SEARCH_ROUND,
         ..DiscoverOptions::default()
     };
-    while !stop.load(Ordering::SeqCst) {
-        let mut found = Vec::new();
-        if let Err(e) = discover_with(&options, |d| found.push(d.clone())) {
-            tracing::warn!("LAN search failed: {e}");
-            std::thread::sleep(Duration::from_millis(500));
-        }
-        for d in found {
-            if stop.load(Ordering::SeqCst) {
+    loop {
+        let round = match Discovery::start(&options) {
+            Ok(d) => Arc::new(d),
+            Err(e) => {
+                tracing::warn!("LAN search failed: {e}");
                 return;
             }
-            if !seen.insert(d.uid.to_string()) {
-                continue;
+        };
+        {
+            let mut slot = shared.round.lock();
+            if shared.stop.load(Ordering::SeqCst) {
+                return; // dropping the round cancels it
             }
-            let did = d.uid.to_string();
-            let ev = Event::new(
-                "SearchResult",
-                vec![
-                    ("sysver", Val::Str(String::new())),
-                    ("appver", Val::Str(String::new())),
-                    ("mac", Val::Str(String::new())),
-                    ("name", Val::Str(did.clone())),
-                    ("did", Val::Str(did)),
-                    ("ip", Val::Str(d.addr.ip().to_string())),
-                    ("port", Val::Int(d.addr.port().into())),
-                    ("camtype", Val::Int(0)),
-                ],
-            );
-            if let Some(cbs) = callbacks(flavor) {
-                cbs.call(env, &ev);
+            *slot = Some(round.clone());
+        }
+        let weak = Arc::downgrade(shared);
+        round.set_notify(Some(Arc::new(move || {
+            if let Some(s) = weak.upgrade() {
+                s.wake();
             }
+        })));
+        loop {
+            while let Some(d) = round.try_next_device() {
+                if shared.stop.load(Ordering::SeqCst) {
+                    return;
+                }
+                if seen.insert(d.uid.to_string()) {
+                    if let Some(cbs) = callbacks(flavor) {
+                        cbs.call(env, &search_result(&d));
+                    }
+                }
+            }
+            if round.is_finished() || shared.stop.load(Ordering::SeqCst) {
+                break;
+            }
+            let mut news = shared.signal.lock();
+            while !*news && !shared.stop.load(Ordering::SeqCst) {
+                shared.cond.wait(&mut news);
+            }
+            *news = false;
+        }
+        round.set_notify(None);
+        shared.round.lock().take();
+        if shared.stop.load(Ordering::SeqCst) {
+            return;
         }
     }
+}
+
+/// The `SearchResult` of a device: its DID and address, and the versions, MAC and name the
+/// camera reported when this library last read its parameters (the LAN search answer carries
+/// only the DID; until then the name is the DID and the rest is empty).
+fn search_result(d: &Device) -> Event {
+    let did = d.uid.to_string();
+    let known = reported(&did).unwrap_or_default();
+    let text = |v: Option<String>| Val::Str(v.unwrap_or_default());
+    Event::new(
+        "SearchResult",
+        vec![
+            ("sysver", text(known.firmware)),
+            ("appver", text(known.app_version.or(known.mcu_version))),
+            ("mac", text(known.mac)),
+            ("name", Val::Str(known.name.unwrap_or_else(|| did.clone()))),
+            ("did", Val::Str(did)),
+            ("ip", Val::Str(d.addr.ip().to_string())),
+            ("port", Val::Int(d.addr.port().into())),
+            ("camtype", Val::Int(0)),
+        ],
+    )
+}
+
+/// Most cameras whose reported identity is remembered.
+const MAX_REPORTED: usize = 1024;
+
+static REPORTED: Mutex<Option<HashMap<String, Params>>> = Mutex::new(None);
+
+/// Remembers the name, MAC and versions a camera reported (for `SearchResult`).
+pub fn remember(did: &str, p: &Params) {
+    let mut m = REPORTED.lock();
+    let m = m.get_or_insert_with(HashMap::new);
+    if m.len() >= MAX_REPORTED && !m.contains_key(did) {
+        return;
+    }
+    let keep = Params {
+        firmware: p.firmware.clone(),
+        name: p.name.clone(),
+        mac: p.mac.clone(),
+        app_version: p.app_version.clone(),
+        mcu_version: p.mcu_version.clone(),
+        ..Params::default()
+    };
+    m.insert(normalise(did), keep);
+}
+
+/// What [`remember`] kept for `did`.
+pub fn reported(did: &str) -> Option<Params> {
+    REPORTED.lock().as_ref()?.get(&normalise(did)).cloned()
 }
 
 static DECODER: Mutex<Option<H264Decoder>> = Mutex::new(None);

@@ -20,7 +20,7 @@ emulator for tests.
 
 from __future__ import annotations
 
-from ._camera import Camera, FakeCamera, connect, discover
+from ._camera import Camera, FakeCamera, Search, connect, discover
 from ._native import (
     KNOWN_PSKS,
     LAN_PORT,
@@ -43,6 +43,7 @@ from ._native import (
     __version__,
 )
 from ._types import (
+    AvHeader,
     CameraParams,
     CameraStats,
     CloseReason,
@@ -65,6 +66,7 @@ from . import aio  # noqa: E402  (imports the names above)
 __all__ = [
     "KNOWN_PSKS",
     "LAN_PORT",
+    "AvHeader",
     "BufferFull",
     "Camera",
     "CameraParams",
@@ -93,6 +95,7 @@ __all__ = [
     "Rejected",
     "Resolution",
     "SdInfo",
+    "Search",
     "SessionStats",
     "Timeout",
     "UnknownPsk",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import array
 import time
 from types import TracebackType
-from typing import Any, Iterable, Mapping, Optional, Union
+from typing import Any, Iterable, Iterator, Mapping, Optional, Union
 
 from . import _native
 from ._native import Frame, FrameIterator
@@ -27,7 +27,7 @@ from ._types import (
     WifiNetwork,
 )
 
-__all__ = ["Camera", "FakeCamera", "connect", "discover"]
+__all__ = ["Camera", "FakeCamera", "Search", "connect", "discover"]
 
 BytesLike = Union[bytes, bytearray, memoryview, "array.array[Any]"]
 """Anything with the buffer protocol: bytes, bytearray, memoryview, array.array."""
@@ -70,6 +70,74 @@ def discover(
         timeout, _targets(to), broadcast=broadcast, psk=psk, port=port, bind=bind
     )
     return [Device(uid=u, ip=ip, port=p, cipher=c) for (u, ip, p, c) in found]
+
+
+class Search:
+    """A LAN search under way, cancellable: iterate over it to get each camera as it answers
+    (the loop ends when the search is over), or call `next_device`; `cancel()` ends it at
+    once, from any thread. A context manager that cancels on exit.
+
+    ::
+
+        with pppp.Search(timeout=30) as search:
+            for dev in search:
+                if dev.uid == wanted:
+                    break   # the search is cancelled on leaving the block
+
+    Arguments as for `discover`. Raises `InvalidAddress`, `UnknownPsk`, `InvalidArgument` or
+    `NetworkError` at once.
+    """
+
+    __slots__ = ("_native",)
+
+    def __init__(
+        self,
+        timeout: float = 2.0,
+        to: Union[str, Iterable[str], None] = None,
+        *,
+        broadcast: Optional[bool] = None,
+        psk: str = "auto",
+        port: int = _native.LAN_PORT,
+        bind: Optional[str] = None,
+    ) -> None:
+        self._native = _native.Search(
+            timeout, _targets(to), broadcast=broadcast, psk=psk, port=port, bind=bind
+        )
+
+    def next_device(self, timeout: Optional[float] = None) -> Optional[Device]:
+        """The next camera that answered, waiting up to `timeout` seconds (None: until the
+        search is over); None on timeout or once the search is over and every camera was
+        returned. Ctrl-C interrupts the wait."""
+        _check_seconds(timeout, "timeout")
+        d = self._native.next_device(timeout)
+        return None if d is None else Device(uid=d[0], ip=d[1], port=d[2], cipher=d[3])
+
+    @property
+    def is_finished(self) -> bool:
+        """True once the search is over (its time is up, or it was cancelled)."""
+        return self._native.is_finished
+
+    def cancel(self) -> None:
+        """Ends the search now (idempotent); cameras already found can still be read."""
+        self._native.cancel()
+
+    def __iter__(self) -> Iterator[Device]:
+        while True:
+            d = self.next_device()
+            if d is None:
+                return
+            yield d
+
+    def __enter__(self) -> Search:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: Optional[type[BaseException]],
+        exc: Optional[BaseException],
+        tb: Optional[TracebackType],
+    ) -> None:
+        self.cancel()
 
 
 def connect(
@@ -172,6 +240,20 @@ def _check_seconds(value: Optional[float], name: str) -> None:
     seconds >= 0 (NaN is refused)."""
     if value is not None and not value >= 0:
         raise ValueError(f"{name} must be a non-negative number of seconds")
+
+
+def _video_args(
+    resolution: Union[Resolution, int], stream: Optional[int], substream: Optional[int]
+) -> dict[str, Any]:
+    """`start_video`'s arguments for the operation table."""
+    if substream is not None and stream is None:
+        raise ValueError("a substream needs its stream")
+    args: dict[str, Any] = {"resolution": int(Resolution(resolution))}
+    if stream is not None:
+        args["stream"] = stream
+    if substream is not None:
+        args["substream"] = substream
+    return args
 
 
 def _clock(when: Optional[float], tz_offset: Optional[int]) -> tuple[int, int]:
@@ -376,9 +458,17 @@ class Camera:
 
     # -- media -----------------------------------------------------------------------------
 
-    def start_video(self, resolution: Union[Resolution, int] = Resolution.VGA) -> None:
-        """Asks the camera to send video."""
-        self._session.call("start_video", {"resolution": int(Resolution(resolution))})
+    def start_video(
+        self,
+        resolution: Union[Resolution, int] = Resolution.VGA,
+        stream: Optional[int] = None,
+        substream: Optional[int] = None,
+    ) -> None:
+        """Asks the camera to send video. VStarcam CGI cameras: `stream` is the vendor
+        stream id (0-15: 0 main H.264, 1 sub H.264, 3 MJPEG sub stream, 10 the apps' live
+        stream, the default) and `substream` (0-255) its substream; after a reconnection the
+        same stream is asked for again."""
+        self._session.call("start_video", _video_args(resolution, stream, substream))
 
     def stop_video(self) -> None:
         """Asks the camera to stop video."""
@@ -398,6 +488,8 @@ class Camera:
         *,
         timeout: Optional[float] = None,
         start: bool = True,
+        stream: Optional[int] = None,
+        substream: Optional[int] = None,
     ) -> FrameIterator:
         """Starts video (unless ``start=False``) and returns an iterator over its frames.
 
@@ -407,9 +499,10 @@ class Camera:
         as `Offline`); with `timeout`, `Timeout` is raised when no frame comes for that many
         seconds. The queue
         keeps the newest frames when you fall behind (see ``stats().video_dropped``).
+        `stream` and `substream`: see `start_video`.
         """
         if start:
-            self.start_video(resolution)
+            self.start_video(resolution, stream, substream)
         return self._session.video_frames(timeout)
 
     def audio(self, *, timeout: Optional[float] = None, start: bool = True) -> FrameIterator:

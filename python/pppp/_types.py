@@ -7,6 +7,7 @@ from dataclasses import dataclass, field, fields
 from typing import Any, Mapping, Optional
 
 __all__ = [
+    "AvHeader",
     "CameraParams",
     "CameraStats",
     "CloseReason",
@@ -123,6 +124,31 @@ class CloseReason(str, enum.Enum):
     """The camera answered the search but never completed the handshake."""
     LOGIN_REFUSED = "login_refused"
     """The camera refused the login after a reconnection (its password changed)."""
+
+
+@dataclass(frozen=True)
+class AvHeader:
+    """The 32-byte header in front of every media frame, as the camera sent it
+    (`Frame.av_header`)."""
+
+    av_type: int
+    """Byte 4: the frame type (VStarcam: 0 H.264 I frame, 1 P frame, 3 JPEG, 8 ADPCM, ...)."""
+    stream: int
+    """Byte 5: the stream id (VStarcam) or media type."""
+    millis: int
+    """The milliseconds part of the camera's timestamp."""
+    seconds: int
+    """The seconds part of the camera's timestamp."""
+    index: int
+    """The camera's frame counter."""
+    len: int
+    """The length of the media that follows."""
+    version: int
+    """Byte 20: version."""
+    sessid: int
+    """Byte 21: session id."""
+    other: bytes = b""
+    """Bytes 22-31 as received."""
 
 
 @dataclass(frozen=True)
@@ -270,6 +296,12 @@ class CameraParams:
     """Wi-Fi signal (% or dBm, as the camera reports it)."""
     battery: Optional[int] = None
     """Battery (% or millivolts, as the camera reports it)."""
+    mac: Optional[str] = None
+    """MAC address (VStarcam CGI cameras: the wired interface's, else the Wi-Fi one's)."""
+    app_version: Optional[str] = None
+    """Version of the application beside the firmware (VStarcam CGI ``app_version``)."""
+    mcu_version: Optional[str] = None
+    """Version of the microcontroller's firmware (SHIX ``mcuver``)."""
     raw: Mapping[str, Any] = field(default_factory=dict, compare=False, repr=False)
     """Every field of the reply."""
 
@@ -285,6 +317,9 @@ class CameraParams:
             flip_mirror=d.get("flip_mirror"),
             signal=d.get("signal"),
             battery=d.get("battery"),
+            mac=d.get("mac"),
+            app_version=d.get("app_version"),
+            mcu_version=d.get("mcu_version"),
             raw=dict(d.get("fields") or {}),
         )
 
@@ -343,6 +378,14 @@ class Event:
     message: Optional[dict[str, Any]] = None
     reason: Optional[CloseReason] = None
     attempt: Optional[int] = None
+
+    @property
+    def text(self) -> Optional[str]:
+        """The text of a ``message`` or ``logged_in`` event from a VStarcam CGI camera, as the
+        camera sent it (``var key=value;`` lines); None otherwise."""
+        d = self.message if self.kind == "message" else self.reply
+        t = None if d is None else d.get("text")
+        return t if isinstance(t, str) else None
 
     @classmethod
     def from_native(cls, kind: str, details: Mapping[str, Any]) -> Event:

@@ -387,9 +387,14 @@ class AsyncCamera:
         reply: dict[str, Any] = await self._request("binary", str(cmd), payload)
         return reply
 
-    async def start_video(self, resolution: Union[Resolution, int] = Resolution.VGA) -> None:
+    async def start_video(
+        self,
+        resolution: Union[Resolution, int] = Resolution.VGA,
+        stream: Optional[int] = None,
+        substream: Optional[int] = None,
+    ) -> None:
         """See `Camera.start_video`."""
-        await self._op("start_video", resolution=int(Resolution(resolution)))
+        await self._op("start_video", **_camera._video_args(resolution, stream, substream))
 
     async def stop_video(self) -> None:
         """See `Camera.stop_video`."""
@@ -409,12 +414,15 @@ class AsyncCamera:
         *,
         timeout: Optional[float] = None,
         start: bool = True,
+        stream: Optional[int] = None,
+        substream: Optional[int] = None,
     ) -> AsyncFrameIterator:
         """An async iterator over video frames; video is started on the first iteration
-        (unless ``start=False``). Ends when the session closes; with `timeout`, raises
-        `Timeout` when no frame comes for that many seconds."""
-        res = int(Resolution(resolution))
-        begin = (lambda: self.start_video(res)) if start else None
+        (unless ``start=False``; `stream`, `substream`: see `Camera.start_video`). Ends when
+        the session closes; with `timeout`, raises `Timeout` when no frame comes for that
+        many seconds."""
+        args = _camera._video_args(resolution, stream, substream)
+        begin = (lambda: self._op("start_video", **args)) if start else None
         return AsyncFrameIterator(self, audio=False, timeout=timeout, begin=begin)
 
     def audio(self, *, timeout: Optional[float] = None, start: bool = True) -> AsyncFrameIterator:

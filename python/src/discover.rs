@@ -7,7 +7,7 @@ use pyo3::prelude::*;
 use pppp::client::{discover as core_discover, parse_host, DiscoverOptions, Discovery, LAN_PORT};
 use pppp::proto::discovery::Device;
 
-use crate::blocking::{self, int_arg, seconds};
+use crate::blocking::{self, int_arg, opt_seconds, seconds};
 use crate::error::ToPyResult;
 use crate::reactor::Reactor;
 
@@ -75,6 +75,21 @@ impl Search {
     /// The next device found, as `(uid, ip, port, cipher)`, or None (never waits).
     fn try_next_device(&self) -> Option<DeviceTuple> {
         self.inner.try_next_device().map(|d| tuple(&d))
+    }
+
+    /// The next device found, waiting up to `timeout` seconds (None: until the search is
+    /// over); None on timeout, or once the search is over and every device was returned.
+    /// Interruptible with Ctrl-C.
+    #[pyo3(signature = (timeout = None))]
+    fn next_device(&self, py: Python<'_>, timeout: Option<f64>) -> PyResult<Option<DeviceTuple>> {
+        let t = opt_seconds(py, timeout, "timeout")?;
+        let d = &self.inner;
+        let got = blocking::wait(py, t, |slice| match d.next_device(slice) {
+            Some(dev) => Some(Some(dev)),
+            None if d.is_finished() => Some(d.try_next_device()),
+            None => None,
+        })?;
+        Ok(got.flatten().map(|d| tuple(&d)))
     }
 
     /// True once the search is over (devices may still wait to be read).

@@ -5,6 +5,7 @@ use pyo3::sync::PyOnceLock;
 use pyo3::types::PyBytes;
 
 use pppp::client::Frame as CoreFrame;
+use pppp::proto::av::AvHeader;
 
 /// One media frame: a JPEG picture, an H.264/H.265 access unit, or a chunk of audio.
 #[pyclass(frozen, module = "pppp", name = "Frame")]
@@ -17,9 +18,12 @@ pub(crate) struct Frame {
     index: u32,
     timestamp_ms: u64,
     missing_before: u32,
+    dimensions: Option<(u16, u16)>,
+    header: AvHeader,
 }
 
 static CODEC: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
+static AV_HEADER: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
 
 impl Frame {
     /// Copies a core frame's bytes into Python.
@@ -33,6 +37,8 @@ impl Frame {
             index: f.index,
             timestamp_ms: f.timestamp_ms,
             missing_before: f.missing_before,
+            dimensions: f.dimensions,
+            header: f.header,
         }
     }
 }
@@ -93,6 +99,37 @@ impl Frame {
     #[getter]
     fn missing_before(&self) -> u32 {
         self.missing_before
+    }
+
+    /// The picture's width in pixels: from the frame itself (JPEG SOF, the SPS of an
+    /// H.264/H.265 key frame), else the stream's last known size (P frames); None for audio
+    /// and before the stream's first size is known.
+    #[getter]
+    fn width(&self) -> Option<u16> {
+        self.dimensions.map(|(w, _)| w)
+    }
+
+    /// The picture's height in pixels (see `width`).
+    #[getter]
+    fn height(&self) -> Option<u16> {
+        self.dimensions.map(|(_, h)| h)
+    }
+
+    /// The frame's AV header as the camera sent it, a `pppp.AvHeader`.
+    #[getter]
+    fn av_header<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        let h = &self.header;
+        AV_HEADER.import(py, "pppp._types", "AvHeader")?.call1((
+            h.codec,
+            h.stream,
+            h.millis,
+            h.seconds,
+            h.index,
+            h.len,
+            h.version,
+            h.sessid,
+            PyBytes::new(py, &h.other),
+        ))
     }
 
     fn __len__(&self, py: Python<'_>) -> usize {

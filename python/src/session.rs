@@ -436,10 +436,11 @@ impl Session {
     ) -> PyResult<Option<(&'static str, Bound<'py, PyDict>)>> {
         let t = opt_seconds(py, timeout, "timeout")?;
         let s = self.session();
-        let got = blocking::wait(py, t, |slice| match s.events().recv_timeout(slice) {
-            Ok(e) => Some(Some(e)),
-            Err(_) if s.is_finished() => Some(s.try_next_event()),
-            Err(_) => None,
+        let got = blocking::wait(py, t, |slice| match s.next_event(slice) {
+            Some(e) => Some(Some(e)),
+            // Finished: nothing more can come.
+            None if s.is_finished() => Some(s.try_next_event()),
+            None => None,
         })?;
         got.flatten().map(|e| event_tuple(py, e)).transpose()
     }

@@ -478,6 +478,7 @@ mod tests {
             timestamp_ms: u64::from(index) * 100,
             missing_before: 0,
             header: AvHeader::default(),
+            dimensions: None,
             data: vec![0xff, 0xd8, index as u8, 0xff, 0xd9],
         }
     }

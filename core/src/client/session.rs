@@ -333,7 +333,9 @@ struct Shared {
     state: Mutex<SharedState>,
     video: DropOldest<Frame>,
     audio: DropOldest<Frame>,
-    events: (Sender<SessionEvent>, Receiver<SessionEvent>),
+    /// The endpoint holds the only sender: the channel disconnects when the session is
+    /// finished.
+    events: Receiver<SessionEvent>,
     video_dropped: AtomicU64,
     audio_dropped: AtomicU64,
     events_dropped: AtomicU64,
@@ -451,6 +453,7 @@ impl Session {
         if config.host.is_none() && config.broadcast {
             socket.set_broadcast(true)?;
         }
+        let (events_tx, events_rx) = bounded(config.event_queue);
         let shared = Arc::new(Shared {
             state: Mutex::new(SharedState {
                 local: socket.local_addr().ok(),
@@ -458,7 +461,7 @@ impl Session {
             }),
             video: DropOldest::new(config.video_queue, config.video_queue_bytes),
             audio: DropOldest::new(config.audio_queue, config.audio_queue_bytes),
-            events: bounded(config.event_queue),
+            events: events_rx,
             video_dropped: AtomicU64::new(0),
             audio_dropped: AtomicU64::new(0),
             events_dropped: AtomicU64::new(0),
@@ -480,6 +483,7 @@ impl Session {
             sup,
             cmd: cmd_rx,
             shared: shared.clone(),
+            events: events_tx,
             waiting: HashMap::new(),
             last_stats: None,
             news: false,
@@ -553,12 +557,18 @@ impl Session {
     /// Life events and unsolicited camera messages, for watchers (the oldest is dropped
     /// beyond [`SessionConfig::event_queue`]).
     pub fn events(&self) -> &Receiver<SessionEvent> {
-        &self.shared.events.1
+        &self.shared.events
     }
 
     /// The next event, without waiting.
     pub fn try_next_event(&self) -> Option<SessionEvent> {
-        self.shared.events.1.try_recv().ok()
+        self.shared.events.try_recv().ok()
+    }
+
+    /// Waits up to `timeout` for the next event; `None` on timeout, and at once when the
+    /// session is finished and every event was returned.
+    pub fn next_event(&self, timeout: Duration) -> Option<SessionEvent> {
+        self.shared.events.recv_timeout(timeout).ok()
     }
 
     /// Sets (or, with `None`, removes) the function called on an I/O thread whenever the
@@ -1000,6 +1010,9 @@ struct SessionEndpoint {
     sup: Supervisor,
     cmd: Receiver<Cmd>,
     shared: Arc<Shared>,
+    /// The only sender of the events: dropped with the endpoint, which ends
+    /// [`Session::next_event`]'s waits.
+    events: Sender<SessionEvent>,
     waiting: HashMap<RequestId, Waiter>,
     last_stats: Option<Instant>,
     /// Something was queued for the user since the last notify.
@@ -1108,7 +1121,7 @@ impl SessionEndpoint {
 
     fn emit(&mut self, ev: SessionEvent) {
         self.news = true;
-        let (tx, rx) = &self.shared.events;
+        let (tx, rx) = (&self.events, &self.shared.events);
         let mut ev = ev;
         loop {
             match tx.try_send(ev) {

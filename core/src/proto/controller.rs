@@ -101,6 +101,10 @@ pub struct Frame {
     pub missing_before: u32,
     /// The AV header as received.
     pub header: AvHeader,
+    /// Width and height of a video picture: from this frame (JPEG SOF, the SPS of an
+    /// H.264/H.265 key frame), else the stream's last known size (P frames); `None` for audio,
+    /// and for video before the stream's first size is known.
+    pub dimensions: Option<(u16, u16)>,
     /// The media bytes.
     pub data: Vec<u8>,
 }
@@ -359,6 +363,8 @@ pub struct Controller {
     blocks: BlockDecoder,
     video: FrameAssembler,
     audio: FrameAssembler,
+    /// The codec and picture size of the last video frame that carried one.
+    picture: Option<(Codec, (u16, u16))>,
     events: VecDeque<Event>,
     stats: ControllerStats,
     started: Instant,
@@ -420,6 +426,7 @@ impl Controller {
             blocks: BlockDecoder::default(),
             video: FrameAssembler::new(config.max_frame),
             audio: FrameAssembler::new(config.max_audio_frame),
+            picture: None,
             events: VecDeque::new(),
             stats: ControllerStats::default(),
             started: now,
@@ -1117,7 +1124,10 @@ impl Controller {
                     };
                     asm.push(&v);
                     while let Some(f) = asm.next_frame() {
-                        let frame = make_frame(c, f);
+                        let mut frame = make_frame(c, f);
+                        if c == channel::VIDEO {
+                            frame.dimensions = picture_of(&mut self.picture, &frame);
+                        }
                         self.stats.media_bytes += frame.data.len() as u64;
                         self.stats.missing_frames += frame.missing_before as u64;
                         if c == channel::VIDEO {
@@ -1364,6 +1374,17 @@ impl Controller {
     }
 }
 
+/// The picture size of a video frame: its own, else `last`, the last one of the same codec
+/// (updated).
+fn picture_of(last: &mut Option<(Codec, (u16, u16))>, frame: &Frame) -> Option<(u16, u16)> {
+    match frame.picture_size() {
+        Some(size) => *last = Some((frame.codec, size)),
+        None if last.is_some_and(|(c, _)| c != frame.codec) => *last = None,
+        None => {}
+    }
+    last.map(|(_, size)| size)
+}
+
 fn make_frame(channel: u8, f: av::AvFrame) -> Frame {
     let codec = if channel == channel::AUDIO {
         Codec::sniff_audio(f.header.codec)
@@ -1378,6 +1399,7 @@ fn make_frame(channel: u8, f: av::AvFrame) -> Frame {
         timestamp_ms: f.header.timestamp_ms(),
         missing_before: f.missing_before,
         header: f.header,
+        dimensions: None,
         data: f.data,
     }
 }

@@ -826,6 +826,12 @@ pub struct Params {
     pub battery: Option<i64>,
     /// Device name (`alias`, `devname`).
     pub name: Option<String>,
+    /// MAC address (CGI `mac`, the wired interface's, else `wifimac`).
+    pub mac: Option<String>,
+    /// Version of the application / web pages beside the firmware (CGI `app_version`).
+    pub app_version: Option<String>,
+    /// Version of the camera's microcontroller firmware (SHIX `mcuver`).
+    pub mcu_version: Option<String>,
     /// Every field of the reply.
     pub fields: Map<String, Value>,
 }
@@ -846,7 +852,9 @@ impl Params {
                     signal: int(f.get("signal")),
                     battery: int(f.get("batValue")),
                     name: text(f.get("devname")),
+                    mcu_version: text(f.get("mcuver")),
                     fields: f.clone(),
+                    ..Params::default()
                 }
             }
             Dialect::Cgi => {
@@ -863,7 +871,12 @@ impl Params {
                     signal: int(f.get("signal")),
                     battery: int(f.get("battery")),
                     name: text(f.get("alias")),
+                    mac: text(f.get("mac"))
+                        .filter(|m| !m.is_empty())
+                        .or_else(|| text(f.get("wifimac"))),
+                    app_version: text(f.get("app_version")),
                     fields: f.clone(),
+                    ..Params::default()
                 }
             }
             Dialect::Binary => {
@@ -1125,6 +1138,33 @@ mod tests {
         );
         assert_eq!(p.firmware.as_deref(), Some("X"));
         assert_eq!((p.ir, p.flip_mirror), (Some(true), Some(3)));
+        let p = Params::from_reply(&json!({"cmd": 101, "result": 0, "mcuver": "1.1.1.1"}));
+        assert_eq!((p.mcu_version.as_deref(), p.mac), (Some("1.1.1.1"), None));
+        let status = crate::proto::cgi::reply_value(
+            0x6001,
+            0,
+            b"var alias=\"cam\";\r\nvar sys_ver=\"48.1\";\r\nvar app_version=\"2.0\";\r\n\
+              var mac=\"00:b9:c0:00:a9:b3\";\r\nvar wifimac=\"00:13:2b:13:00:61\";\r\n",
+            None,
+        );
+        let p = Params::from_reply(&status);
+        assert_eq!(
+            (p.name, p.firmware, p.app_version, p.mac),
+            (
+                Some("cam".into()),
+                Some("48.1".into()),
+                Some("2.0".into()),
+                Some("00:b9:c0:00:a9:b3".into())
+            )
+        );
+        let wifi_only = crate::proto::cgi::reply_value(
+            0x6001,
+            0,
+            b"var mac=\"\";\r\nvar wifimac=\"00:13:2b:13:00:61\";\r\n",
+            None,
+        );
+        let p = Params::from_reply(&wifi_only);
+        assert_eq!(p.mac.as_deref(), Some("00:13:2b:13:00:61"));
         let cgi = crate::proto::cgi::reply_value(
             0x602a,
             0,

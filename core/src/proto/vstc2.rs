@@ -942,13 +942,15 @@ pub fn camera_control_op(param: i32, value: i32) -> Option<Op> {
 }
 
 /// [`STATUS_PARAMS`] arguments from the parameters of a camera of another dialect (SHIX
-/// `get_parms`, iLnk status): firmware, name, the DID, and zeros for what they do not report.
+/// `get_parms`, iLnk status): firmware, name, the DID, the application version (SHIX: the
+/// MCU's version), and zeros for what they do not report.
 pub fn status_from_params(p: &crate::proto::ops::Params, did: &str) -> Vec<Arg> {
+    let appver = p.app_version.as_ref().or(p.mcu_version.as_ref());
     vec![
         Arg::Text(p.firmware.clone().unwrap_or_default()),
         Arg::Text(p.name.clone().unwrap_or_default()),
         Arg::Text(did.to_owned()),
-        Arg::Text(String::new()),
+        Arg::Text(appver.cloned().unwrap_or_default()),
         Arg::Text(String::new()),
         Arg::Int(0),
         Arg::Int(0),
@@ -1136,13 +1138,14 @@ mod tests {
         let p = crate::proto::ops::Params {
             firmware: Some("fw".into()),
             name: Some("cam".into()),
+            mcu_version: Some("1.1".into()),
             ..Default::default()
         };
         let v = status_from_params(&p, "DGOA-1");
         assert_eq!(v.len(), STATUS_PARAMS.fields.len());
         assert_eq!(
-            (v[0].text(), v[1].text(), v[2].text()),
-            ("fw".into(), "cam".into(), "DGOA-1".into())
+            (v[0].text(), v[1].text(), v[2].text(), v[3].text()),
+            ("fw".into(), "cam".into(), "DGOA-1".into(), "1.1".into())
         );
     }
 

@@ -19,6 +19,9 @@
 //!   31+2n recall); `camera_control.cgi` param 5 (flip/mirror) and 14 (IR); `set_wifi.cgi`,
 //!   `set_datetime.cgi`, `reboot.cgi`; `snapshot.cgi` answers a JPEG behind code 0x6015 like
 //!   Appendix A10. An unknown CGI is answered `result=-1;` under code 0 (undocumented).
+//!   `pppp_push.cgi?message=WORD` is the emulator's own test hook, no camera has it: it is
+//!   answered `result=0;`, then the camera sends `var message="WORD";` on its own under
+//!   [`PUSH_CODE`] (a channel-0 message nobody asked for, as controllers must expect).
 //!   Responses carry `00 01` in bytes 6–7, as real ones do.
 //! * **iLnk binary** (`11 0a`): the login (0x1020) is answered in the 12-byte form with a
 //!   ticket, or with the 4-byte refusal `0e fc ff ff` (PROTOCOL.md §4.4); commands without the
@@ -44,6 +47,10 @@ use crate::proto::shix;
 
 /// Bytes 6–7 of CGI responses (`00 01`, Appendix A10).
 const CGI_VERSION: u16 = 0x0100;
+
+/// The response code of the message `pppp_push.cgi` makes the emulated CGI camera send on its
+/// own (pppp's choice: no CGI has it).
+const PUSH_CODE: u16 = 0x6100;
 
 impl FakeCamera {
     /// Every channel-0 block goes through here: the camera's own dialect is executed, another
@@ -249,6 +256,8 @@ impl FakeCamera {
                         ("alias", s("pppp emulator")),
                         ("deviceid", s(&uid)),
                         ("sys_ver", s("48.53.64.1 (pppp emulator)")),
+                        ("app_version", s("1.0.0.1 (pppp emulator)")),
+                        ("oem_id", s("pppp")),
                         ("now", n(now)),
                         ("tz", n(-3600)),
                         ("alarm_status", n(0)),
@@ -393,6 +402,18 @@ impl FakeCamera {
             "reboot" => {
                 self.cgi_reply(from, code, "result=0;\r\n");
                 self.schedule_reboot();
+            }
+            "pppp_push" => {
+                let word: String = req
+                    .get("message")
+                    .unwrap_or("hello")
+                    .chars()
+                    .filter(char::is_ascii_alphanumeric)
+                    .take(64)
+                    .collect();
+                self.cgi_reply(from, code, "result=0;\r\n");
+                let text = format!("var message=\"{word}\";\r\n");
+                self.cgi_reply(from, PUSH_CODE, &text);
             }
             "snapshot" => {
                 let jpeg = super::jpeg::frame(

@@ -15,6 +15,7 @@ public class NewestTest {
         final List<String> statuses = Collections.synchronizedList(new ArrayList<>());
         final List<String> messages = Collections.synchronizedList(new ArrayList<>());
         final List<String> search = Collections.synchronizedList(new ArrayList<>());
+        final List<String> identities = Collections.synchronizedList(new ArrayList<>());
         final List<String> cmdStrings = Collections.synchronizedList(new ArrayList<>());
         final List<String> transfer = Collections.synchronizedList(new ArrayList<>());
         final List<String> results = Collections.synchronizedList(new ArrayList<>());
@@ -86,6 +87,7 @@ public class NewestTest {
         private void SearchResult(String sysVer, String appVer, String mac, String name, String did, String ip, int port) {
             calls.incrementAndGet();
             search.add(did + " " + ip + " " + port);
+            identities.add(did + "|" + sysVer + "|" + appVer + "|" + mac + "|" + name);
         }
 
         private void CallBack_SetSystemParamsResult(String did, int paramType, int result) {
@@ -105,7 +107,7 @@ public class NewestTest {
 
         private void CallBack_CameraStatusParams(String did, String sysver, String devname, String devid, String appver, String oemid, int alarmstatus, int sdcardstatus, int sdcardtotalsize, int sdcardremainsize) {
             calls.incrementAndGet();
-            cameraStatus = did + "|" + sysver + "|" + devname + "|" + devid + "|" + sdcardtotalsize;
+            cameraStatus = did + "|" + sysver + "|" + devname + "|" + devid + "|" + appver + "|" + sdcardtotalsize;
         }
     }
 
@@ -193,7 +195,16 @@ public class NewestTest {
         Support.check(Support.await(() -> b.transfer.stream().anyMatch(s -> s.startsWith("24577 ") && s.contains("deviceid")), 5000), "CallBackTransferMessage");
         Support.check(NativeCaller.PPPPGetSystemParams(mjpeg, 0xd) == 0, "PPPPGetSystemParams(GET_STATUS)");
         Support.check(Support.await(() -> b.cameraStatus != null, 5000), "CallBack_CameraStatusParams");
-        Support.check(b.cameraStatus.startsWith(mjpeg + "|48.53.64.1 (pppp emulator)|pppp emulator|" + mjpeg + "|30436"), b.cameraStatus);
+        Support.check(b.cameraStatus.equals(mjpeg + "|48.53.64.1 (pppp emulator)|pppp emulator|" + mjpeg + "|1.0.0.1 (pppp emulator)|30436"), b.cameraStatus);
+        // A search now reports the versions, MAC and name the camera gave.
+        NativeCaller.StartSearch();
+        String identity = mjpeg + "|48.53.64.1 (pppp emulator)|1.0.0.1 (pppp emulator)|00:b9:c0:00:a9:b3|pppp emulator";
+        Support.check(Support.await(() -> b.identities.contains(identity), 5000), "SearchResult with versions, MAC and name: " + b.identities);
+        NativeCaller.StopSearch();
+        // A message the camera sends on its own reaches the same callbacks as a reply.
+        Support.check(NativeCaller.TransferMessage(mjpeg, "pppp_push.cgi?message=motion", 1) == 0, "TransferMessage pppp_push.cgi");
+        Support.check(Support.await(() -> b.cmdStrings.contains("var message=\"motion\";\r\n"), 5000), "unsolicited message -> CallBackTransCMDString: " + b.cmdStrings);
+        Support.check(Support.await(() -> b.transfer.contains("24832 var message=\"motion\";\r\n"), 5000), "unsolicited message -> CallBackTransferMessage with its command");
         Support.check(NativeCaller.PPPPPTZControl(mjpeg, 4) == 0, "PPPPPTZControl left");
         Support.check(Support.await(() -> b.results.contains(mjpeg + " 3 1"), 5000), "PTZ result");
         Support.check(Support.ask("last_ptz " + mjpeg).equals("4"), "the camera moved left");
@@ -271,6 +282,8 @@ public class NewestTest {
         b.statuses.clear();
         NativeCaller.StartPPPP(mjpeg, "admin", "wrong", 1, "", 0);
         Support.check(Support.await(() -> hasStatus(b, mjpeg, 8), 8000), "wrong password -> 8");
+        Support.check(NativeCaller.GetP2PConnetState(mjpeg) == -2, "GetP2PConnetState after a refused login: -2");
+        Support.check(NativeCaller.PPPPPTZControl(mjpeg, 4) == -5, "a request after a refused login: -5, not queued");
         NativeCaller.StopPPPP(mjpeg);
         NativeCaller.StartPPPP("not a did", "admin", "6666", 1, "", 0);
         Support.check(Support.await(() -> hasStatus(b, "not a did", 5), 3000), "malformed DID -> 5");
@@ -279,6 +292,18 @@ public class NewestTest {
         NativeCaller.StartPPPP(unknown, "admin", "6666", 1, "", 0);
         Support.check(Support.await(() -> hasStatus(b, unknown, 6), 12000), "unknown camera -> 6");
         NativeCaller.StopPPPP(unknown);
+        // StopPPPP during a connection attempt returns at once (the connect timeout is 6 s),
+        // and nothing is called for the DID afterwards.
+        b.statuses.clear();
+        NativeCaller.StartPPPP(unknown, "admin", "6666", 1, "", 0);
+        Support.check(Support.await(() -> hasStatus(b, unknown, 0), 3000), "connecting to the unknown camera");
+        long t0 = System.nanoTime();
+        Support.check(NativeCaller.StopPPPP(unknown) == 0, "StopPPPP while connecting");
+        long stopMs = (System.nanoTime() - t0) / 1_000_000;
+        Support.check(stopMs < 2000, "StopPPPP during a connect does not wait for the connect timeout: " + stopMs + " ms");
+        long quietCalls = b.calls.get();
+        Thread.sleep(300);
+        Support.check(b.calls.get() == quietCalls, "no callback after StopPPPP during a connect");
 
         // 100 start/stop cycles: no thread or memory growth.
         for (int i = 0; i < 10; i++) {

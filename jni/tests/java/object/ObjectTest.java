@@ -15,6 +15,7 @@ public class ObjectTest {
         final List<String> search = Collections.synchronizedList(new ArrayList<>());
         final AtomicInteger jpegs = new AtomicInteger();
         volatile String last;
+        volatile String status;
 
         private void PPPPMsgNotify(String did, int type, int param) {
             statuses.add(did + " " + type + " " + param);
@@ -37,6 +38,10 @@ public class ObjectTest {
 
         private void SearchResult(int cameraType, String mac, String name, String did, String ip, int port) {
             search.add(did);
+        }
+
+        private void CallBack_CameraStatusParams(String did, String sysver, String devname, String devid, String appver, String oemid, int alarmstatus, int sdcardstatus, int sdcardtotalsize, int sdcardremainsize) {
+            status = sysver + "|" + devid + "|" + appver;
         }
     }
 
@@ -66,6 +71,9 @@ public class ObjectTest {
         Support.check(NativeCaller.PPPPPTZControl(did, 6) == 0, "PPPPPTZControl on SHIX");
         Support.check(Support.await(() -> r.results.contains("3 1"), 5000), "SHIX PTZ result");
         Support.check(NativeCaller.PPPPGetSystemParams(did, 0x22) == -4, "a CGI-only getter returns -4 on SHIX");
+        Support.check(NativeCaller.PPPPGetSystemParams(did, 0xd) == 0, "PPPPGetSystemParams(GET_STATUS) on SHIX");
+        Support.check(Support.await(() -> r.status != null, 5000), "SHIX CallBack_CameraStatusParams");
+        Support.check(r.status.equals("PPPP_FAKE_1.0 (pppp emulator)|" + did + "|1.1.1.1"), "SHIX firmware and MCU versions: " + r.status);
         Support.check(NativeCaller.StopPPPP(did) == 0, "object StopPPPP");
         Support.done();
     }
