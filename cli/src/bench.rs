@@ -280,8 +280,14 @@ fn bench(a: &Args, measure: Duration, targets: &[Target]) -> CliResult {
     }
     let connect_time = now() - t0;
     if !a.idle {
+        // Independent cameras do not send their frames at the same instant: start the
+        // streams spread over one frame interval (a synchronised burst of N frames would
+        // measure the burst, not the latency of a frame).
+        let interval = Duration::from_secs(1) / a.fps.max(1);
+        let step = interval / n as u32;
         for s in &sessions {
             s.op_with(Op::start_video(1), Box::new(|_| {}));
+            std::thread::sleep(step);
         }
     }
     // Warm up: every session delivers a frame (or, idle, a second passes).

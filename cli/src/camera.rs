@@ -3,7 +3,7 @@
 use std::net::{IpAddr, SocketAddr};
 use std::time::{Duration, Instant};
 
-use pppp::client::{CameraServer, CameraServerConfig, LAN_PORT};
+use pppp::client::{CameraServer, CameraServerConfig, Driver, DriverConfig, LAN_PORT};
 use pppp::proto::psk::{self, PskChoice};
 use pppp::sim::{CameraConfig, Handshake, LinkConfig};
 use pppp::Uid;
@@ -230,6 +230,13 @@ pub fn run(a: Args) -> CliResult {
         cam.wall_clock = Some(wall_clock());
     }
     let duration = a.duration.map(|d| seconds(d, "--duration")).transpose()?;
+    // The emulator reads and sends at once (no coalescing pause) unless told otherwise: it
+    // stands for cameras, whose latency is not the client's to measure.
+    let mut dc = DriverConfig::from_env();
+    if std::env::var_os(pppp::client::driver::COALESCE_ENV).is_none() {
+        dc.coalesce = Duration::ZERO;
+    }
+    let driver = Driver::new(dc);
     if let Some(count) = a.count {
         if count == 0 || count > 10_000 {
             return Err(CliError::usage("--count must be 1-10000"));
@@ -252,7 +259,7 @@ pub fn run(a: Args) -> CliResult {
             let server = CameraServer::start(CameraServerConfig {
                 camera: c,
                 link: link.clone(),
-                driver: None,
+                driver: Some(driver.clone()),
             })
             .map_err(|e| CliError::msg(format!("cannot start camera {uid_i}: {e}")))?;
             println!(
@@ -302,7 +309,7 @@ pub fn run(a: Args) -> CliResult {
     let mut server = CameraServer::start(CameraServerConfig {
         camera: cam,
         link,
-        driver: None,
+        driver: Some(driver),
     })
     .map_err(|e| {
         CliError::msg(format!(
@@ -339,8 +346,8 @@ pub fn run(a: Args) -> CliResult {
     server.stop();
     let s = server.stats();
     println!(
-        "stopped: {} sessions, {} logins, {} frames sent, {} retransmits",
-        s.sessions, s.logins_ok, s.video_frames, s.retransmits
+        "stopped: {} sessions, {} logins, {} frames sent, {} retransmits, {} datagrams sent, {} received",
+        s.sessions, s.logins_ok, s.video_frames, s.retransmits, s.datagrams_sent, s.datagrams_received
     );
     Ok(())
 }
