@@ -123,6 +123,30 @@ static void on_frame(const pppp_frame *f, void *userdata) {
     }
 }
 
+static const char *last_error(void) {
+    static _Thread_local char buf[256];
+    pppp_last_error_message(buf, sizeof buf);
+    return buf;
+}
+
+#define LOGIN_THREADS 8
+
+struct login_range {
+    int from, to, failed;
+};
+
+static void *log_in(void *arg) {
+    struct login_range *r = arg;
+    for (int i = r->from; i < r->to; i++) {
+        if (pppp_session_wait_connected(sessions[i], 30000) != PPPP_RESULT_OK ||
+            pppp_session_login(sessions[i], NULL) != PPPP_RESULT_OK) {
+            fprintf(stderr, "%s: %s\n", uids[i], last_error());
+            r->failed = 1;
+        }
+    }
+    return NULL;
+}
+
 static int cmp(const void *a, const void *b) {
     double x = *(const double *)a, y = *(const double *)b;
     return (x > y) - (x < y);
@@ -195,16 +219,27 @@ int main(int argc, char **argv) {
         cfg.host = hosts[i];
         cfg.psk = "camera";
         if (pppp_session_start(&cfg, &sessions[i]) != PPPP_RESULT_OK) {
-            fprintf(stderr, "start %s failed: %s\n", uids[i], pppp_last_error_message());
+            fprintf(stderr, "start %s failed: %s\n", uids[i], last_error());
             return 1;
         }
     }
-    for (int i = 0; i < n; i++) {
-        if (pppp_session_wait_connected(sessions[i], 30000) != PPPP_RESULT_OK ||
-            pppp_session_login(sessions[i], NULL) != PPPP_RESULT_OK) {
-            fprintf(stderr, "%s: %s\n", uids[i], pppp_last_error_message());
-            return 1;
-        }
+    /* Log in from a few threads (pppp_session_login blocks for the camera's answer); they
+       end before the measurement. */
+    pthread_t loggers[LOGIN_THREADS];
+    struct login_range ranges[LOGIN_THREADS];
+    for (int t = 0; t < LOGIN_THREADS; t++) {
+        ranges[t].from = n * t / LOGIN_THREADS;
+        ranges[t].to = n * (t + 1) / LOGIN_THREADS;
+        ranges[t].failed = 0;
+        pthread_create(&loggers[t], NULL, log_in, &ranges[t]);
+    }
+    int failed = 0;
+    for (int t = 0; t < LOGIN_THREADS; t++) {
+        pthread_join(loggers[t], NULL);
+        failed |= ranges[t].failed;
+    }
+    if (failed) {
+        return 1;
     }
     double connect_s = mono_s() - t0;
     if (!idle) {

@@ -359,6 +359,7 @@ fn bench(a: &Args, measure: Duration, targets: &[Target]) -> CliResult {
     };
     let lost_frames = (l1 - l0).max(gaps);
     let report = serde_json::json!({
+        "client": "Rust pppp bench",
         "sessions": n,
         "idle": a.idle,
         "io_threads": a.io_threads,
