@@ -30,7 +30,7 @@ use super::{lan_targets_from_env, parse_host, LAN_PORT};
 use crate::error::{ClosedBy, Error, Result};
 use crate::proto::conn::{CloseReason, Conn, ConnConfig, ConnEvent, ConnStats};
 use crate::proto::drw::{Delivery, DELIVERY_OVERHEAD};
-use crate::proto::packet::{self, Message, CHANNELS, DRW_MARKER, DRW_MARKER_ILNK, MAX_DRW_DATA};
+use crate::proto::packet::{CHANNELS, MAX_DRW_DATA};
 use crate::proto::psk::PskChoice;
 use crate::proto::{SansIo, Transmit};
 use crate::Uid;
@@ -314,14 +314,8 @@ impl RawSession {
             cond: Condvar::new(),
         });
         let (cmd_tx, cmd_rx) = unbounded();
-        let machine = RawMachine {
-            conn: Conn::new(cc, super::now()),
-            out: VecDeque::new(),
-            packets_in: Vec::new(),
-            psr_index: [0; CHANNELS],
-        };
         let endpoint = RawEndpoint {
-            m: machine,
+            conn: Conn::new(cc, super::now()),
             cmd: cmd_rx,
             shared: shared.clone(),
             recv_limit: config.recv_buffer,
@@ -677,76 +671,9 @@ fn take_into(q: &mut VecDeque<u8>, out: &mut [u8]) -> usize {
     n
 }
 
-/// The transport plus the unreliable-packet path, as the I/O loop sees it.
-#[derive(Debug)]
-struct RawMachine {
-    conn: Conn,
-    out: VecDeque<Transmit>,
-    packets_in: Vec<(u8, Vec<u8>)>,
-    psr_index: [u16; CHANNELS],
-}
-
-/// Most packets held between two steps of the I/O loop.
-const MAX_PACKETS_IN: usize = 4096;
-
-impl RawMachine {
-    /// Picks MSG_PSR out of the peer's traffic (the transport ignores that type).
-    fn take_packet(&mut self, from: SocketAddr, data: &[u8]) {
-        if !self.conn.is_connected() || Some(from) != self.conn.peer() || data.len() < 8 {
-            return;
-        }
-        let Some(cipher) = self.conn.cipher() else {
-            return;
-        };
-        // The cipher's feedback runs on ciphertext, so the header decrypts on its own.
-        let head = cipher.open(&data[..2]);
-        if head != [packet::MAGIC, packet::msg::PSR] {
-            return;
-        }
-        let plain = cipher.open(data);
-        if let Ok(Message::Other {
-            msg_type: packet::msg::PSR,
-            payload,
-        }) = packet::decode(&plain)
-        {
-            let ok = payload.len() >= 4
-                && matches!(payload[0], DRW_MARKER | DRW_MARKER_ILNK)
-                && (payload[1] as usize) < CHANNELS;
-            if ok && self.packets_in.len() < MAX_PACKETS_IN {
-                self.packets_in.push((payload[1], payload[4..].to_vec()));
-            }
-        }
-    }
-
-    fn send_packet(&mut self, channel: u8, data: &[u8]) {
-        if !self.conn.is_connected() {
-            return;
-        }
-        let (Some(peer), Some(cipher)) = (self.conn.peer(), self.conn.cipher()) else {
-            return;
-        };
-        let c = channel as usize;
-        let mut payload = Vec::with_capacity(4 + data.len());
-        payload.extend_from_slice(&[DRW_MARKER, channel]);
-        payload.extend_from_slice(&self.psr_index[c].to_be_bytes());
-        payload.extend_from_slice(data);
-        self.psr_index[c] = self.psr_index[c].wrapping_add(1);
-        let plain = Message::Other {
-            msg_type: packet::msg::PSR,
-            payload: &payload,
-        }
-        .to_vec();
-        self.out.push_back(Transmit {
-            src: None,
-            dst: peer,
-            data: cipher.seal(&plain),
-        });
-    }
-}
-
 /// The session on its I/O thread.
 struct RawEndpoint {
-    m: RawMachine,
+    conn: Conn,
     cmd: Receiver<Cmd>,
     shared: Arc<Shared>,
     recv_limit: usize,
@@ -756,35 +683,31 @@ struct RawEndpoint {
 
 impl SansIo for RawEndpoint {
     fn handle_datagram(&mut self, now: Instant, _local: SocketAddr, from: SocketAddr, data: &[u8]) {
-        self.m.take_packet(from, data);
-        self.m.conn.handle_datagram(now, from, data);
+        self.conn.handle_datagram(now, from, data);
     }
     fn handle_timeout(&mut self, now: Instant) {
-        self.m.conn.handle_timeout(now);
+        self.conn.handle_timeout(now);
     }
     fn poll_transmit(&mut self) -> Option<Transmit> {
-        self.m
-            .out
-            .pop_front()
-            .or_else(|| self.m.conn.poll_transmit())
+        self.conn.poll_transmit()
     }
     fn poll_timeout(&self) -> Option<Instant> {
-        self.m.conn.poll_timeout()
+        self.conn.poll_timeout()
     }
 }
 
 impl Endpoint for RawEndpoint {
     fn start(&mut self, now: Instant) {
-        self.m.conn.start(now);
+        self.conn.start(now);
     }
 
     fn handle_wake(&mut self, now: Instant) {
-        let m = &mut self.m;
+        let conn = &mut self.conn;
         let mut sent_packets = 0;
         loop {
             match self.cmd.try_recv() {
                 Ok(Cmd::Write(ch, data)) => {
-                    if let Err(e) = m.conn.write(ch, &data) {
+                    if let Err(e) = conn.write(ch, &data) {
                         tracing::debug!("write on channel {ch} dropped: {e}");
                     }
                     let mut st = self.shared.state.lock();
@@ -792,14 +715,16 @@ impl Endpoint for RawEndpoint {
                     *q = q.saturating_sub(data.len());
                 }
                 Ok(Cmd::Packet(ch, data)) => {
-                    m.send_packet(ch, &data);
+                    if let Err(e) = conn.send_packet(ch, &data) {
+                        tracing::debug!("packet on channel {ch} dropped: {e}");
+                    }
                     sent_packets += 1;
                 }
-                Ok(Cmd::Close) => m.conn.close(now),
+                Ok(Cmd::Close) => conn.close(now),
                 #[cfg(test)]
                 Ok(Cmd::Panic) => panic!("injected by a test"),
                 Ok(Cmd::Abort) | Err(TryRecvError::Disconnected) => {
-                    m.conn.abort(now);
+                    conn.abort(now);
                     break;
                 }
                 Err(TryRecvError::Empty) => break,
@@ -810,10 +735,10 @@ impl Endpoint for RawEndpoint {
     }
 
     fn publish(&mut self, now: Instant) -> Flow {
-        let m = &mut self.m;
+        let conn = &mut self.conn;
         let mut changed = false;
         let mut st = self.shared.state.lock();
-        while let Some(ev) = m.conn.poll_event() {
+        while let Some(ev) = conn.poll_event() {
             match ev {
                 ConnEvent::Connected { peer, cipher } => {
                     st.phase = RawState::Connected;
@@ -828,6 +753,10 @@ impl Endpoint for RawEndpoint {
                 }
                 ConnEvent::Found { addr, .. } => st.peer = Some(addr),
                 ConnEvent::Readable(_) => {}
+                ConnEvent::Packet { channel, data } => {
+                    changed |=
+                        hold_packet(&mut st, self.recv_limit, self.packet_limit, channel, data);
+                }
                 ConnEvent::DuplicateDid { addr } => {
                     tracing::warn!(%addr, "another device also answered for this UID");
                 }
@@ -835,7 +764,7 @@ impl Endpoint for RawEndpoint {
         }
         for c in 0..CHANNELS {
             while st.rx[c].len() < self.recv_limit {
-                match m.conn.read(c as u8) {
+                match conn.read(c as u8) {
                     Some(Delivery::Data(v)) => {
                         st.rx[c].extend(v);
                         changed = true;
@@ -844,40 +773,19 @@ impl Endpoint for RawEndpoint {
                     None => break,
                 }
             }
-            st.conn_readable[c] = m.conn.readable(c as u8);
-            st.unacked[c] = m.conn.unacked(c as u8);
-        }
-        for (ch, p) in m.packets_in.drain(..) {
-            // Both the number of packets and their bytes are bounded: empty packets count too.
-            let c = ch as usize;
-            let cost = p.len() + DELIVERY_OVERHEAD;
-            if cost > self.recv_limit {
-                st.packets_dropped += 1;
-                continue;
-            }
-            while st.packets[c].len() >= self.packet_limit
-                || st.packet_bytes[c] + cost > self.recv_limit
-            {
-                let Some(old) = st.packets[c].pop_front() else {
-                    break;
-                };
-                st.packet_bytes[c] -= old.len() + DELIVERY_OVERHEAD;
-                st.packets_dropped += 1;
-            }
-            st.packet_bytes[c] += cost;
-            st.packets[c].push_back(p);
-            changed = true;
+            st.conn_readable[c] = conn.readable(c as u8);
+            st.unacked[c] = conn.unacked(c as u8);
         }
         if self
             .last_stats
             .is_none_or(|t| now >= t + Duration::from_millis(200))
         {
             self.last_stats = Some(now);
-            st.stats = m.conn.stats();
+            st.stats = conn.stats();
         }
-        let done = m.conn.is_closed() && m.conn.poll_timeout().is_none();
+        let done = conn.is_closed() && conn.poll_timeout().is_none();
         if done && !matches!(st.phase, RawState::Closed(_)) {
-            st.phase = RawState::Closed(m.conn.close_reason().unwrap_or(CloseReason::Local));
+            st.phase = RawState::Closed(conn.close_reason().unwrap_or(CloseReason::Local));
             changed = true;
         }
         drop(st);
@@ -892,23 +800,52 @@ impl Endpoint for RawEndpoint {
     }
 }
 
+/// Holds a received unreliable packet for [`RawSession::recv_packet`], dropping the oldest
+/// of its channel beyond `packet_limit` packets or `recv_limit` bytes (each packet counts its
+/// data plus [`DELIVERY_OVERHEAD`], so empty packets are bounded too). Returns true when it is
+/// held.
+fn hold_packet(
+    st: &mut State,
+    recv_limit: usize,
+    packet_limit: usize,
+    channel: u8,
+    p: Vec<u8>,
+) -> bool {
+    let c = channel as usize;
+    let cost = p.len() + DELIVERY_OVERHEAD;
+    if cost > recv_limit {
+        st.packets_dropped += 1;
+        return false;
+    }
+    while st.packets[c].len() >= packet_limit || st.packet_bytes[c] + cost > recv_limit {
+        let Some(old) = st.packets[c].pop_front() else {
+            break;
+        };
+        st.packet_bytes[c] -= old.len() + DELIVERY_OVERHEAD;
+        st.packets_dropped += 1;
+    }
+    st.packet_bytes[c] += cost;
+    st.packets[c].push_back(p);
+    true
+}
+
 impl Drop for RawEndpoint {
     /// Nothing will move data any more: hand readers everything the transport still holds
     /// (bounded by its own receive buffer) and wake every waiter.
     fn drop(&mut self) {
-        let m = &mut self.m;
+        let conn = &mut self.conn;
         let mut st = self.shared.state.lock();
         for c in 0..CHANNELS {
-            while let Some(d) = m.conn.read(c as u8) {
+            while let Some(d) = conn.read(c as u8) {
                 if let Delivery::Data(v) = d {
                     st.rx[c].extend(v);
                 }
             }
             st.conn_readable[c] = 0;
         }
-        st.stats = m.conn.stats();
+        st.stats = conn.stats();
         if !matches!(st.phase, RawState::Closed(_)) {
-            st.phase = RawState::Closed(m.conn.close_reason().unwrap_or(CloseReason::Local));
+            st.phase = RawState::Closed(conn.close_reason().unwrap_or(CloseReason::Local));
         }
         st.ended = true;
         drop(st);

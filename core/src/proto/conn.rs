@@ -43,6 +43,12 @@ pub const MAX_DUPLICATES: usize = 16;
 /// answers only up to this size (a PUNCH_PKT is 24 bytes).
 const MAX_SEARCH_ANSWER: usize = 128;
 
+/// Most unreliable packets ([`ConnEvent::Packet`]) waiting in the event queue; more are
+/// dropped (and counted in [`ConnStats::packets_dropped`]) until events are drained.
+pub const MAX_QUEUED_PACKETS: usize = 4096;
+/// Most bytes of unreliable packets waiting in the event queue.
+pub const MAX_QUEUED_PACKET_BYTES: usize = 4 * 1024 * 1024;
+
 /// Configuration of a [`Conn`].
 #[derive(Clone, Debug)]
 pub struct ConnConfig {
@@ -150,6 +156,14 @@ pub enum ConnEvent {
     },
     /// A channel has data to read.
     Readable(u8),
+    /// An unreliable packet (MSG_PSR, docs/protocol.md §1.2: the DRW sub-header, never
+    /// acknowledged nor retransmitted) arrived from the peer on `channel`.
+    Packet {
+        /// Its channel (0–7).
+        channel: u8,
+        /// Its data, after the 4-byte sub-header.
+        data: Vec<u8>,
+    },
     /// The session ended; nothing more will happen.
     Closed(CloseReason),
 }
@@ -165,6 +179,11 @@ pub struct ConnStats {
     pub strangers: u64,
     /// Datagrams that did not decode (bad magic after decryption, malformed payload).
     pub undecodable: u64,
+    /// Unreliable packets received from the peer.
+    pub packets_received: u64,
+    /// Unreliable packets dropped because the event queue held too many (see
+    /// [`MAX_QUEUED_PACKETS`]).
+    pub packets_dropped: u64,
     /// Per-channel sender counters.
     pub send: [SendStats; CHANNELS],
     /// Per-channel receiver counters.
@@ -216,6 +235,10 @@ pub struct Conn {
     /// Control datagrams, already sealed.
     control: VecDeque<(SocketAddr, Vec<u8>)>,
     events: VecDeque<ConnEvent>,
+    /// [`ConnEvent::Packet`]s in `events`, and their bytes.
+    queued_packets: (usize, usize),
+    /// Index of the next unreliable packet sent, per channel.
+    packet_index: [u16; CHANNELS],
     stats: ConnStats,
     scratch: Vec<u8>,
     rr: usize,
@@ -265,6 +288,8 @@ impl Conn {
             readable_flags: 0,
             control: VecDeque::new(),
             events: VecDeque::new(),
+            queued_packets: (0, 0),
+            packet_index: [0; CHANNELS],
             stats: ConnStats::default(),
             scratch: Vec::with_capacity(packet::MAX_DRW_DATAGRAM),
             rr: 0,
@@ -374,6 +399,35 @@ impl Conn {
         self.senders[c]
             .write(cfg, data)
             .map_err(ConnWriteError::Buffer)
+    }
+
+    /// Sends `data` on `channel` (0–7) as one unreliable packet (MSG_PSR with the DRW
+    /// sub-header and a per-channel index; never acknowledged nor retransmitted). At most
+    /// [`packet::MAX_DRW_DATA`] bytes.
+    pub fn send_packet(&mut self, channel: u8, data: &[u8]) -> Result<(), ConnWriteError> {
+        let c = channel as usize;
+        if c >= CHANNELS {
+            return Err(ConnWriteError::BadChannel(channel));
+        }
+        if data.len() > packet::MAX_DRW_DATA {
+            return Err(ConnWriteError::PacketTooLong(data.len()));
+        }
+        let (true, Some(peer)) = (self.is_connected(), self.peer) else {
+            return Err(ConnWriteError::NotConnected);
+        };
+        let mut payload = Vec::with_capacity(4 + data.len());
+        payload.extend_from_slice(&[packet::DRW_MARKER, channel]);
+        payload.extend_from_slice(&self.packet_index[c].to_be_bytes());
+        payload.extend_from_slice(data);
+        self.packet_index[c] = self.packet_index[c].wrapping_add(1);
+        self.queue_to(
+            peer,
+            Message::Other {
+                msg_type: packet::msg::PSR,
+                payload: &payload,
+            },
+        );
+        Ok(())
     }
 
     /// Bytes written on `channel` and not yet acknowledged.
@@ -646,9 +700,36 @@ impl Conn {
                     self.maybe_finish_close();
                 }
             }
+            Message::Other {
+                msg_type: packet::msg::PSR,
+                payload,
+            } => self.handle_packet(payload),
             Message::Hello | Message::LanSearch | Message::LanSearchExt | Message::Other { .. } => {
             }
         }
+    }
+
+    /// An unreliable packet from the peer: `marker · channel · u16 index · data`.
+    fn handle_packet(&mut self, payload: &[u8]) {
+        let ok = self.is_connected()
+            && payload.len() >= 4
+            && matches!(payload[0], packet::DRW_MARKER | packet::DRW_MARKER_ILNK)
+            && (payload[1] as usize) < CHANNELS;
+        if !ok {
+            return;
+        }
+        self.stats.packets_received += 1;
+        let data = &payload[4..];
+        let (n, bytes) = self.queued_packets;
+        if n >= MAX_QUEUED_PACKETS || bytes + data.len() > MAX_QUEUED_PACKET_BYTES {
+            self.stats.packets_dropped += 1;
+            return;
+        }
+        self.queued_packets = (n + 1, bytes + data.len());
+        self.events.push_back(ConnEvent::Packet {
+            channel: payload[1],
+            data: data.to_vec(),
+        });
     }
 
     fn handle_remote_close(&mut self) {
@@ -779,7 +860,12 @@ impl Conn {
     /// The next event, if any. Drain after every `handle_*` call.
     #[must_use]
     pub fn poll_event(&mut self) -> Option<ConnEvent> {
-        self.events.pop_front()
+        let ev = self.events.pop_front()?;
+        if let ConnEvent::Packet { data, .. } = &ev {
+            let (n, bytes) = self.queued_packets;
+            self.queued_packets = (n - 1, bytes - data.len());
+        }
+        Some(ev)
     }
 
     /// When `handle_timeout` must be called next (None: only on new input).
@@ -837,4 +923,94 @@ pub enum ConnWriteError {
     /// The channel's send buffer is full.
     #[error(transparent)]
     Buffer(WriteError),
+    /// An unreliable packet larger than one DRW datagram's data.
+    #[error("a packet carries at most {max} bytes, not {0}", max = packet::MAX_DRW_DATA)]
+    PacketTooLong(usize),
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const CAMERA: &str = "10.0.0.2:40000";
+
+    /// A plain session connected to [`CAMERA`] by a P2P_RDY answering the search.
+    fn connected(now: Instant) -> Conn {
+        let uid = Uid::parse("DGOA-123456-ABCDE").unwrap();
+        let did = WireDid::from(&uid);
+        let mut cfg = ConnConfig::new(uid, vec!["10.0.0.2:32108".parse().unwrap()]);
+        cfg.psk = PskChoice::Plain;
+        let mut conn = Conn::new(cfg, now);
+        conn.start(now);
+        let cam: SocketAddr = CAMERA.parse().unwrap();
+        conn.handle_datagram(now, cam, &Message::P2pRdy(did).to_vec());
+        assert!(conn.is_connected());
+        while conn.poll_transmit().is_some() {}
+        while conn.poll_event().is_some() {}
+        conn
+    }
+
+    fn psr(channel: u8, index: u16, data: &[u8]) -> Vec<u8> {
+        let mut p = vec![packet::DRW_MARKER, channel];
+        p.extend_from_slice(&index.to_be_bytes());
+        p.extend_from_slice(data);
+        Message::Other {
+            msg_type: packet::msg::PSR,
+            payload: &p,
+        }
+        .to_vec()
+    }
+
+    #[test]
+    fn unreliable_packets_are_sent_framed_and_surfaced_as_events() {
+        let now = Instant::now();
+        let mut conn = connected(now);
+        conn.send_packet(5, b"one").unwrap();
+        conn.send_packet(5, b"two").unwrap();
+        for (i, want) in [b"one", b"two"].into_iter().enumerate() {
+            let t = conn.poll_transmit().expect("the packet");
+            assert_eq!(t.dst.to_string(), CAMERA);
+            assert_eq!(t.data, psr(5, i as u16, want), "index {i}");
+        }
+        assert_eq!(
+            conn.send_packet(8, b"x"),
+            Err(ConnWriteError::BadChannel(8))
+        );
+        assert_eq!(
+            conn.send_packet(0, &[0; packet::MAX_DRW_DATA + 1]),
+            Err(ConnWriteError::PacketTooLong(packet::MAX_DRW_DATA + 1))
+        );
+
+        let cam: SocketAddr = CAMERA.parse().unwrap();
+        conn.handle_datagram(now, cam, &psr(2, 7, b"hello"));
+        conn.handle_datagram(now, cam, &psr(9, 0, b"bad channel"));
+        let stranger: SocketAddr = "10.0.0.3:40000".parse().unwrap();
+        conn.handle_datagram(now, stranger, &psr(2, 8, b"not the peer"));
+        assert_eq!(
+            conn.poll_event(),
+            Some(ConnEvent::Packet {
+                channel: 2,
+                data: b"hello".to_vec()
+            })
+        );
+        assert_eq!(conn.poll_event(), None);
+        assert_eq!(conn.stats().packets_received, 1);
+    }
+
+    #[test]
+    fn undrained_packets_are_bounded() {
+        let now = Instant::now();
+        let mut conn = connected(now);
+        let cam: SocketAddr = CAMERA.parse().unwrap();
+        for i in 0..MAX_QUEUED_PACKETS + 3 {
+            conn.handle_datagram(now, cam, &psr(1, i as u16, b"x"));
+        }
+        assert_eq!(conn.stats().packets_dropped, 3);
+        assert!(conn.poll_event().is_some());
+        // Draining one makes room for one more.
+        conn.handle_datagram(now, cam, &psr(1, 0, b"y"));
+        assert_eq!(conn.stats().packets_dropped, 3);
+        let n = std::iter::from_fn(|| conn.poll_event()).count();
+        assert_eq!(n, MAX_QUEUED_PACKETS);
+    }
 }

@@ -930,6 +930,7 @@ impl Controller {
                     self.events.push_back(Event::Connected { peer, cipher });
                 }
                 ConnEvent::Readable(c) => self.read_channel(c),
+                ConnEvent::Packet { .. } => {} // unreliable packets carry no application data
                 ConnEvent::Closed(reason) => {
                     if reason != CloseReason::Local && self.reconnect_for_probe() {
                         continue;
