@@ -31,7 +31,7 @@ pub use driver::{Driver, DriverConfig};
 pub use raw::{RawConfig, RawInfo, RawSession, RawState, ReadOutcome, MAX_PACKET};
 pub use session::{Completion, Notify, Session, SessionConfig, SessionEvent, SessionStats};
 
-pub use crate::proto::controller::Frame;
+pub use crate::media::Frame;
 pub use crate::proto::discovery::{Device, LAN_PORT};
 
 use crate::error::{Error, Result};

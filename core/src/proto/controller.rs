@@ -22,17 +22,8 @@ use crate::proto::ops::{self, Op, PtzDirection, Wire, WireRequest};
 use crate::proto::shix::{self, Family};
 use crate::proto::Transmit;
 
-/// Channel numbers by convention (PROTOCOL.md §3.2).
-pub mod channel {
-    /// Commands and replies.
-    pub const COMMAND: u8 = 0;
-    /// Video from the device.
-    pub const VIDEO: u8 = 1;
-    /// Audio from the device.
-    pub const AUDIO: u8 = 2;
-    /// Talk-back audio to the device.
-    pub const TALK: u8 = 3;
-}
+pub use crate::media::Frame;
+pub use crate::proto::drw::channel;
 
 /// Configuration of a [`Controller`].
 #[derive(Clone, Debug)]
@@ -83,46 +74,6 @@ impl ControllerConfig {
 /// Identifies one command until its reply (or failure) arrives.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct RequestId(pub u64);
-
-/// A media frame: one reassembled AV record.
-#[derive(Clone, PartialEq, Eq)]
-pub struct Frame {
-    /// Channel it arrived on (1 video, 2 audio).
-    pub channel: u8,
-    /// Codec decided from the type byte and the payload.
-    pub codec: Codec,
-    /// True for a frame a decoder can start from (every JPEG; H.264/H.265 IDR).
-    pub keyframe: bool,
-    /// The device's frame counter.
-    pub index: u32,
-    /// Device timestamp in milliseconds (`seconds * 1000 + millis`).
-    pub timestamp_ms: u64,
-    /// Frames missing before this one (gap in the frame counter).
-    pub missing_before: u32,
-    /// The AV header as received.
-    pub header: AvHeader,
-    /// Width and height of a video picture: from this frame (JPEG SOF, the SPS of an
-    /// H.264/H.265 key frame), else the stream's last known size (P frames); `None` for audio,
-    /// and for video before the stream's first size is known.
-    pub dimensions: Option<(u16, u16)>,
-    /// The media bytes.
-    pub data: Vec<u8>,
-}
-
-impl std::fmt::Debug for Frame {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(
-            f,
-            "Frame(ch{} {} #{} t={}ms {} bytes{})",
-            self.channel,
-            self.codec,
-            self.index,
-            self.timestamp_ms,
-            self.data.len(),
-            if self.keyframe { " key" } else { "" }
-        )
-    }
-}
 
 /// Why a command produced no reply.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
@@ -1125,7 +1076,7 @@ impl Controller {
                     };
                     asm.push(&v);
                     while let Some(f) = asm.next_frame() {
-                        let mut frame = make_frame(c, f);
+                        let mut frame = Frame::from_av(c, f);
                         if c == channel::VIDEO {
                             frame.dimensions = picture_of(&mut self.picture, &frame);
                         }
@@ -1384,25 +1335,6 @@ fn picture_of(last: &mut Option<(Codec, (u16, u16))>, frame: &Frame) -> Option<(
         None => {}
     }
     last.map(|(_, size)| size)
-}
-
-fn make_frame(channel: u8, f: av::AvFrame) -> Frame {
-    let codec = if channel == channel::AUDIO {
-        Codec::sniff_audio(f.header.codec)
-    } else {
-        Codec::sniff_video(f.header.codec, &f.data)
-    };
-    Frame {
-        channel,
-        keyframe: av::is_keyframe(codec, f.header.codec, &f.data),
-        codec,
-        index: f.header.index,
-        timestamp_ms: f.header.timestamp_ms(),
-        missing_before: f.missing_before,
-        header: f.header,
-        dimensions: None,
-        data: f.data,
-    }
 }
 
 /// Why a command could not be sent.
