@@ -705,7 +705,8 @@ impl Delivery {
         let empty = serde_json::Map::new();
         let fields = v.get("fields").and_then(Value::as_object).unwrap_or(&empty);
         if getter.cgi == "get_status" {
-            registry::remember(&did, &Params::from_reply(v));
+            // A getter is a CGI request: its reply is read as one.
+            registry::remember(&did, &Dialect::Cgi.rules().params(v));
         }
         if getter.wifi_scan {
             for args in vstc2::wifi_scan_results(fields) {

@@ -23,7 +23,7 @@ use crate::proto::conn::{CloseReason, ConnConfig};
 use crate::proto::controller::{
     channel, CommandError, ControllerConfig, ControllerError, ControllerStats, RequestId,
 };
-use crate::proto::dialect::{Dialect, DialectChoice, DialectSource};
+use crate::proto::dialect::{Dialect, DialectChoice, DialectSource, Reply};
 use crate::proto::operation::{Outcome, ReplyKind};
 use crate::proto::ops::{FlipMirror, Op, Params, PtzDirection, SdInfo, WifiNetwork};
 use crate::proto::psk::PskChoice;
@@ -302,14 +302,19 @@ pub type Notify = Arc<dyn Fn() + Send + Sync>;
 /// and never block.
 pub type Completion = Box<dyn FnOnce(Result<Value>) + Send>;
 
-/// Where the outcome of a request goes.
+/// Where the outcome of a request goes: its reply, typed by dialect.
 enum Waiter {
-    Channel(Sender<Result<Value>>),
-    Callback(Completion),
+    Channel(Sender<Result<Reply>>),
+    Callback(Box<dyn FnOnce(Result<Reply>) + Send>),
 }
 
 impl Waiter {
-    fn complete(self, r: Result<Value>) {
+    /// A waiter handing the reply's JSON form to `done`.
+    fn json(done: Completion) -> Waiter {
+        Waiter::Callback(Box::new(move |r| done(r.map(Reply::into_json))))
+    }
+
+    fn complete(self, r: Result<Reply>) {
         match self {
             Waiter::Channel(tx) => {
                 let _ = tx.send(r);
@@ -612,16 +617,19 @@ impl Session {
         self.config.command_timeout + Duration::from_secs(2)
     }
 
-    fn request(&self, request: Request) -> Result<Value> {
+    /// Sends `request` and waits for its reply.
+    fn ask(&self, request: Request) -> Result<Reply> {
         self.roundtrip(|tx| Cmd::Request(request, Waiter::Channel(tx)), self.wait())
     }
 
-    fn request_with(&self, request: Request, done: Completion) {
-        if let Err(Cmd::Request(_, w)) = self
-            .cmd
-            .send(Cmd::Request(request, Waiter::Callback(done)))
-            .map_err(|e| e.0)
-        {
+    /// [`Session::ask`] returning the reply's JSON form.
+    fn request(&self, request: Request) -> Result<Value> {
+        self.ask(request).map(Reply::into_json)
+    }
+
+    /// Sends `request`; `w` receives the reply on an I/O thread.
+    fn request_with(&self, request: Request, w: Waiter) {
+        if let Err(Cmd::Request(_, w)) = self.cmd.send(Cmd::Request(request, w)).map_err(|e| e.0) {
             w.complete(Err(self.closed_error()));
             return;
         }
@@ -636,11 +644,12 @@ impl Session {
     pub fn login(&self) -> Result<Value> {
         let probing = self.config.probe_timeout * 3 + self.config.connect_timeout * 2;
         self.roundtrip(|tx| Cmd::Login(Waiter::Channel(tx)), self.wait() + probing)
+            .map(Reply::into_json)
     }
 
     /// [`Session::login`] without waiting: `done` receives the outcome on an I/O thread.
     pub fn login_with(&self, done: Completion) {
-        match self.cmd.send(Cmd::Login(Waiter::Callback(done))) {
+        match self.cmd.send(Cmd::Login(Waiter::json(done))) {
             Ok(()) => self.waker.wake(),
             Err(e) => {
                 if let Cmd::Login(w) = e.0 {
@@ -670,7 +679,7 @@ impl Session {
 
     /// [`Session::cgi`] without waiting: `done` receives the reply on an I/O thread.
     pub fn cgi_with(&self, request: &str, done: Completion) {
-        self.request_with(Request::Cgi(request.to_owned()), done)
+        self.request_with(Request::Cgi(request.to_owned()), Waiter::json(done))
     }
 
     /// Sends an iLnk binary command with a plain payload (the ticket and XqBytes encoding are
@@ -682,7 +691,7 @@ impl Session {
 
     /// [`Session::binary`] without waiting: `done` receives the reply on an I/O thread.
     pub fn binary_with(&self, cmd: u16, payload: &[u8], done: Completion) {
-        self.request_with(Request::Binary(cmd, payload.to_vec()), done)
+        self.request_with(Request::Binary(cmd, payload.to_vec()), Waiter::json(done))
     }
 
     /// Sends a typed operation in the camera's dialect and returns the raw reply (no check of
@@ -693,7 +702,7 @@ impl Session {
 
     /// [`Session::op`] without waiting: `done` receives the raw reply on an I/O thread.
     pub fn op_with(&self, op: Op, done: Completion) {
-        self.request_with(Request::Op(op), done)
+        self.request_with(Request::Op(op), Waiter::json(done))
     }
 
     /// Runs a typed operation and returns its typed result (see
@@ -701,16 +710,14 @@ impl Session {
     /// [`Error::WrongPassword`] when the camera refused the credentials).
     pub fn call(&self, op: Op) -> Result<Outcome> {
         let kind = op.spec().reply;
-        outcome(kind, self.op(op)?)
+        outcome(kind, self.ask(Request::Op(op))?)
     }
 
     /// [`Session::call`] without waiting: `done` receives the outcome on an I/O thread.
     pub fn call_with(&self, op: Op, done: Box<dyn FnOnce(Result<Outcome>) + Send>) {
         let kind = op.spec().reply;
-        self.op_with(
-            op,
-            Box::new(move |r| done(r.and_then(|v| outcome(kind, v)))),
-        );
+        let w = Waiter::Callback(Box::new(move |r| done(r.and_then(|v| outcome(kind, v)))));
+        self.request_with(Request::Op(op), w);
     }
 
     /// Starts moving the camera head (SHIX: the four axis directions only).
@@ -823,7 +830,7 @@ impl Session {
 
     /// [`Session::command`] without waiting: `done` receives the reply on an I/O thread.
     pub fn command_with(&self, json: Value, done: Completion) {
-        self.request_with(Request::Json(json), done)
+        self.request_with(Request::Json(json), Waiter::json(done))
     }
 
     /// Starts video (SHIX resolution 1 = 640×480, 2 = 320×240); returns the camera's
@@ -971,7 +978,7 @@ impl Drop for Session {
 }
 
 /// The typed outcome of an operation's reply, or the error its refusal is.
-fn outcome(kind: ReplyKind, reply: Value) -> Result<Outcome> {
+fn outcome(kind: ReplyKind, reply: Reply) -> Result<Outcome> {
     Outcome::from_reply(kind, reply).map_err(|r| {
         if r.credentials {
             Error::WrongPassword { result: r.result }
@@ -1177,7 +1184,9 @@ impl SessionEndpoint {
                 tracing::info!(%dialect, %source, "channel-0 dialect");
                 self.shared.state.lock().dialect = Some((dialect, source));
             }
-            E::LoggedIn { reply } => self.emit(SessionEvent::LoggedIn { reply }),
+            E::LoggedIn { reply } => self.emit(SessionEvent::LoggedIn {
+                reply: reply.into_json(),
+            }),
             E::LoginRefused { result, .. } => self.emit(SessionEvent::LoginRefused { result }),
             E::Done { id, outcome } => {
                 if let Some(w) = self.waiting.remove(&id) {
@@ -1198,7 +1207,7 @@ impl SessionEndpoint {
             }
             E::Message(v) => {
                 tracing::debug!("unsolicited message: {v}");
-                self.emit(SessionEvent::Message(v));
+                self.emit(SessionEvent::Message(v.into_json()));
             }
             E::Frame(f) => {
                 self.news = true;
