@@ -268,9 +268,9 @@ fn fd_of(_: &UdpSocket) -> Option<i32> {
 fn check_channel(channel: u8) -> Result<usize> {
     let c = channel as usize;
     if c >= CHANNELS {
-        return Err(Error::InvalidArgument(format!(
-            "channel {channel} (channels are 0-7)"
-        )));
+        return Err(Error::InvalidArgument(
+            format!("channel {channel} (channels are 0-7)").into(),
+        ));
     }
     Ok(c)
 }
@@ -437,12 +437,15 @@ impl RawSession {
         }
         let held = st.queued[c] + st.unacked[c];
         if held + data.len() > self.send_limit {
-            return Err(Error::BufferFull(format!(
+            return Err(Error::BufferFull(
+                format!(
                 "channel {channel} holds {held} unacknowledged bytes; {} more would exceed the \
                  {} byte send buffer",
                 data.len(),
                 self.send_limit
-            )));
+            )
+                .into(),
+            ));
         }
         st.queued[c] += data.len();
         drop(st);
@@ -543,19 +546,22 @@ impl RawSession {
     pub fn send_packet(&self, channel: u8, data: &[u8]) -> Result<()> {
         check_channel(channel)?;
         if data.is_empty() || data.len() > MAX_PACKET {
-            return Err(Error::InvalidArgument(format!(
-                "a packet carries 1 to {MAX_PACKET} bytes, not {}",
-                data.len()
-            )));
+            return Err(Error::InvalidArgument(
+                format!(
+                    "a packet carries 1 to {MAX_PACKET} bytes, not {}",
+                    data.len()
+                )
+                .into(),
+            ));
         }
         let mut st = self.shared.state.lock();
         if let Some(e) = self.unusable(&st) {
             return Err(e);
         }
         if st.packets_queued >= MAX_PACKETS_QUEUED {
-            return Err(Error::BufferFull(format!(
-                "{MAX_PACKETS_QUEUED} packets are already waiting to be sent"
-            )));
+            return Err(Error::BufferFull(
+                format!("{MAX_PACKETS_QUEUED} packets are already waiting to be sent").into(),
+            ));
         }
         st.packets_queued += 1;
         drop(st);

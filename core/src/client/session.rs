@@ -202,28 +202,34 @@ impl SessionConfig {
         conn.dead_after = self.dead_after;
         conn.command_skip_after = self.command_skip_after;
         conn.broadcast = broadcast;
-        let dialect = DialectChoice::parse(&self.dialect)
-            .map_err(|e| Error::InvalidArgument(e.to_string()))?;
+        let dialect =
+            DialectChoice::parse(&self.dialect).map_err(|e| Error::InvalidArgument(e.into()))?;
         let family = crate::proto::shix::family(&self.family).ok_or_else(|| {
-            Error::InvalidArgument(format!(
-                "unknown SHIX command family {:?} (expected {})",
-                self.family,
-                crate::proto::shix::FAMILIES
-                    .iter()
-                    .map(|f| f.name)
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ))
+            Error::InvalidArgument(
+                format!(
+                    "unknown SHIX command family {:?} (expected {})",
+                    self.family,
+                    crate::proto::shix::FAMILIES
+                        .iter()
+                        .map(|f| f.name)
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )
+                .into(),
+            )
         })?;
         let mut c = ControllerConfig::new(conn);
         c.user = self.user.clone();
         c.password = self.password.clone();
         c.command_timeout = self.command_timeout;
         if !(4000..=48000).contains(&self.talk_rate) {
-            return Err(Error::InvalidArgument(format!(
-                "talk_rate {} Hz (expected 4000-48000, usually 8000 or 11025)",
-                self.talk_rate
-            )));
+            return Err(Error::InvalidArgument(
+                format!(
+                    "talk_rate {} Hz (expected 4000-48000, usually 8000 or 11025)",
+                    self.talk_rate
+                )
+                .into(),
+            ));
         }
         c.talk_rate = self.talk_rate;
         c.dialect = dialect;
@@ -882,7 +888,7 @@ impl Session {
     /// [`Session::talk`] for little-endian 16-bit PCM bytes; an odd byte count is an error.
     pub fn talk_bytes(&self, pcm: &[u8]) -> Result<()> {
         let samples = crate::proto::adpcm::pcm_from_le_bytes(pcm)
-            .map_err(|e| Error::InvalidArgument(e.to_string()))?;
+            .map_err(|e| Error::InvalidArgument(e.into()))?;
         self.talk(&samples)
     }
 
@@ -993,22 +999,24 @@ fn outcome(kind: ReplyKind, reply: Reply) -> Result<Outcome> {
 
 /// An outcome of another kind than the operation's (a broken invariant of the table).
 fn unexpected(o: Outcome) -> Error {
-    Error::Protocol(format!("unexpected outcome {o:?}"))
+    Error::Protocol(format!("unexpected outcome {o:?}").into())
 }
 
+/// The error of a request the controller refused.
 fn controller_error(e: ControllerError) -> Error {
     match e {
-        ControllerError::BadRequest(r) => Error::InvalidCommand(r.to_string()),
         ControllerError::Write(crate::proto::conn::ConnWriteError::NotConnected) => {
             Error::Closed(ClosedBy::Local)
         }
-        ControllerError::Write(w) => Error::BufferFull(w.to_string()),
-        e @ ControllerError::TalkQueueFull { .. } => Error::BufferFull(e.to_string()),
-        e @ (ControllerError::Cgi(_)
+        e @ (ControllerError::Write(_) | ControllerError::TalkQueueFull { .. }) => {
+            Error::BufferFull(e.into())
+        }
+        e @ (ControllerError::BadRequest(_)
+        | ControllerError::Cgi(_)
         | ControllerError::Binary(_)
         | ControllerError::Unsupported(_)
         | ControllerError::DialectUnknown
-        | ControllerError::LoginInProgress) => Error::InvalidCommand(e.to_string()),
+        | ControllerError::LoginInProgress) => Error::InvalidCommand(e.into()),
     }
 }
 
@@ -1110,7 +1118,7 @@ impl SessionEndpoint {
             Cmd::Write(ch, data, tx) => {
                 let r = self.sup.write(ch, &data).map_err(|e| match e {
                     crate::proto::conn::ConnWriteError::BadChannel(n) => {
-                        Error::InvalidArgument(format!("channel {n} (channels are 0-7)"))
+                        Error::InvalidArgument(format!("channel {n} (channels are 0-7)").into())
                     }
                     other => controller_error(other.into()),
                 });
@@ -1160,7 +1168,7 @@ impl SessionEndpoint {
             }
             Failure::Command(
                 e @ (CommandError::LoginUnanswered { .. } | CommandError::Malformed(_)),
-            ) => Error::Protocol(e.to_string()),
+            ) => Error::Protocol(e.into()),
         }
     }
 
