@@ -18,8 +18,12 @@
 //! address is recorded as a duplicate ([`ConnEvent::DuplicateDid`], [`Conn::duplicates`]): two
 //! devices answering for one UID is a misconfiguration or an impostor, and the user is told.
 
+mod search;
+#[cfg(test)]
+mod tests;
+
 use std::collections::VecDeque;
-use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
 use crate::proto::cipher::Cipher;
@@ -550,87 +554,6 @@ impl Conn {
         self.collect_readable();
     }
 
-    /// True when a search answer from `from` may be taken: from anywhere after a broadcast
-    /// search, else only from a target's IP address.
-    fn answer_allowed(&self, from: SocketAddr) -> bool {
-        let from = from.ip().to_canonical();
-        self.config.broadcast
-            || self.config.targets.iter().any(|t| {
-                let ip = t.ip().to_canonical();
-                ip == from || ip == IpAddr::V4(Ipv4Addr::BROADCAST)
-            })
-    }
-
-    /// Decodes a search answer for our UID: the index of the candidate cipher it decoded under
-    /// and whether it is a P2P_RDY (else a PUNCH_PKT).
-    fn search_answer(&mut self, data: &[u8]) -> Option<(usize, bool)> {
-        let Some((i, plain)) = psk::detect(data, &self.candidates) else {
-            self.stats.undecodable += 1;
-            return None;
-        };
-        let (did, rdy) = match packet::decode(&plain) {
-            Ok(Message::PunchPkt(d)) => (d, false),
-            Ok(Message::P2pRdy(d)) => (d, true),
-            _ => return None, // another device's chatter, or our own broadcast echoed back
-        };
-        self.same_device(&did).then_some((i, rdy))
-    }
-
-    /// A datagram from an address other than the peer's: when it is a search answer for our
-    /// UID from another acceptable IP address, the address is a duplicate.
-    fn check_duplicate(&mut self, from: SocketAddr, data: &[u8]) {
-        let Some(peer) = self.peer else { return };
-        let ip = from.ip().to_canonical();
-        if data.len() > MAX_SEARCH_ANSWER
-            || self.duplicates.len() >= MAX_DUPLICATES
-            || peer.ip().to_canonical() == ip
-            || self.duplicates.iter().any(|d| d.ip().to_canonical() == ip)
-            || !self.answer_allowed(from)
-        {
-            return;
-        }
-        let undecodable = self.stats.undecodable;
-        let answer = self.search_answer(data);
-        self.stats.undecodable = undecodable; // a stranger's datagram, counted as such
-        if answer.is_some() {
-            self.duplicates.push(from);
-            self.events
-                .push_back(ConnEvent::DuplicateDid { addr: from });
-        }
-    }
-
-    fn handle_search_reply(&mut self, from: SocketAddr, data: &[u8]) {
-        if !self.answer_allowed(from) {
-            // Not where we searched: whatever it says, it is not the device's answer.
-            self.stats.strangers += 1;
-            return;
-        }
-        let Some((i, rdy)) = self.search_answer(data) else {
-            return;
-        };
-        let cipher = self.candidates[i].clone();
-        self.stats.datagrams_received += 1;
-        self.last_rx = self.now;
-        self.peer = Some(from);
-        self.cipher = Some(cipher.clone());
-        self.events
-            .push_back(ConnEvent::Found { addr: from, cipher });
-        if rdy {
-            self.become_connected();
-        } else {
-            self.state = State::Punching;
-            self.send_punch();
-        }
-    }
-
-    fn same_device(&self, did: &WireDid) -> bool {
-        // Compare parsed forms so that padding differences do not matter.
-        match did.to_uid() {
-            Ok(uid) => uid == self.config.uid,
-            Err(_) => did.0 == self.did.0,
-        }
-    }
-
     fn become_connected(&mut self) {
         self.state = State::Connected;
         self.connected_at = Some(self.now);
@@ -926,91 +849,4 @@ pub enum ConnWriteError {
     /// An unreliable packet larger than one DRW datagram's data.
     #[error("a packet carries at most {max} bytes, not {0}", max = packet::MAX_DRW_DATA)]
     PacketTooLong(usize),
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    const CAMERA: &str = "10.0.0.2:40000";
-
-    /// A plain session connected to [`CAMERA`] by a P2P_RDY answering the search.
-    fn connected(now: Instant) -> Conn {
-        let uid = Uid::parse("DGOA-123456-ABCDE").unwrap();
-        let did = WireDid::from(&uid);
-        let mut cfg = ConnConfig::new(uid, vec!["10.0.0.2:32108".parse().unwrap()]);
-        cfg.psk = PskChoice::Plain;
-        let mut conn = Conn::new(cfg, now);
-        conn.start(now);
-        let cam: SocketAddr = CAMERA.parse().unwrap();
-        conn.handle_datagram(now, cam, &Message::P2pRdy(did).to_vec());
-        assert!(conn.is_connected());
-        while conn.poll_transmit().is_some() {}
-        while conn.poll_event().is_some() {}
-        conn
-    }
-
-    fn psr(channel: u8, index: u16, data: &[u8]) -> Vec<u8> {
-        let mut p = vec![packet::DRW_MARKER, channel];
-        p.extend_from_slice(&index.to_be_bytes());
-        p.extend_from_slice(data);
-        Message::Other {
-            msg_type: packet::msg::PSR,
-            payload: &p,
-        }
-        .to_vec()
-    }
-
-    #[test]
-    fn unreliable_packets_are_sent_framed_and_surfaced_as_events() {
-        let now = Instant::now();
-        let mut conn = connected(now);
-        conn.send_packet(5, b"one").unwrap();
-        conn.send_packet(5, b"two").unwrap();
-        for (i, want) in [b"one", b"two"].into_iter().enumerate() {
-            let t = conn.poll_transmit().expect("the packet");
-            assert_eq!(t.dst.to_string(), CAMERA);
-            assert_eq!(t.data, psr(5, i as u16, want), "index {i}");
-        }
-        assert_eq!(
-            conn.send_packet(8, b"x"),
-            Err(ConnWriteError::BadChannel(8))
-        );
-        assert_eq!(
-            conn.send_packet(0, &[0; packet::MAX_DRW_DATA + 1]),
-            Err(ConnWriteError::PacketTooLong(packet::MAX_DRW_DATA + 1))
-        );
-
-        let cam: SocketAddr = CAMERA.parse().unwrap();
-        conn.handle_datagram(now, cam, &psr(2, 7, b"hello"));
-        conn.handle_datagram(now, cam, &psr(9, 0, b"bad channel"));
-        let stranger: SocketAddr = "10.0.0.3:40000".parse().unwrap();
-        conn.handle_datagram(now, stranger, &psr(2, 8, b"not the peer"));
-        assert_eq!(
-            conn.poll_event(),
-            Some(ConnEvent::Packet {
-                channel: 2,
-                data: b"hello".to_vec()
-            })
-        );
-        assert_eq!(conn.poll_event(), None);
-        assert_eq!(conn.stats().packets_received, 1);
-    }
-
-    #[test]
-    fn undrained_packets_are_bounded() {
-        let now = Instant::now();
-        let mut conn = connected(now);
-        let cam: SocketAddr = CAMERA.parse().unwrap();
-        for i in 0..MAX_QUEUED_PACKETS + 3 {
-            conn.handle_datagram(now, cam, &psr(1, i as u16, b"x"));
-        }
-        assert_eq!(conn.stats().packets_dropped, 3);
-        assert!(conn.poll_event().is_some());
-        // Draining one makes room for one more.
-        conn.handle_datagram(now, cam, &psr(1, 0, b"y"));
-        assert_eq!(conn.stats().packets_dropped, 3);
-        let n = std::iter::from_fn(|| conn.poll_event()).count();
-        assert_eq!(n, MAX_QUEUED_PACKETS);
-    }
 }
