@@ -54,12 +54,12 @@ pub struct SessionConfig {
     pub event_queue: usize,
     /// The driver whose I/O threads serve the session (`None`: [`Driver::global`]).
     pub driver: Option<Driver>,
-    /// Sample rate of talk-back audio given to [`Session::talk`] (8000 by default; some
+    /// Sample rate of talk-back audio given to [`Session::talk`](super::Session::talk) (8000 by default; some
     /// cameras play 11025).
     pub talk_rate: u32,
     /// Reconnect when the camera is lost (silence or MSG_CLOSE) after the session was up:
     /// log in again, restart video/audio, keep delivering frames on the same
-    /// [`Session::next_frame`]. `None` (default): the session closes.
+    /// [`Session::next_frame`](super::Session::next_frame). `None` (default): the session closes.
     pub reconnect: Option<ReconnectPolicy>,
     /// The channel-0 dialect: `auto` (default: the UID prefix table, then probing at login),
     /// `shix`, `cgi` or `binary` (see [`crate::proto::dialect`]).
