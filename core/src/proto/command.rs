@@ -4,7 +4,7 @@
 //!
 //! Bytes 0–1 are the dialect's start code ([`Dialect::start`]), bytes 2–3 a command code,
 //! bytes 4–7 the payload length in the dialect's layout
-//! ([`crate::proto::dialect::DialectRules::payload_len`]): a u32 for SHIX JSON (`06 0a`), a u16
+//! ([`Dialect::payload_len`]): a u32 for SHIX JSON (`06 0a`), a u16
 //! and a u16 version (VStarcam CGI, `01 0a`) or destination (iLnk binary, `11 0a`).
 
 use std::fmt;
@@ -56,7 +56,7 @@ impl fmt::Debug for Block {
 /// The dialect and payload length a header announces, or None if `h` is not a known header.
 fn announced_len(h: &[u8; HEADER_LEN]) -> Option<(BlockKind, usize)> {
     let kind = Dialect::of_start(h[0], h[1])?;
-    Some((kind, kind.rules().payload_len(h)))
+    Some((kind, kind.payload_len(h)))
 }
 
 /// Counters of a [`BlockDecoder`].

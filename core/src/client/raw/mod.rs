@@ -28,7 +28,6 @@ use crossbeam_channel::{unbounded, Sender};
 use parking_lot::{Condvar, Mutex};
 
 use super::driver::{Driver, EndpointWaker};
-use super::{lan_targets_from_env, parse_host, LAN_PORT};
 use crate::error::{ClosedBy, Error, Result};
 use crate::proto::conn::{CloseReason, Conn, ConnConfig, ConnStats};
 use crate::proto::drw::DELIVERY_OVERHEAD;
@@ -103,21 +102,8 @@ impl RawConfig {
     fn conn_config(&self) -> Result<(ConnConfig, bool)> {
         let uid = Uid::parse(&self.uid)?;
         let psk = PskChoice::parse(&self.psk)?;
-        let mut targets = self.targets.clone();
-        if let Some(h) = &self.host {
-            targets.push(parse_host(h, LAN_PORT)?);
-        }
-        let mut broadcast = false;
-        if targets.is_empty() {
-            match lan_targets_from_env() {
-                Some(t) => targets = t?,
-                None if self.broadcast => {
-                    broadcast = true;
-                    targets = super::broadcast_targets(LAN_PORT);
-                }
-                None => {}
-            }
-        }
+        let (targets, broadcast) =
+            super::search_targets(self.host.as_deref(), &self.targets, self.broadcast)?;
         if targets.is_empty() {
             return Err(Error::InvalidArgument(
                 "no search target: give the device's host, set PPPP_LAN_TARGETS, or enable \
@@ -283,13 +269,7 @@ impl RawSession {
     pub fn start(config: RawConfig) -> Result<RawSession> {
         let (cc, broadcast) = config.conn_config()?;
         let uid = cc.uid.clone();
-        let bind = config
-            .bind
-            .unwrap_or_else(|| "0.0.0.0:0".parse().expect("valid literal"));
-        let socket = super::bind_udp(bind)?;
-        if broadcast {
-            socket.set_broadcast(true)?;
-        }
+        let socket = super::bind_session(config.bind, broadcast)?;
         let local = socket.local_addr().ok();
         let socket_fd = fd_of(&socket);
         let send_limit = cc.drw.send_buffer;

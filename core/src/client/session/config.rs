@@ -5,7 +5,6 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use super::super::driver::Driver;
-use super::super::{lan_targets_from_env, parse_host, LAN_PORT};
 use crate::error::{Error, Result};
 use crate::proto::conn::ConnConfig;
 use crate::proto::controller::ControllerConfig;
@@ -153,21 +152,8 @@ impl SessionConfig {
     pub(super) fn controller_config(&self) -> Result<ControllerConfig> {
         let uid = Uid::parse(&self.uid)?;
         let psk = PskChoice::parse(&self.psk)?;
-        let mut targets = self.targets.clone();
-        if let Some(h) = &self.host {
-            targets.push(parse_host(h, LAN_PORT)?);
-        }
-        let mut broadcast = false;
-        if targets.is_empty() {
-            match lan_targets_from_env() {
-                Some(t) => targets = t?,
-                None if self.broadcast => {
-                    broadcast = true;
-                    targets = super::super::broadcast_targets(LAN_PORT);
-                }
-                None => {}
-            }
-        }
+        let (targets, broadcast) =
+            super::super::search_targets(self.host.as_deref(), &self.targets, self.broadcast)?;
         if targets.is_empty() {
             return Err(Error::InvalidArgument(
                 "no search target: give the camera's host, or enable broadcast".into(),

@@ -174,13 +174,7 @@ impl Session {
     pub fn start(config: SessionConfig) -> Result<Session> {
         let cc = config.controller_config()?;
         let uid = cc.conn.uid.clone();
-        let bind = config
-            .bind
-            .unwrap_or_else(|| "0.0.0.0:0".parse().expect("valid literal"));
-        let socket = super::bind_udp(bind)?;
-        if config.host.is_none() && config.broadcast {
-            socket.set_broadcast(true)?;
-        }
+        let socket = super::bind_session(config.bind, config.host.is_none() && config.broadcast)?;
         let (events_tx, events_rx) = bounded(config.event_queue);
         let shared = Arc::new(Shared::new(&config, events_rx, socket.local_addr().ok()));
         let (cmd_tx, cmd_rx) = unbounded();

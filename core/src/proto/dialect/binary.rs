@@ -21,7 +21,9 @@ use std::fmt::Write as _;
 
 use serde_json::Value;
 
-use super::{u16_len, Context, DialectRules, Expect, Incoming, LoginAnswer, Prefix, WireRequest};
+use super::{
+    u16_len, Context, DialectRules, Expect, Identity, Incoming, LoginAnswer, Prefix, WireRequest,
+};
 use crate::proto::command::{Block, HEADER_LEN};
 use crate::proto::controller::ControllerError;
 use crate::proto::dialect::Dialect;
@@ -34,14 +36,22 @@ use crate::proto::ops::{Unsupported, WifiNetwork};
 #[derive(Clone, Copy, Debug, Default)]
 pub struct Binary;
 
-/// UID prefixes of iLnk cameras: `BAT…` (BATC, BATD, BATE), `FTY…`, `PTZ…`
-/// (docs/protocol.md §4.1 "BATx, FTYx, PTZx") and `XHA` (§5.3 "CR's XHA camera is iLnk").
-const PREFIXES: &[Prefix] = &[
-    Prefix::family("BAT"),
-    Prefix::family("FTY"),
-    Prefix::family("PTZ"),
-    Prefix::exact("XHA"),
-];
+/// Names, framing (a u16 length), and the UID prefixes of iLnk cameras: `BAT…` (BATC, BATD, BATE),
+/// `FTY…`, `PTZ…` (docs/protocol.md §4.1 "BATx, FTYx, PTZx") and `XHA` (§5.3 "CR's XHA camera is
+/// iLnk").
+static IDENTITY: Identity = Identity {
+    name: "binary",
+    aliases: &["ilnk"],
+    prefixes: &[
+        Prefix::family("BAT"),
+        Prefix::family("FTY"),
+        Prefix::family("PTZ"),
+        Prefix::exact("XHA"),
+    ],
+    start: codec::START,
+    // A u16 length at bytes 4–5 (ticket and payload; bytes 6–7 are the destination).
+    payload_len: u16_len,
+};
 
 impl Binary {
     /// Command `cmd` with a plain `payload` (XqBytes-encoded here), carrying the session
@@ -70,25 +80,8 @@ impl Binary {
 }
 
 impl DialectRules for Binary {
-    fn name(&self) -> &'static str {
-        "binary"
-    }
-
-    fn aliases(&self) -> &'static [&'static str] {
-        &["ilnk"]
-    }
-
-    fn prefixes(&self) -> &'static [Prefix] {
-        PREFIXES
-    }
-
-    fn start(&self) -> [u8; 2] {
-        codec::START
-    }
-
-    /// A u16 length at bytes 4–5 (ticket and payload; bytes 6–7 are the destination).
-    fn payload_len(&self, h: &[u8; HEADER_LEN]) -> usize {
-        u16_len(h)
+    fn identity(&self) -> &'static Identity {
+        &IDENTITY
     }
 
     /// CMD_SYSTEM_USER_CHK with user and password.

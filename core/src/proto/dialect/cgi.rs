@@ -22,7 +22,8 @@ use std::fmt::Write as _;
 use serde_json::Value;
 
 use super::{
-    u16_len, Context, DialectRules, Expect, Incoming, LoginAnswer, Prefix, Waiting, WireRequest,
+    u16_len, Context, DialectRules, Expect, Identity, Incoming, LoginAnswer, Prefix, Waiting,
+    WireRequest,
 };
 use crate::proto::cgi::{self as codec, CgiRequest};
 use crate::proto::command::{Block, HEADER_LEN};
@@ -36,15 +37,22 @@ use crate::proto::ops::{Unsupported, WifiNetwork};
 #[derive(Clone, Copy, Debug, Default)]
 pub struct Cgi;
 
-/// UID prefixes of VStarcam cameras: `VST…` (VSTA, VSTB, VSTC, VSTH, VSTJ …), `VE…`, `VC0…`
-/// (docs/protocol.md §4.3, §5.3: the VE/VSTJ/VC0 PSKs, the real VSTH camera of B6) and `OBJ`
-/// (VSC sample status `deviceid="OBJ-…"`).
-const PREFIXES: &[Prefix] = &[
-    Prefix::family("VST"),
-    Prefix::family("VE"),
-    Prefix::family("VC0"),
-    Prefix::exact("OBJ"),
-];
+/// Names, framing (a u16 length), and the UID prefixes of VStarcam cameras: `VST…` (VSTA, VSTB,
+/// VSTC, VSTH, VSTJ …), `VE…`, `VC0…` (docs/protocol.md §4.3, §5.3: the VE/VSTJ/VC0 PSKs, the real
+/// VSTH camera of B6) and `OBJ` (VSC sample status `deviceid="OBJ-…"`).
+static IDENTITY: Identity = Identity {
+    name: "cgi",
+    aliases: &["vstarcam"],
+    prefixes: &[
+        Prefix::family("VST"),
+        Prefix::family("VE"),
+        Prefix::family("VC0"),
+        Prefix::exact("OBJ"),
+    ],
+    start: codec::START,
+    // A u16 length at bytes 4–5 (bytes 6–7 are a version).
+    payload_len: u16_len,
+};
 
 impl Cgi {
     /// A CGI request with the credentials added; its reply is recognised by the response code
@@ -68,25 +76,8 @@ impl Cgi {
 }
 
 impl DialectRules for Cgi {
-    fn name(&self) -> &'static str {
-        "cgi"
-    }
-
-    fn aliases(&self) -> &'static [&'static str] {
-        &["vstarcam"]
-    }
-
-    fn prefixes(&self) -> &'static [Prefix] {
-        PREFIXES
-    }
-
-    fn start(&self) -> [u8; 2] {
-        codec::START
-    }
-
-    /// A u16 length at bytes 4–5 (bytes 6–7 are a version).
-    fn payload_len(&self, h: &[u8; HEADER_LEN]) -> usize {
-        u16_len(h)
+    fn identity(&self) -> &'static Identity {
+        &IDENTITY
     }
 
     /// `check_user.cgi`.

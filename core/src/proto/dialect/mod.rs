@@ -22,7 +22,7 @@
 //!
 //! Nothing in PPPP itself tells the dialect (docs/protocol.md §4.5): it is a property of the
 //! manufacturer's firmware, which is tied to the UID prefix. Each dialect lists the prefixes
-//! the research notes tie to it ([`DialectRules::prefixes`], with the evidence next to them).
+//! the research notes tie to it ([`Identity::prefixes`], with the evidence next to them).
 //! A family entry (`VST`, `DG`, `BAT` …) matches any prefix starting with it; the others match
 //! exactly. A prefix in no list (`PPCS` and other generic CS2 prefixes are used by several
 //! vendors) is probed: a login in each dialect in [`Dialect::ALL`] order (see
@@ -84,23 +84,8 @@ dialects! {
 /// Everything the controller knows about one dialect. Implemented once per dialect, in its own
 /// file; see the [module documentation](self).
 pub trait DialectRules: Sync + fmt::Debug {
-    /// The lower-case name used on the command line and in replies (`shix`, `cgi`, `binary`);
-    /// the same as [`Dialect`]'s serde name.
-    fn name(&self) -> &'static str;
-
-    /// Other names accepted when parsing a dialect (`json` for SHIX …).
-    fn aliases(&self) -> &'static [&'static str] {
-        &[]
-    }
-
-    /// The UID prefixes that name this dialect.
-    fn prefixes(&self) -> &'static [Prefix];
-
-    /// The two start-code bytes of this dialect's channel-0 blocks.
-    fn start(&self) -> [u8; 2];
-
-    /// The payload length a block header (starting with [`DialectRules::start`]) announces.
-    fn payload_len(&self, header: &[u8; HEADER_LEN]) -> usize;
+    /// How the dialect is named, which UID prefixes name it and how its blocks are framed.
+    fn identity(&self) -> &'static Identity;
 
     /// The login request, with the user's credentials.
     fn login(&self, cx: &Context<'_>) -> Result<WireRequest, ControllerError>;
@@ -163,6 +148,22 @@ pub trait DialectRules: Sync + fmt::Debug {
 
     /// A short description of a block header of this dialect (the payload may be missing).
     fn describe_header(&self, header: &[u8; HEADER_LEN]) -> String;
+}
+
+/// How a dialect is named, recognised and framed.
+#[derive(Clone, Copy, Debug)]
+pub struct Identity {
+    /// The lower-case name used on the command line and in replies (`shix`, `cgi`, `binary`);
+    /// the same as [`Dialect`]'s serde name.
+    pub name: &'static str,
+    /// Other names accepted when parsing a dialect (`json` for SHIX …).
+    pub aliases: &'static [&'static str],
+    /// The UID prefixes that name this dialect.
+    pub prefixes: &'static [Prefix],
+    /// The two start-code bytes of its channel-0 blocks.
+    pub start: [u8; 2],
+    /// The payload length a block header (starting with `start`) announces.
+    pub payload_len: fn(&[u8; HEADER_LEN]) -> usize,
 }
 
 /// A UID prefix that names a dialect.
@@ -261,12 +262,17 @@ pub struct LoginAnswer {
 impl Dialect {
     /// The lower-case name used on the command line and in replies (`shix`, `cgi`, `binary`).
     pub fn name(self) -> &'static str {
-        self.rules().name()
+        self.rules().identity().name
     }
 
     /// The two start-code bytes of this dialect's blocks.
     pub fn start(self) -> [u8; 2] {
-        self.rules().start()
+        self.rules().identity().start
+    }
+
+    /// The payload length a header of this dialect's blocks announces.
+    pub fn payload_len(self, header: &[u8; HEADER_LEN]) -> usize {
+        (self.rules().identity().payload_len)(header)
     }
 
     /// The dialect whose blocks start with `b0 b1`.
@@ -303,7 +309,7 @@ impl FromStr for Dialect {
         let t = s.trim().to_ascii_lowercase();
         Dialect::ALL
             .into_iter()
-            .find(|d| d.name() == t || d.rules().aliases().contains(&t.as_str()))
+            .find(|d| d.name() == t || d.rules().identity().aliases.contains(&t.as_str()))
             .ok_or_else(|| UnknownDialect(s.to_owned()))
     }
 }
@@ -373,7 +379,7 @@ pub fn for_prefix(prefix: &str) -> Option<Dialect> {
     let entries = || {
         Dialect::ALL
             .into_iter()
-            .flat_map(|d| d.rules().prefixes().iter().map(move |e| (d, e)))
+            .flat_map(|d| d.rules().identity().prefixes.iter().map(move |e| (d, e)))
     };
     entries()
         .find(|(_, e)| e.prefix == p)
@@ -400,7 +406,7 @@ pub fn probe_order(choice: DialectChoice, prefix: &str) -> (Vec<Dialect>, Dialec
 
 /// The `u16` at bytes 4–5 of a block header: the payload length of dialects with a 16-bit
 /// length field.
-pub(crate) fn u16_len(header: &[u8; HEADER_LEN]) -> usize {
+pub fn u16_len(header: &[u8; HEADER_LEN]) -> usize {
     u16::from_le_bytes([header[4], header[5]]) as usize
 }
 
@@ -445,7 +451,7 @@ mod tests {
             assert_eq!(serde_json::to_value(d).unwrap(), d.name());
             assert_eq!(d.name().parse::<Dialect>(), Ok(d));
             assert_eq!(Dialect::of_start(d.start()[0], d.start()[1]), Some(d));
-            for p in d.rules().prefixes() {
+            for p in d.rules().identity().prefixes {
                 assert_eq!(p.prefix, p.prefix.to_ascii_uppercase(), "{d}: {p:?}");
                 assert_eq!(for_prefix(p.prefix), Some(d), "{d}: {p:?}");
             }

@@ -21,7 +21,9 @@ use std::fmt::Write as _;
 
 use serde_json::{json, Value};
 
-use super::{Context, DialectRules, Expect, Incoming, LoginAnswer, Prefix, Waiting, WireRequest};
+use super::{
+    Context, DialectRules, Expect, Identity, Incoming, LoginAnswer, Prefix, Waiting, WireRequest,
+};
 use crate::proto::command::{Block, HEADER_LEN};
 use crate::proto::controller::ControllerError;
 use crate::proto::dialect::Dialect;
@@ -38,25 +40,32 @@ pub const AUTH_FAILED: i64 = -3;
 #[derive(Clone, Copy, Debug, Default)]
 pub struct Shix;
 
-/// UID prefixes of SHIX cameras: `DG…` (DGOA, DGOC, DGOD, DGOG, DGOK …), `PIXA`–`PIXD` and
-/// `EEE` (docs/protocol.md §4.1 "DGxx, PIXA, EEE"; §8.1 verified on DGOA/DGOC/DGOD/DGOK;
-/// NOTES for EEE and DGOG); `AAA`, `ABC`, `DDD`, `FFF`, `HBW`, `NNN`, `XIAODOU` use the PSK
-/// named `SHIX` (§5.3).
-const PREFIXES: &[Prefix] = &[
-    Prefix::family("DG"),
-    Prefix::exact("PIXA"),
-    Prefix::exact("PIXB"),
-    Prefix::exact("PIXC"),
-    Prefix::exact("PIXD"),
-    Prefix::exact("EEE"),
-    Prefix::exact("AAA"),
-    Prefix::exact("ABC"),
-    Prefix::exact("DDD"),
-    Prefix::exact("FFF"),
-    Prefix::exact("HBW"),
-    Prefix::exact("NNN"),
-    Prefix::exact("XIAODOU"),
-];
+/// Names, framing (a u32 length), and the UID prefixes of SHIX cameras: `DG…` (DGOA, DGOC, DGOD,
+/// DGOG, DGOK …), `PIXA`–`PIXD` and `EEE` (docs/protocol.md §4.1 "DGxx, PIXA, EEE"; §8.1 verified
+/// on DGOA/DGOC/DGOD/DGOK; NOTES for EEE and DGOG); `AAA`, `ABC`, `DDD`, `FFF`, `HBW`, `NNN`,
+/// `XIAODOU` use the PSK named `SHIX` (§5.3).
+static IDENTITY: Identity = Identity {
+    name: "shix",
+    aliases: &["json"],
+    prefixes: &[
+        Prefix::family("DG"),
+        Prefix::exact("PIXA"),
+        Prefix::exact("PIXB"),
+        Prefix::exact("PIXC"),
+        Prefix::exact("PIXD"),
+        Prefix::exact("EEE"),
+        Prefix::exact("AAA"),
+        Prefix::exact("ABC"),
+        Prefix::exact("DDD"),
+        Prefix::exact("FFF"),
+        Prefix::exact("HBW"),
+        Prefix::exact("NNN"),
+        Prefix::exact("XIAODOU"),
+    ],
+    start: codec::START,
+    // A u32 length at bytes 4–7.
+    payload_len: |h| u32::from_le_bytes([h[4], h[5], h[6], h[7]]) as usize,
+};
 
 impl Shix {
     /// A JSON request: `cmd` (from `pro`) or `pro` (from `cmd`), `user`, `pwd` and `devmac`
@@ -80,25 +89,8 @@ impl Shix {
 }
 
 impl DialectRules for Shix {
-    fn name(&self) -> &'static str {
-        "shix"
-    }
-
-    fn aliases(&self) -> &'static [&'static str] {
-        &["json"]
-    }
-
-    fn prefixes(&self) -> &'static [Prefix] {
-        PREFIXES
-    }
-
-    fn start(&self) -> [u8; 2] {
-        codec::START
-    }
-
-    /// A u32 length at bytes 4–7.
-    fn payload_len(&self, h: &[u8; HEADER_LEN]) -> usize {
-        u32::from_le_bytes([h[4], h[5], h[6], h[7]]) as usize
+    fn identity(&self) -> &'static Identity {
+        &IDENTITY
     }
 
     /// `check_user`.
@@ -212,7 +204,7 @@ impl DialectRules for Shix {
     }
 
     fn describe_header(&self, h: &[u8; HEADER_LEN]) -> String {
-        format!("shix len={}", self.payload_len(h))
+        format!("shix len={}", (IDENTITY.payload_len)(h))
     }
 }
 
