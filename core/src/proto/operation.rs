@@ -305,13 +305,7 @@ impl OpSpec {
         let Ok(op) = Op::from_args(self.name, &Value::Object(args)) else {
             return Vec::new();
         };
-        let cx = Context {
-            family: &shix::VI365,
-            user: "",
-            password: "",
-            ticket: [0; 4],
-            last_ptz: None,
-        };
+        let cx = Context::sessionless(&shix::VI365);
         Dialect::ALL
             .into_iter()
             .filter(|d| d.rules().plan(&op, &cx).is_ok())

@@ -300,11 +300,10 @@ mod tests {
 
     fn cx() -> Context<'static> {
         Context {
-            family: &VI365,
             user: "u",
             password: "p",
             ticket: [1, 2, 3, 4],
-            last_ptz: None,
+            ..Context::sessionless(&VI365)
         }
     }
 

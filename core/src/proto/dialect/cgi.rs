@@ -377,11 +377,9 @@ mod tests {
 
     fn cx() -> Context<'static> {
         Context {
-            family: &VI365,
             user: "u",
             password: "p",
-            ticket: [0; 4],
-            last_ptz: None,
+            ..Context::sessionless(&VI365)
         }
     }
 

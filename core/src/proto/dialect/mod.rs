@@ -208,6 +208,20 @@ pub struct Context<'a> {
     pub last_ptz: Option<PtzDirection>,
 }
 
+impl Context<'static> {
+    /// The numbering `family` with empty credentials and no session state: what planning
+    /// needs when no session exists (e.g. to tell which dialects take an operation).
+    pub fn sessionless(family: &'static Family) -> Context<'static> {
+        Context {
+            family,
+            user: "",
+            password: "",
+            ticket: [0; 4],
+            last_ptz: None,
+        }
+    }
+}
+
 /// One encoded request of a dialect.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct WireRequest {

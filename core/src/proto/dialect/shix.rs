@@ -367,11 +367,10 @@ mod tests {
 
     fn cx(family: &'static Family, last_ptz: Option<PtzDirection>) -> Context<'static> {
         Context {
-            family,
             user: "u",
             password: "p",
-            ticket: [0; 4],
             last_ptz,
+            ..Context::sessionless(family)
         }
     }
 
