@@ -512,15 +512,7 @@ impl Session {
     /// starts the close.
     pub fn close(&self) {
         let _ = self.send(Cmd::Close);
-        if super::driver::on_io_thread() {
-            return;
-        }
-        let mut done = self.shared.done.lock();
-        while !*done {
-            self.shared.cond.wait(&mut done);
-        }
-        drop(done);
-        self.driver.reap();
+        self.driver.await_end(&self.shared.done, &self.shared.cond);
     }
 }
 
