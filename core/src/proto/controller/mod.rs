@@ -4,10 +4,10 @@
 //! The controller owns a [`Conn`]; feed it with `handle_datagram`/`handle_timeout`, drain
 //! `poll_transmit`/`poll_event`, and ask `poll_timeout` for the next deadline.
 //!
-//! Its jobs, one file each: logging in and probing the dialect ([`login`](self)), matching
-//! replies to requests ([`matching`](self)), operations sent as several requests
-//! ([`requests`](self)), media reassembly ([`media`](self)) and talk-back pacing and encoding
-//! ([`talk`](self)). Everything a dialect decides goes through its
+//! Its jobs, one file each: logging in and probing the dialect (`login`), matching replies to
+//! requests and expiring them (`matching`), requests and operations sent as several requests
+//! (`requests`), media reassembly (`media`) and talk-back pacing and encoding (`talk`).
+//! Everything a dialect decides goes through its
 //! [`DialectRules`](crate::proto::dialect::DialectRules).
 
 mod login;

@@ -15,8 +15,11 @@
 //! [`crate::proto::ilnk`]) shared with the emulator.
 //!
 //! **Adding a fourth dialect touches one new file (its [`DialectRules`]) and one registration
-//! line (in the `dialects!` list below).** The fake camera's side of a dialect is the
-//! emulator's business ([`crate::sim`]).
+//! line (in the `dialects!` list below)**: login, probing, typed operations, reply matching,
+//! typed results, the operation table's dialect lists and the dissector follow. Extras a
+//! dialect may want besides are not required: a raw-request method of its own (as
+//! [`crate::proto::controller::Controller::cgi`] is CGI's), and the fake camera's side of it
+//! in the emulator ([`crate::sim`]).
 //!
 //! ## Choosing the dialect
 //!
