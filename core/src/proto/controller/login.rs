@@ -12,7 +12,6 @@ use crate::proto::conn::{Conn, ConnWriteError};
 use crate::proto::dialect::{Dialect, DialectChoice, DialectSource, LoginAnswer, Reply};
 
 use super::matching::Pending;
-use super::media::Media;
 
 /// A login under way: the attempt in `current`, the dialects still to try.
 #[derive(Debug)]
@@ -157,7 +156,8 @@ impl Controller {
         self.groups.clear();
         self.expired.clear();
         self.blocks = BlockDecoder::default();
-        self.media = Media::new(self.config.max_frame, self.config.max_audio_frame);
+        self.media
+            .new_session(self.config.max_frame, self.config.max_audio_frame);
         self.ticket = [0; 4];
         self.conn = Conn::new(self.config.conn.clone(), self.now);
         self.conn.start(self.now);

@@ -26,6 +26,13 @@ impl Media {
         }
     }
 
+    /// A new transport session: the reassemblers start empty (the stream's picture size is
+    /// kept).
+    pub(super) fn new_session(&mut self, max_frame: usize, max_audio_frame: usize) {
+        self.video = FrameAssembler::new(max_frame);
+        self.audio = FrameAssembler::new(max_audio_frame);
+    }
+
     fn assembler(&mut self, c: u8) -> &mut FrameAssembler {
         if c == channel::VIDEO {
             &mut self.video
