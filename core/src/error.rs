@@ -2,7 +2,11 @@
 
 use std::time::Duration;
 
+use crate::proto::adpcm::AdpcmError;
 use crate::proto::conn::CloseReason;
+use crate::proto::controller::{CommandError, ControllerError};
+use crate::proto::dialect::UnknownDialect;
+use crate::proto::operation::ArgError;
 use crate::proto::psk::PskError;
 use crate::proto::uid::UidError;
 
@@ -44,10 +48,10 @@ pub enum Error {
     Closed(ClosedBy),
     /// The device answered something we cannot use.
     #[error("protocol error: {0}")]
-    Protocol(String),
+    Protocol(#[source] Cause),
     /// The command was rejected before sending (not an object, unknown name …).
     #[error("invalid command: {0}")]
-    InvalidCommand(String),
+    InvalidCommand(#[source] Cause),
     /// The camera rejected the command (`result` other than 0).
     #[error("the camera rejected the command (result {result})")]
     Rejected {
@@ -58,10 +62,10 @@ pub enum Error {
     },
     /// A buffer limit was hit (the peer is not keeping up).
     #[error("buffer full: {0}")]
-    BufferFull(String),
+    BufferFull(#[source] Cause),
     /// An argument is out of range or malformed.
     #[error("invalid argument: {0}")]
-    InvalidArgument(String),
+    InvalidArgument(#[source] Cause),
     /// An address could not be parsed or resolved.
     #[error("invalid address {addr:?}: {reason}")]
     InvalidAddress {
@@ -73,6 +77,45 @@ pub enum Error {
     /// A socket operation failed.
     #[error("network error: {0}")]
     Io(#[from] std::io::Error),
+}
+
+/// What an [`Error`] comes from: the lower layer's error, kept whole (it is the error's
+/// [`source`](std::error::Error::source), and its message is the error's detail), or a
+/// message when no lower layer is involved.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Cause {
+    /// The controller refused the request (malformed, unsupported by the dialect, not
+    /// connected, a full buffer …).
+    #[error(transparent)]
+    Controller(#[from] ControllerError),
+    /// A request got no usable reply (no login answered, a malformed answer).
+    #[error(transparent)]
+    Command(#[from] CommandError),
+    /// The arguments of an operation.
+    #[error(transparent)]
+    Arguments(#[from] ArgError),
+    /// A dialect name that is not known.
+    #[error(transparent)]
+    Dialect(#[from] UnknownDialect),
+    /// Audio bytes that are not 16-bit samples.
+    #[error(transparent)]
+    Audio(#[from] AdpcmError),
+    /// Anything else, described.
+    #[error("{0}")]
+    Message(String),
+}
+
+impl From<String> for Cause {
+    fn from(s: String) -> Cause {
+        Cause::Message(s)
+    }
+}
+
+impl From<&str> for Cause {
+    fn from(s: &str) -> Cause {
+        Cause::Message(s.to_owned())
+    }
 }
 
 /// Who or what closed a session.

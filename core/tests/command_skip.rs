@@ -24,7 +24,7 @@ fn outcome(rig: &mut Rig, id: RequestId, limit: Duration) -> Option<Result<Value
         })
     });
     match rig.outcome(id)? {
-        Event::Reply { reply, .. } => Some(Ok(reply.clone())),
+        Event::Reply { reply, .. } => Some(Ok(reply.json().clone())),
         Event::CommandFailed { error, .. } => Some(Err(error.clone())),
         _ => None,
     }

@@ -9,13 +9,13 @@ use std::time::Duration;
 
 use common::*;
 use pppp::proto::controller::{CommandError, ControllerConfig, ControllerError, Event, RequestId};
-use pppp::proto::dialect::{Dialect, DialectChoice, DialectSource};
+use pppp::proto::dialect::{Dialect, DialectChoice, DialectSource, Reply};
 use pppp::proto::ilnk;
 use pppp::proto::ops::{self, FlipMirror, Op, Params, PtzDirection};
 use pppp::proto::shix;
 use pppp::sim::{CameraConfig, FakeCamera, LinkConfig};
 use pppp::Uid;
-use serde_json::{json, Value};
+use serde_json::json;
 
 const VSTC: &str = "VSTC-999999-EFGHJ";
 const BATD: &str = "BATD-156362-WONJM";
@@ -43,7 +43,7 @@ fn camera_mut(rig: &mut Rig) -> &mut FakeCamera {
 }
 
 /// Drives until `id` has an outcome.
-fn outcome(rig: &mut Rig, id: RequestId) -> Result<Value, CommandError> {
+fn outcome(rig: &mut Rig, id: RequestId) -> Result<Reply, CommandError> {
     let ok = rig.until(Duration::from_secs(20), |e| {
         e.iter().any(|e| match e {
             Event::Reply { id: i, .. } | Event::CommandFailed { id: i, .. } => *i == id,
@@ -59,7 +59,7 @@ fn outcome(rig: &mut Rig, id: RequestId) -> Result<Value, CommandError> {
 }
 
 /// Sends a typed op and returns its reply, which must not be a refusal.
-fn op(rig: &mut Rig, o: Op) -> Value {
+fn op(rig: &mut Rig, o: Op) -> Reply {
     let now = rig.net.now();
     let id = rig
         .controller()
@@ -84,7 +84,7 @@ fn count(rig: &Rig, f: impl Fn(&Event) -> bool) -> usize {
     rig.events.iter().filter(|e| f(e)).count()
 }
 
-fn login_event(rig: &mut Rig) -> (bool, i64, Value) {
+fn login_event(rig: &mut Rig) -> (bool, i64, Reply) {
     match rig.login() {
         Event::Login {
             accepted,

@@ -33,7 +33,7 @@ fn unsolicited(rig: &Rig) -> Vec<Value> {
     rig.events
         .iter()
         .filter_map(|e| match e {
-            Event::Unsolicited(v) => Some(v.clone()),
+            Event::Unsolicited(v) => Some(v.json().clone()),
             _ => None,
         })
         .collect()

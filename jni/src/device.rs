@@ -355,7 +355,7 @@ fn submit(shared: &Arc<Shared>, s: &Session, r: Request) {
                     Ok(v) => s.command_with(v, done(Pending::Transfer)),
                     Err(e) => shared.post(Work::Reply(
                         Pending::Transfer,
-                        Err(Error::InvalidArgument(e.to_string())),
+                        Err(Error::InvalidArgument(e.to_string().into())),
                     )),
                 }
             } else {
@@ -370,10 +370,9 @@ fn submit(shared: &Arc<Shared>, s: &Session, r: Request) {
             (Some(_), Some(op)) => s.op_with(op, done(Pending::Set(kind))),
             (Some(d), None) => shared.post(Work::Reply(
                 Pending::Set(kind),
-                Err(Error::InvalidCommand(format!(
-                    "{} is not available in the {d} dialect",
-                    cgi.name
-                ))),
+                Err(Error::InvalidCommand(
+                    format!("{} is not available in the {d} dialect", cgi.name).into(),
+                )),
             )),
         },
         Request::Get { getter, status } => match s.dialect() {
@@ -388,7 +387,9 @@ fn submit(shared: &Arc<Shared>, s: &Session, r: Request) {
                         if let Some(sh) = weak.upgrade() {
                             let p = r.and_then(|o| match o {
                                 Outcome::Params(p) => Ok(p),
-                                other => Err(Error::Protocol(format!("unexpected {other:?}"))),
+                                other => {
+                                    Err(Error::Protocol(format!("unexpected {other:?}").into()))
+                                }
                             });
                             sh.post(Work::Params(p));
                         }
@@ -705,7 +706,8 @@ impl Delivery {
         let empty = serde_json::Map::new();
         let fields = v.get("fields").and_then(Value::as_object).unwrap_or(&empty);
         if getter.cgi == "get_status" {
-            registry::remember(&did, &Params::from_reply(v));
+            // A getter is a CGI request: its reply is read as one.
+            registry::remember(&did, &Dialect::Cgi.rules().params(v));
         }
         if getter.wifi_scan {
             for args in vstc2::wifi_scan_results(fields) {

@@ -371,10 +371,13 @@ pub fn snapshot(session: &Session, path: &Path, timeout: Duration) -> Result<Fra
                 return Ok(f);
             }
             Some(f) => {
-                return Err(RecordError::Session(pppp::Error::InvalidArgument(format!(
-                    "the camera streams {}, not JPEG: use `pppp record` to save it",
-                    f.codec
-                ))))
+                return Err(RecordError::Session(pppp::Error::InvalidArgument(
+                    format!(
+                        "the camera streams {}, not JPEG: use `pppp record` to save it",
+                        f.codec
+                    )
+                    .into(),
+                )))
             }
             None if left.is_zero() => {
                 return Err(RecordError::Session(pppp::Error::Timeout {

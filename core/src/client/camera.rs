@@ -127,15 +127,7 @@ impl CameraServer {
     pub fn stop(&mut self) {
         self.shared.stop.store(true, Ordering::Relaxed);
         self.waker.wake();
-        if super::driver::on_io_thread() {
-            return;
-        }
-        let mut ended = self.shared.ended.lock();
-        while !*ended {
-            self.shared.cond.wait(&mut ended);
-        }
-        drop(ended);
-        self.driver.reap();
+        self.driver.await_end(&self.shared.ended, &self.shared.cond);
     }
 }
 

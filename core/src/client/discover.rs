@@ -192,15 +192,7 @@ impl Discovery {
     pub fn cancel(&self) {
         let _ = self.cancel.send(());
         self.waker.wake();
-        if super::driver::on_io_thread() {
-            return;
-        }
-        let mut done = self.shared.done.lock();
-        while !*done {
-            self.shared.cond.wait(&mut done);
-        }
-        drop(done);
-        self.driver.reap();
+        self.driver.await_end(&self.shared.done, &self.shared.cond);
     }
 }
 

@@ -31,7 +31,7 @@ pub use driver::{Driver, DriverConfig};
 pub use raw::{RawConfig, RawInfo, RawSession, RawState, ReadOutcome, MAX_PACKET};
 pub use session::{Completion, Notify, Session, SessionConfig, SessionEvent, SessionStats};
 
-pub use crate::proto::controller::Frame;
+pub use crate::media::Frame;
 pub use crate::proto::discovery::{Device, LAN_PORT};
 
 use crate::error::{Error, Result};
@@ -54,6 +54,43 @@ pub(crate) fn bind_udp(addr: SocketAddr) -> std::io::Result<std::net::UdpSocket>
     let _ = socket.set_send_buffer_size(SEND_BUFFER);
     socket.bind(&addr.into())?;
     Ok(socket.into())
+}
+
+/// Binds the socket of a session (at `bind`, else any port of any address), allowing
+/// broadcasts when `broadcast`.
+pub(crate) fn bind_session(
+    bind: Option<SocketAddr>,
+    broadcast: bool,
+) -> std::io::Result<std::net::UdpSocket> {
+    let bind = bind.unwrap_or_else(|| SocketAddr::from(([0, 0, 0, 0], 0)));
+    let socket = bind_udp(bind)?;
+    if broadcast {
+        socket.set_broadcast(true)?;
+    }
+    Ok(socket)
+}
+
+/// Where a session's search goes: `targets` and `host` (`HOST[:PORT]`, at the LAN-search
+/// port by default); when that is nothing, the addresses of [`LAN_TARGETS_ENV`], else (when
+/// `broadcast`) every interface's broadcast address. Returns the targets (possibly none) and
+/// whether the search is a broadcast.
+pub(crate) fn search_targets(
+    host: Option<&str>,
+    targets: &[SocketAddr],
+    broadcast: bool,
+) -> Result<(Vec<SocketAddr>, bool)> {
+    let mut targets = targets.to_vec();
+    if let Some(h) = host {
+        targets.push(parse_host(h, LAN_PORT)?);
+    }
+    if !targets.is_empty() {
+        return Ok((targets, false));
+    }
+    match lan_targets_from_env() {
+        Some(t) => Ok((t?, false)),
+        None if broadcast => Ok((broadcast_targets(LAN_PORT), true)),
+        None => Ok((Vec::new(), false)),
+    }
 }
 
 /// The one clock read of the library.

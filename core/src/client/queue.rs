@@ -12,7 +12,7 @@ pub(crate) trait Weight {
     fn weight(&self) -> usize;
 }
 
-impl Weight for crate::proto::controller::Frame {
+impl Weight for crate::media::Frame {
     fn weight(&self) -> usize {
         self.data.len() + std::mem::size_of::<Self>()
     }

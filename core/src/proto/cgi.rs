@@ -14,7 +14,26 @@
 
 use serde_json::{Map, Value};
 
-use crate::proto::command::encode_cgi;
+use crate::proto::command::HEADER_LEN;
+
+/// Start code of CGI blocks.
+pub const START: [u8; 2] = [0x01, 0x0a];
+
+/// Encodes a VStarcam CGI block: `01 0a · cmd (0 in requests) · u16 length · u16 version ·
+/// payload`.
+///
+/// The text must be shorter than 64 KiB; longer payloads are truncated by the caller's
+/// contract (CGI requests are one URL line).
+pub fn encode_block(cmd: u16, version: u16, payload: &[u8]) -> Vec<u8> {
+    let len = payload.len().min(u16::MAX as usize);
+    let mut v = Vec::with_capacity(HEADER_LEN + len);
+    v.extend_from_slice(&START);
+    v.extend_from_slice(&cmd.to_le_bytes());
+    v.extend_from_slice(&(len as u16).to_le_bytes());
+    v.extend_from_slice(&version.to_le_bytes());
+    v.extend_from_slice(&payload[..len]);
+    v
+}
 
 /// Response code of `check_user.cgi` (the login).
 pub const CHECK_USER: u16 = 0x60a0;
@@ -189,7 +208,7 @@ impl CgiRequest {
         if text.len() > u16::MAX as usize {
             return Err(CgiError::TooLong(text.len()));
         }
-        Ok(encode_cgi(0, 0, text.as_bytes()))
+        Ok(encode_block(0, 0, text.as_bytes()))
     }
 }
 

@@ -1,50 +1,30 @@
-//! Channel-0 command framing: the 8-byte little-endian header shared by the three camera
-//! dialects (PROTOCOL.md §4.1) and a stream decoder that cuts the channel-0 byte stream into
+//! Channel-0 command framing: the 8-byte little-endian header shared by the camera dialects
+//! (docs/protocol.md §4.1) and a stream decoder that cuts the channel-0 byte stream into
 //! blocks.
 //!
-//! | start | dialect | bytes 2–3 | bytes 4–7 |
-//! |---|---|---|---|
-//! | `06 0a` | SHIX JSON | `a0 80` request / `a1 80` response | u32 LE JSON length |
-//! | `01 0a` | VStarcam CGI | cmd u16 (0 in requests) | u16 length · u16 version |
-//! | `11 0a` | iLnk binary | cmd u16 | u16 length (ticket + payload) · u16 dest |
+//! Bytes 0–1 are the dialect's start code ([`Dialect::start`]), bytes 2–3 a command code,
+//! bytes 4–7 the payload length in the dialect's layout
+//! ([`Dialect::payload_len`]): a u32 for SHIX JSON (`06 0a`), a u16
+//! and a u16 version (VStarcam CGI, `01 0a`) or destination (iLnk binary, `11 0a`).
 
 use std::fmt;
+
+use crate::proto::dialect::Dialect;
+
+/// The per-dialect framing helpers, at the paths callers that frame blocks by hand know.
+pub use crate::proto::cgi::encode_block as encode_cgi;
+pub use crate::proto::ilnk::encode_block as encode_binary;
+pub use crate::proto::shix::{
+    encode_block as encode_shix, REQUEST as SHIX_REQUEST, RESPONSE as SHIX_RESPONSE,
+};
 
 /// Size of the command header.
 pub const HEADER_LEN: usize = 8;
 /// Default cap on a block's length: anything larger is treated as garbage.
 pub const DEFAULT_MAX_BLOCK: usize = 4 * 1024 * 1024;
 
-/// The dialect a block's start code belongs to.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum BlockKind {
-    /// `06 0a`: SHIX JSON.
-    Shix,
-    /// `01 0a`: VStarcam CGI text (or binary behind a CGI response code).
-    Cgi,
-    /// `11 0a`: iLnk binary.
-    Binary,
-}
-
-impl BlockKind {
-    /// The two start-code bytes.
-    pub fn start(self) -> [u8; 2] {
-        match self {
-            BlockKind::Shix => [0x06, 0x0a],
-            BlockKind::Cgi => [0x01, 0x0a],
-            BlockKind::Binary => [0x11, 0x0a],
-        }
-    }
-
-    fn from_start(b0: u8, b1: u8) -> Option<BlockKind> {
-        match (b0, b1) {
-            (0x06, 0x0a) => Some(BlockKind::Shix),
-            (0x01, 0x0a) => Some(BlockKind::Cgi),
-            (0x11, 0x0a) => Some(BlockKind::Binary),
-            _ => None,
-        }
-    }
-}
+/// The dialect a block's start code belongs to: a block's kind is its dialect.
+pub type BlockKind = Dialect;
 
 /// One channel-0 block.
 #[derive(Clone, PartialEq, Eq)]
@@ -73,58 +53,10 @@ impl fmt::Debug for Block {
     }
 }
 
-/// SHIX request marker (bytes 2–3 `a0 80`).
-pub const SHIX_REQUEST: u16 = 0x80a0;
-/// SHIX response marker seen from cameras (bytes 2–3 `a1 80`).
-pub const SHIX_RESPONSE: u16 = 0x80a1;
-
-/// Encodes a SHIX JSON block with bytes 2–3 = `marker`.
-pub fn encode_shix(marker: u16, json: &[u8]) -> Vec<u8> {
-    let mut v = Vec::with_capacity(HEADER_LEN + json.len());
-    v.extend_from_slice(&BlockKind::Shix.start());
-    v.extend_from_slice(&marker.to_le_bytes());
-    v.extend_from_slice(&(json.len() as u32).to_le_bytes());
-    v.extend_from_slice(json);
-    v
-}
-
-/// Encodes a VStarcam CGI block: `cmd` (0 in requests), u16 length, u16 `version`.
-///
-/// The text must be shorter than 64 KiB; longer payloads are truncated by the caller's
-/// contract (CGI requests are one URL line).
-pub fn encode_cgi(cmd: u16, version: u16, payload: &[u8]) -> Vec<u8> {
-    let len = payload.len().min(u16::MAX as usize);
-    let mut v = Vec::with_capacity(HEADER_LEN + len);
-    v.extend_from_slice(&BlockKind::Cgi.start());
-    v.extend_from_slice(&cmd.to_le_bytes());
-    v.extend_from_slice(&(len as u16).to_le_bytes());
-    v.extend_from_slice(&version.to_le_bytes());
-    v.extend_from_slice(&payload[..len]);
-    v
-}
-
-/// Encodes an iLnk binary block: `cmd`, `dest`, the 4-byte ticket and the (already
-/// XqBytes-encoded) payload; the length field counts ticket + payload.
-pub fn encode_binary(cmd: u16, dest: u16, ticket: [u8; 4], payload: &[u8]) -> Vec<u8> {
-    let len = (4 + payload.len()).min(u16::MAX as usize);
-    let mut v = Vec::with_capacity(HEADER_LEN + len);
-    v.extend_from_slice(&BlockKind::Binary.start());
-    v.extend_from_slice(&cmd.to_le_bytes());
-    v.extend_from_slice(&(len as u16).to_le_bytes());
-    v.extend_from_slice(&dest.to_le_bytes());
-    v.extend_from_slice(&ticket);
-    v.extend_from_slice(&payload[..len - 4]);
-    v
-}
-
-/// Payload length announced by a header, or None if `h` is not a known header.
-fn announced_len(h: &[u8]) -> Option<(BlockKind, usize)> {
-    let kind = BlockKind::from_start(h[0], h[1])?;
-    let len = match kind {
-        BlockKind::Shix => u32::from_le_bytes([h[4], h[5], h[6], h[7]]) as usize,
-        BlockKind::Cgi | BlockKind::Binary => u16::from_le_bytes([h[4], h[5]]) as usize,
-    };
-    Some((kind, len))
+/// The dialect and payload length a header announces, or None if `h` is not a known header.
+fn announced_len(h: &[u8; HEADER_LEN]) -> Option<(BlockKind, usize)> {
+    let kind = Dialect::of_start(h[0], h[1])?;
+    Some((kind, kind.payload_len(h)))
 }
 
 /// Counters of a [`BlockDecoder`].
@@ -212,7 +144,7 @@ impl BlockDecoder {
                 return None;
             }
             self.stats.bytes_examined += 2;
-            if BlockKind::from_start(avail[0], avail[1]).is_none() {
+            if Dialect::of_start(avail[0], avail[1]).is_none() {
                 self.skip_garbage();
                 continue;
             }
@@ -220,7 +152,9 @@ impl BlockDecoder {
                 return None;
             }
             self.stats.bytes_examined += (HEADER_LEN - 2) as u64;
-            let (kind, len) = announced_len(&avail[..HEADER_LEN])?;
+            let header: &[u8; HEADER_LEN] =
+                avail[..HEADER_LEN].try_into().expect("HEADER_LEN bytes");
+            let (kind, len) = announced_len(header)?;
             if len > self.max_block {
                 // A start code followed by an absurd length: not a real header.
                 self.pos += 1;
@@ -258,11 +192,11 @@ impl BlockDecoder {
         let found = avail
             .windows(2)
             .skip(1)
-            .position(|w| BlockKind::from_start(w[0], w[1]).is_some())
+            .position(|w| Dialect::of_start(w[0], w[1]).is_some())
             .map(|p| p + 1);
         let at = match found {
             Some(i) => i,
-            None if matches!(avail[n - 1], 0x06 | 0x01 | 0x11) => n - 1,
+            None if Dialect::ALL.iter().any(|d| d.start()[0] == avail[n - 1]) => n - 1,
             None => n,
         };
         self.stats.bytes_examined += (at + 1).min(n) as u64;

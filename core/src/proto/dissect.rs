@@ -18,10 +18,11 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 
 use crate::proto::av::{self, AvHeader, Codec};
 use crate::proto::cipher::Cipher;
-use crate::proto::command::{Block, BlockDecoder, BlockKind};
+use crate::proto::command::{Block, BlockDecoder, HEADER_LEN};
+use crate::proto::dialect::Dialect;
 use crate::proto::packet::{self, Message};
 use crate::proto::psk;
-use crate::proto::{cgi, ilnk, seq};
+use crate::proto::seq;
 
 /// The LAN-search port cameras listen on.
 const LAN_PORT: u16 = 32108;
@@ -583,7 +584,7 @@ fn is_broadcast(ip: IpAddr) -> bool {
     }
 }
 
-fn hex_short(b: &[u8], max: usize) -> String {
+pub(crate) fn hex_short(b: &[u8], max: usize) -> String {
     let mut s: String = b.iter().take(max).map(|x| format!("{x:02x}")).collect();
     if b.len() > max {
         let _ = write!(s, "…(+{} bytes)", b.len() - max);
@@ -592,7 +593,7 @@ fn hex_short(b: &[u8], max: usize) -> String {
 }
 
 /// Printable text, escaped, shortened.
-fn text_short(b: &[u8]) -> String {
+pub(crate) fn text_short(b: &[u8]) -> String {
     let end = b.iter().rposition(|&x| x != 0).map_or(0, |p| p + 1);
     let t = String::from_utf8_lossy(&b[..end]);
     let mut s = String::new();
@@ -615,106 +616,14 @@ fn text_short(b: &[u8]) -> String {
 }
 
 fn describe_block(b: &Block, out: &mut String) {
-    match b.kind {
-        BlockKind::Shix => {
-            let role = match b.cmd {
-                crate::proto::command::SHIX_REQUEST => "request",
-                crate::proto::command::SHIX_RESPONSE => "response",
-                _ => "block",
-            };
-            match serde_json::from_slice::<serde_json::Value>(&b.payload) {
-                Ok(v) => {
-                    let _ = write!(out, "shix {role} {}", text_short(v.to_string().as_bytes()));
-                }
-                Err(_) => {
-                    let _ = write!(out, "shix {role} (not JSON) \"{}\"", text_short(&b.payload));
-                }
-            }
-        }
-        BlockKind::Cgi => {
-            let _ = write!(out, "cgi cmd=0x{:04x}", b.cmd);
-            if let Some(n) = cgi::name_for_code(b.cmd) {
-                let _ = write!(out, " ({n})");
-            }
-            if b.aux != 0 {
-                let _ = write!(out, " ver=0x{:04x}", b.aux);
-            }
-            if cgi::is_text(&b.payload) {
-                let _ = write!(out, " \"{}\"", text_short(&b.payload));
-            } else {
-                let what = if b.payload.starts_with(&[0xff, 0xd8]) {
-                    " (JPEG)"
-                } else {
-                    ""
-                };
-                let _ = write!(
-                    out,
-                    " binary {} bytes{what}: {}",
-                    b.payload.len(),
-                    hex_short(&b.payload, 32)
-                );
-            }
-        }
-        BlockKind::Binary => match ilnk::BinaryBlock::decode(b) {
-            Ok(bb) => {
-                let _ = write!(out, "ilnk cmd=0x{:04x}", bb.cmd);
-                if let Some(n) = ilnk::name(bb.cmd) {
-                    let _ = write!(out, " {n}");
-                }
-                let _ = write!(
-                    out,
-                    " dest=0x{:04x} ticket={}",
-                    bb.dest,
-                    hex_short(&bb.ticket, 4)
-                );
-                if !bb.payload.is_empty() {
-                    let _ = write!(
-                        out,
-                        " payload[{}]={}",
-                        bb.payload.len(),
-                        hex_short(&bb.payload, 64)
-                    );
-                    let printable: String = bb
-                        .payload
-                        .split(|&x| x == 0)
-                        .filter(|w| {
-                            w.len() >= 3 && w.iter().all(|c| c.is_ascii_graphic() || *c == b' ')
-                        })
-                        .map(|w| String::from_utf8_lossy(w).into_owned())
-                        .collect::<Vec<_>>()
-                        .join(",");
-                    if !printable.is_empty() {
-                        let _ = write!(out, " text=\"{}\"", text_short(printable.as_bytes()));
-                    }
-                }
-            }
-            Err(e) => {
-                let _ = write!(out, "ilnk cmd=0x{:04x} malformed: {e}", b.cmd);
-            }
-        },
-    }
+    out.push_str(&b.kind.rules().describe(b));
 }
 
 /// Describes the command header at the start of `b`, if there is one.
 fn block_header(b: &[u8]) -> Option<String> {
-    let h = b.get(..crate::proto::command::HEADER_LEN)?;
-    let cmd = u16::from_le_bytes([h[2], h[3]]);
-    let len16 = u16::from_le_bytes([h[4], h[5]]);
-    let aux = u16::from_le_bytes([h[6], h[7]]);
-    Some(match (h[0], h[1]) {
-        (0x06, 0x0a) => format!("shix len={}", u32::from_le_bytes([h[4], h[5], h[6], h[7]])),
-        (0x01, 0x0a) => format!(
-            "cgi cmd=0x{cmd:04x}{} len={len16} ver=0x{aux:04x}",
-            cgi::name_for_code(cmd)
-                .map(|n| format!(" ({n})"))
-                .unwrap_or_default()
-        ),
-        (0x11, 0x0a) => format!(
-            "ilnk cmd=0x{cmd:04x}{} len={len16} dest=0x{aux:04x}",
-            ilnk::name(cmd).map(|n| format!(" {n}")).unwrap_or_default()
-        ),
-        _ => return None,
-    })
+    let h: &[u8; HEADER_LEN] = b.get(..HEADER_LEN)?.try_into().ok()?;
+    let d = Dialect::of_start(h[0], h[1])?;
+    Some(d.rules().describe_header(h))
 }
 
 fn describe_av(channel: u8, h: &AvHeader, out: &mut String) {

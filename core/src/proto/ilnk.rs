@@ -15,7 +15,24 @@
 
 use serde_json::{Map, Value};
 
-use crate::proto::command::{encode_binary, Block, BlockKind};
+use crate::proto::command::{Block, BlockKind, HEADER_LEN};
+
+/// Start code of binary blocks.
+pub const START: [u8; 2] = [0x11, 0x0a];
+
+/// Encodes a binary block: `11 0a · cmd · u16 length · dest · ticket · payload` (the payload
+/// already XqBytes-encoded; the length counts ticket and payload).
+pub fn encode_block(cmd: u16, dest: u16, ticket: [u8; 4], payload: &[u8]) -> Vec<u8> {
+    let len = (4 + payload.len()).min(u16::MAX as usize);
+    let mut v = Vec::with_capacity(HEADER_LEN + len);
+    v.extend_from_slice(&START);
+    v.extend_from_slice(&cmd.to_le_bytes());
+    v.extend_from_slice(&(len as u16).to_le_bytes());
+    v.extend_from_slice(&dest.to_le_bytes());
+    v.extend_from_slice(&ticket);
+    v.extend_from_slice(&payload[..len - 4]);
+    v
+}
 
 /// XqBytes rotation used by every known implementation.
 pub const ROTATION: usize = 4;
@@ -184,7 +201,7 @@ pub fn encode_command(
     } else {
         xq_encode(payload, ROTATION)
     };
-    Ok(encode_binary(cmd, dest, ticket, &coded))
+    Ok(encode_block(cmd, dest, ticket, &coded))
 }
 
 /// The bytes of `text` for a fixed field of `max` bytes named `field`; [`IlnkError::TooLong`]
@@ -351,14 +368,14 @@ pub fn encode_login_reply(ticket: Option<[u8; 4]>) -> Vec<u8> {
         Some(t) => {
             let mut p = vec![0xff, 0, 0, 0];
             p.extend_from_slice(&t);
-            encode_binary(
+            encode_block(
                 ack(cmd::USER_CHK),
                 LOGIN_DEST,
                 [0; 4],
                 &xq_encode(&p, ROTATION),
             )
         }
-        None => encode_binary(
+        None => encode_block(
             ack(cmd::USER_CHK),
             LOGIN_DEST,
             (-1010i32).to_le_bytes(),

@@ -1,12 +1,14 @@
 //! The sans-IO protocol core: codecs and state machines without sockets, threads, clock or RNG.
 //!
 //! Codecs are pure functions ([`packet`], [`uid`], [`cipher`], [`sockaddr`], [`command`] with
-//! the three channel-0 dialects [`shix`], [`cgi`] and [`ilnk`], [`av`], [`adpcm`],
-//! [`initstring`]); [`dialect`] chooses the dialect and [`ops`] maps the typed command
-//! catalogue onto each; state machines take an injected `now`
-//! ([`drw`] channels, [`conn`] for the transport session, [`controller`] for the application
-//! layer on top, [`discovery`] for LAN search, [`reconnect`] for the reconnect policy);
-//! [`dissect`] pretty-prints captured datagrams.
+//! the byte formats of the three channel-0 dialects [`shix`], [`cgi`] and [`ilnk`], [`av`],
+//! [`adpcm`], [`initstring`]); [`dialect`] holds each dialect's rules in one file (framing,
+//! UID prefixes, login, requests, reply matching, typed results) and chooses among them;
+//! [`ops`] is the typed command catalogue and [`operation`] the table the bindings expose;
+//! state machines take an injected `now` ([`drw`] channels, [`conn`] for the transport
+//! session, [`controller`] for the application layer on top, [`supervisor`] for reconnection,
+//! [`discovery`] for LAN search, [`reconnect`] for the reconnect policy); [`dissect`]
+//! pretty-prints captured datagrams.
 
 pub mod adpcm;
 pub mod av;

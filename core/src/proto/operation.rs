@@ -11,10 +11,11 @@
 
 use serde_json::{json, Map, Value};
 
-use crate::proto::dialect::Dialect;
+use crate::proto::dialect::{Context, Dialect, Reply};
 use crate::proto::ops::{
     self, FlipMirror, Op, Params, PtzDirection, SdInfo, VideoStream, WifiNetwork,
 };
+use crate::proto::shix;
 
 /// The type of one argument.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -71,17 +72,9 @@ pub struct OpSpec {
     pub args: &'static [ArgSpec],
     /// What its reply becomes.
     pub reply: ReplyKind,
-    /// The dialects that have a command for it (a SHIX family may still lack one).
-    pub dialects: &'static [Dialect],
     /// One line for documentation.
     pub doc: &'static str,
 }
-
-const ALL: &[Dialect] = &[Dialect::Shix, Dialect::Cgi, Dialect::Binary];
-const SHIX: &[Dialect] = &[Dialect::Shix];
-const CGI: &[Dialect] = &[Dialect::Cgi];
-const BINARY: &[Dialect] = &[Dialect::Binary];
-const NOT_BINARY: &[Dialect] = &[Dialect::Shix, Dialect::Cgi];
 
 const fn arg(name: &'static str, kind: ArgKind) -> ArgSpec {
     ArgSpec { name, kind }
@@ -100,7 +93,6 @@ pub const OPERATIONS: &[OpSpec] = &[
             arg("substream", ArgKind::Int { min: 0, max: 255 }),
         ],
         reply: ReplyKind::Done,
-        dialects: ALL,
         doc: "Asks the camera to send video (SHIX resolution 1 = 640x480, 2 = 320x240; optional: the VStarcam stream id and substream).",
     },
     OpSpec {
@@ -108,7 +100,6 @@ pub const OPERATIONS: &[OpSpec] = &[
         python: "stop_video",
         args: &[],
         reply: ReplyKind::Done,
-        dialects: ALL,
         doc: "Asks the camera to stop video.",
     },
     OpSpec {
@@ -116,7 +107,6 @@ pub const OPERATIONS: &[OpSpec] = &[
         python: "start_audio",
         args: &[],
         reply: ReplyKind::Done,
-        dialects: ALL,
         doc: "Asks the camera to send audio.",
     },
     OpSpec {
@@ -124,7 +114,6 @@ pub const OPERATIONS: &[OpSpec] = &[
         python: "stop_audio",
         args: &[],
         reply: ReplyKind::Done,
-        dialects: ALL,
         doc: "Asks the camera to stop audio.",
     },
     OpSpec {
@@ -132,7 +121,6 @@ pub const OPERATIONS: &[OpSpec] = &[
         python: "ptz",
         args: &[arg("direction", ArgKind::Direction)],
         reply: ReplyKind::Done,
-        dialects: ALL,
         doc: "Starts moving the head (SHIX cameras: the four axes only).",
     },
     OpSpec {
@@ -140,7 +128,6 @@ pub const OPERATIONS: &[OpSpec] = &[
         python: "ptz_stop",
         args: &[],
         reply: ReplyKind::Done,
-        dialects: ALL,
         doc: "Stops moving the head.",
     },
     OpSpec {
@@ -148,7 +135,6 @@ pub const OPERATIONS: &[OpSpec] = &[
         python: "ptz_center",
         args: &[],
         reply: ReplyKind::Done,
-        dialects: ALL,
         doc: "Moves the head back to the centre / home position.",
     },
     OpSpec {
@@ -156,7 +142,6 @@ pub const OPERATIONS: &[OpSpec] = &[
         python: "ptz_preset",
         args: &[arg("preset", PRESET)],
         reply: ReplyKind::Done,
-        dialects: CGI,
         doc: "Stores the current position as preset 0-15.",
     },
     OpSpec {
@@ -164,7 +149,6 @@ pub const OPERATIONS: &[OpSpec] = &[
         python: "ptz_goto_preset",
         args: &[arg("preset", PRESET)],
         reply: ReplyKind::Done,
-        dialects: CGI,
         doc: "Moves to preset 0-15.",
     },
     OpSpec {
@@ -172,7 +156,6 @@ pub const OPERATIONS: &[OpSpec] = &[
         python: "ir",
         args: &[arg("on", ArgKind::Bool)],
         reply: ReplyKind::Done,
-        dialects: NOT_BINARY,
         doc: "Switches night vision (the IR cut filter) on or off.",
     },
     OpSpec {
@@ -180,7 +163,6 @@ pub const OPERATIONS: &[OpSpec] = &[
         python: "toggle_ir",
         args: &[],
         reply: ReplyKind::Done,
-        dialects: BINARY,
         doc: "Toggles night vision (iLnk binary cameras have no on/off command).",
     },
     OpSpec {
@@ -188,7 +170,6 @@ pub const OPERATIONS: &[OpSpec] = &[
         python: "white_light",
         args: &[arg("on", ArgKind::Bool)],
         reply: ReplyKind::Done,
-        dialects: SHIX,
         doc: "Switches the white light on or off.",
     },
     OpSpec {
@@ -196,7 +177,6 @@ pub const OPERATIONS: &[OpSpec] = &[
         python: "lamp",
         args: &[arg("on", ArgKind::Bool)],
         reply: ReplyKind::Done,
-        dialects: SHIX,
         doc: "Switches the lamp on or off.",
     },
     OpSpec {
@@ -204,7 +184,6 @@ pub const OPERATIONS: &[OpSpec] = &[
         python: "set_flip_mirror",
         args: &[arg("value", ArgKind::FlipMirror)],
         reply: ReplyKind::Done,
-        dialects: ALL,
         doc: "Sets the picture orientation: 0 normal, 1 flip, 2 mirror, 3 both.",
     },
     OpSpec {
@@ -212,7 +191,6 @@ pub const OPERATIONS: &[OpSpec] = &[
         python: "params",
         args: &[],
         reply: ReplyKind::Params,
-        dialects: ALL,
         doc: "Reads the camera's parameters (firmware, clock, night vision, signal, ...).",
     },
     OpSpec {
@@ -220,7 +198,6 @@ pub const OPERATIONS: &[OpSpec] = &[
         python: "set_params",
         args: &[arg("fields", ArgKind::Fields)],
         reply: ReplyKind::Done,
-        dialects: SHIX,
         doc: "Sets parameters by name (SHIX dev_control fields).",
     },
     OpSpec {
@@ -228,7 +205,6 @@ pub const OPERATIONS: &[OpSpec] = &[
         python: "wifi_scan",
         args: &[],
         reply: ReplyKind::WifiNetworks,
-        dialects: ALL,
         doc: "Lists the Wi-Fi networks the camera sees.",
     },
     OpSpec {
@@ -236,7 +212,6 @@ pub const OPERATIONS: &[OpSpec] = &[
         python: "set_wifi",
         args: &[arg("ssid", ArgKind::Text), arg("password", ArgKind::Text)],
         reply: ReplyKind::Done,
-        dialects: ALL,
         doc: "Makes the camera join a Wi-Fi network.",
     },
     OpSpec {
@@ -244,7 +219,6 @@ pub const OPERATIONS: &[OpSpec] = &[
         python: "reboot",
         args: &[],
         reply: ReplyKind::Done,
-        dialects: ALL,
         doc: "Reboots the camera (the session ends when it goes down).",
     },
     OpSpec {
@@ -267,7 +241,6 @@ pub const OPERATIONS: &[OpSpec] = &[
             ),
         ],
         reply: ReplyKind::Done,
-        dialects: NOT_BINARY,
         doc: "Sets the camera's clock (seconds since the epoch) and zone (seconds east of UTC).",
     },
     OpSpec {
@@ -275,7 +248,6 @@ pub const OPERATIONS: &[OpSpec] = &[
         python: "sd_info",
         args: &[],
         reply: ReplyKind::SdInfo,
-        dialects: NOT_BINARY,
         doc: "Reads the SD card's state, capacity and free space.",
     },
 ];
@@ -307,6 +279,38 @@ pub enum ArgError {
     /// The arguments are not a JSON object, or name an argument the operation does not take.
     #[error("{0}")]
     Shape(String),
+}
+
+impl OpSpec {
+    /// The dialects that have a command for this operation: those whose
+    /// [`plan`](crate::proto::dialect::DialectRules::plan) takes it with typical arguments
+    /// (the smallest numbers, `up`, `normal`, a short text, one field) in the default SHIX
+    /// numbering (another SHIX family may lack the command).
+    pub fn dialects(&self) -> Vec<Dialect> {
+        let args: Map<String, Value> = self
+            .args
+            .iter()
+            .map(|a| {
+                let v = match a.kind {
+                    ArgKind::Bool => json!(true),
+                    ArgKind::Int { min, .. } => json!(min),
+                    ArgKind::Direction => json!("up"),
+                    ArgKind::FlipMirror => json!(0),
+                    ArgKind::Text => json!("x"),
+                    ArgKind::Fields => json!({"x": 1}),
+                };
+                (a.name.to_owned(), v)
+            })
+            .collect();
+        let Ok(op) = Op::from_args(self.name, &Value::Object(args)) else {
+            return Vec::new();
+        };
+        let cx = Context::sessionless(&shix::VI365);
+        Dialect::ALL
+            .into_iter()
+            .filter(|d| d.rules().plan(&op, &cx).is_ok())
+            .collect()
+    }
 }
 
 /// The spec named `name` (its binding name or its Python name).
@@ -558,28 +562,24 @@ pub struct Refusal {
     /// The whole reply.
     pub reply: Value,
     /// The refusal is about the credentials each request carries (SHIX result -3: user or
-    /// password wrong), not about the operation.
+    /// password wrong; see [`Reply::refuses_credentials`]), not about the operation.
     pub credentials: bool,
 }
-
-/// SHIX's result for a request whose `user`/`pwd` the camera does not accept.
-pub const SHIX_AUTH_FAILED: i64 = -3;
 
 impl Outcome {
     /// The typed result of an operation of `kind` from the camera's `reply`; a non-zero
     /// `result` (in any dialect, for every operation, stream starts included) is a
     /// [`Refusal`]. An optional reply that never came (`no_reply`) is success.
-    pub fn from_reply(kind: ReplyKind, reply: Value) -> Result<Outcome, Refusal> {
-        if let Err(result) = ops::check(&reply) {
-            let shix = reply.get("dialect").is_none();
+    pub fn from_reply(kind: ReplyKind, reply: Reply) -> Result<Outcome, Refusal> {
+        if let Err(result) = reply.check() {
             return Err(Refusal {
                 result,
-                credentials: shix && result == SHIX_AUTH_FAILED,
-                reply,
+                credentials: reply.refuses_credentials(),
+                reply: reply.into_json(),
             });
         }
         Ok(match kind {
-            ReplyKind::Done => Outcome::Done(reply),
+            ReplyKind::Done => Outcome::Done(reply.into_json()),
             ReplyKind::Params => Outcome::Params(Params::from_reply(&reply)),
             ReplyKind::WifiNetworks => Outcome::WifiNetworks(ops::wifi_networks(&reply)),
             ReplyKind::SdInfo => Outcome::SdInfo(ops::sd_info(&reply)),
@@ -601,8 +601,6 @@ impl Outcome {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::proto::shix;
-
     fn every_op() -> Vec<Op> {
         let mut f = Map::new();
         f.insert("lamp".into(), json!(1));
@@ -651,17 +649,36 @@ mod tests {
     }
 
     #[test]
-    fn the_declared_dialects_are_those_plan_supports() {
-        for op in every_op() {
-            for d in [Dialect::Shix, Dialect::Cgi, Dialect::Binary] {
-                let planned = ops::plan(&op, d, &shix::VI365, None).is_ok();
-                assert_eq!(
-                    planned,
-                    op.spec().dialects.contains(&d),
-                    "{} in {d}: plan says {planned}",
-                    op.spec().name
-                );
-            }
+    fn the_dialects_of_each_operation() {
+        use Dialect::{Binary, Cgi, Shix};
+        let all = vec![Shix, Cgi, Binary];
+        let expected: &[(&str, Vec<Dialect>)] = &[
+            ("start_video", all.clone()),
+            ("stop_video", all.clone()),
+            ("start_audio", all.clone()),
+            ("stop_audio", all.clone()),
+            ("ptz", all.clone()),
+            ("ptz_stop", all.clone()),
+            ("ptz_center", all.clone()),
+            ("ptz_preset", vec![Cgi]),
+            ("ptz_goto_preset", vec![Cgi]),
+            ("set_ir", vec![Shix, Cgi]),
+            ("toggle_ir", vec![Binary]),
+            ("set_white_light", vec![Shix]),
+            ("set_lamp", vec![Shix]),
+            ("set_flip_mirror", all.clone()),
+            ("params", all.clone()),
+            ("set_params", vec![Shix]),
+            ("wifi_scan", all.clone()),
+            ("set_wifi", all.clone()),
+            ("reboot", all.clone()),
+            ("set_time", vec![Shix, Cgi]),
+            ("sd_info", vec![Shix, Cgi]),
+        ];
+        assert_eq!(expected.len(), OPERATIONS.len());
+        for (spec, (name, dialects)) in OPERATIONS.iter().zip(expected) {
+            assert_eq!(spec.name, *name);
+            assert_eq!(&spec.dialects(), dialects, "{name}");
         }
     }
 
@@ -707,34 +724,39 @@ mod tests {
 
     #[test]
     fn a_non_zero_result_is_a_refusal_for_every_kind() {
+        let shix = |v| Reply::new(Dialect::Shix, v);
+        let cgi = |v| Reply::new(Dialect::Cgi, v);
         for kind in [
             ReplyKind::Done,
             ReplyKind::Params,
             ReplyKind::WifiNetworks,
             ReplyKind::SdInfo,
         ] {
-            let r = Outcome::from_reply(kind, json!({"cmd": 111, "result": -1}));
+            let r = Outcome::from_reply(kind, shix(json!({"cmd": 111, "result": -1})));
             assert_eq!(r.as_ref().unwrap_err().result, -1);
             assert!(!r.unwrap_err().credentials);
-            let r = Outcome::from_reply(kind, json!({"cmd": 111, "result": -3}));
+            let r = Outcome::from_reply(kind, shix(json!({"cmd": 111, "result": -3})));
             assert!(
                 r.unwrap_err().credentials,
                 "SHIX -3: user or password refused"
             );
-            let r = Outcome::from_reply(kind, json!({"dialect": "cgi", "result": -3}));
+            let r = Outcome::from_reply(kind, cgi(json!({"dialect": "cgi", "result": -3})));
             assert!(
                 !r.unwrap_err().credentials,
                 "-3 means nothing special in CGI"
             );
-            let r = Outcome::from_reply(kind, json!({"dialect": "cgi", "result": "-2"}));
+            let r = Outcome::from_reply(kind, cgi(json!({"dialect": "cgi", "result": "-2"})));
             assert_eq!(r.unwrap_err().result, -2);
         }
         assert_eq!(
-            Outcome::from_reply(ReplyKind::Done, json!({"dialect": "cgi", "no_reply": true}))
+            Outcome::from_reply(ReplyKind::Done, Reply::no_reply(Dialect::Cgi))
                 .map(|o| o.to_json()),
             Ok(Value::Null)
         );
-        let p = Outcome::from_reply(ReplyKind::Params, json!({"sysver": "1.2", "result": 0}));
+        let p = Outcome::from_reply(
+            ReplyKind::Params,
+            shix(json!({"sysver": "1.2", "result": 0})),
+        );
         assert_eq!(p.unwrap().to_json()["firmware"], "1.2");
     }
 }

@@ -8,7 +8,25 @@
 
 use serde_json::{Map, Value};
 
-use crate::proto::command::{encode_shix, SHIX_REQUEST};
+use crate::proto::command::HEADER_LEN;
+
+/// Start code of SHIX blocks.
+pub const START: [u8; 2] = [0x06, 0x0a];
+/// Request marker (bytes 2–3 `a0 80`).
+pub const REQUEST: u16 = 0x80a0;
+/// Response marker seen from cameras (bytes 2–3 `a1 80`).
+pub const RESPONSE: u16 = 0x80a1;
+
+/// Encodes a SHIX JSON block with bytes 2–3 = `marker`: `06 0a · marker · u32 LE length ·
+/// JSON`.
+pub fn encode_block(marker: u16, json: &[u8]) -> Vec<u8> {
+    let mut v = Vec::with_capacity(HEADER_LEN + json.len());
+    v.extend_from_slice(&START);
+    v.extend_from_slice(&marker.to_le_bytes());
+    v.extend_from_slice(&(json.len() as u32).to_le_bytes());
+    v.extend_from_slice(json);
+    v
+}
 
 /// The default user of SHIX cameras.
 pub const DEFAULT_USER: &str = "admin";
@@ -245,7 +263,7 @@ pub fn encode_request(obj: &Map<String, Value>) -> Vec<u8> {
         }
     }
     let json = serialize_in_order(&ordered);
-    encode_shix(SHIX_REQUEST, json.as_bytes())
+    encode_block(REQUEST, json.as_bytes())
 }
 
 /// serde_json's `Map` is sorted unless `preserve_order` is on; write the keys in our order.

@@ -26,7 +26,7 @@ use crate::proto::controller::{
     CommandError, Controller, ControllerConfig, ControllerError, ControllerStats,
     Event as CtlEvent, Frame, RequestId,
 };
-use crate::proto::dialect::{Dialect, DialectChoice, DialectSource};
+use crate::proto::dialect::{Dialect, DialectChoice, DialectSource, Reply};
 use crate::proto::ops::Op;
 use crate::proto::reconnect::{ReconnectPolicy, ReconnectState, Reconnector};
 use crate::proto::Transmit;
@@ -93,29 +93,29 @@ pub enum Event {
     /// A login (the user's, or the one after a reconnection) was accepted.
     LoggedIn {
         /// The camera's answer.
-        reply: Value,
+        reply: Reply,
     },
     /// A login was refused.
     LoginRefused {
         /// The camera's result code.
         result: i64,
         /// The camera's answer.
-        reply: Value,
+        reply: Reply,
     },
     /// The outcome of a request (login included).
     Done {
         /// What the request's call returned.
         id: RequestId,
         /// The reply, or why there is none.
-        outcome: Result<Value, Failure>,
+        outcome: Result<Reply, Failure>,
     },
     /// Another address answered the search for our UID (a duplicate DID on the LAN).
     DuplicateDid {
         /// The other device's address.
         addr: SocketAddr,
     },
-    /// A channel-0 message nobody asked for (same JSON shape as replies).
-    Message(Value),
+    /// A channel-0 message nobody asked for.
+    Message(Reply),
     /// A video or audio frame.
     Frame(Frame),
     /// The camera was lost; reconnection attempts follow.
@@ -393,7 +393,7 @@ impl Supervisor {
         }
     }
 
-    fn login_answered(&mut self, now: Instant, accepted: bool, result: i64, reply: Value) {
+    fn login_answered(&mut self, now: Instant, accepted: bool, result: i64, reply: Reply) {
         if let Some(d) = self.controller.dialect() {
             // Later attempts speak the dialect this login answered in, without probing.
             self.config.controller.dialect = DialectChoice::Fixed(d);

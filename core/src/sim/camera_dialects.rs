@@ -59,7 +59,7 @@ impl FakeCamera {
         if !self.peers.contains_key(&from) {
             return; // closed by an earlier block of the same packet
         }
-        if Dialect::of_block(b.kind) != self.config.dialect {
+        if b.kind != self.config.dialect {
             self.stats.foreign_blocks += 1;
             let close = self
                 .config

@@ -248,7 +248,7 @@ impl Rig {
         });
         assert!(ok, "no outcome for {id:?}; events: {:?}", self.events);
         match self.outcome(id) {
-            Some(Event::Reply { reply, .. }) => reply.clone(),
+            Some(Event::Reply { reply, .. }) => reply.json().clone(),
             e => panic!("{id:?} failed: {e:?}"),
         }
     }

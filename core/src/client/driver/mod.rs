@@ -241,6 +241,21 @@ impl Driver {
         Ok(EndpointWaker { shared, key })
     }
 
+    /// Waits until `ended` is set (an endpoint's `Drop` sets it and notifies `cond`), then
+    /// joins the I/O threads that ended. On an I/O thread it returns at once: the endpoint may
+    /// be served by this very thread, which would wait for itself.
+    pub(crate) fn await_end(&self, ended: &Mutex<bool>, cond: &parking_lot::Condvar) {
+        if on_io_thread() {
+            return;
+        }
+        let mut e = ended.lock();
+        while !*e {
+            cond.wait(&mut e);
+        }
+        drop(e);
+        self.reap();
+    }
+
     /// Joins I/O threads that ended (they end when their last endpoint is removed). Called
     /// by the handles that wait for their endpoint's end, so that closing everything leaves
     /// no thread behind.

@@ -15,6 +15,18 @@ use std::time::Duration;
 pub use recv::{Delivery, DrwReceiver, RecvOutcome, RecvStats, DELIVERY_OVERHEAD};
 pub use send::{DrwSender, SendStats, WriteError};
 
+/// Channel numbers by convention (docs/protocol.md §3.2).
+pub mod channel {
+    /// Commands and replies.
+    pub const COMMAND: u8 = 0;
+    /// Video from the device.
+    pub const VIDEO: u8 = 1;
+    /// Audio from the device.
+    pub const AUDIO: u8 = 2;
+    /// Talk-back audio to the device.
+    pub const TALK: u8 = 3;
+}
+
 /// Tunables of the DRW layer. The defaults follow the CS2 library where it is known
 /// (PROTOCOL.md §3.4–3.5) and are conservative elsewhere.
 #[derive(Clone, Debug)]

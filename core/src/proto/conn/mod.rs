@@ -18,8 +18,12 @@
 //! address is recorded as a duplicate ([`ConnEvent::DuplicateDid`], [`Conn::duplicates`]): two
 //! devices answering for one UID is a misconfiguration or an impostor, and the user is told.
 
+mod search;
+#[cfg(test)]
+mod tests;
+
 use std::collections::VecDeque;
-use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
 use crate::proto::cipher::Cipher;
@@ -42,6 +46,12 @@ pub const MAX_DUPLICATES: usize = 16;
 /// Datagrams from addresses other than the peer are examined as possible duplicate search
 /// answers only up to this size (a PUNCH_PKT is 24 bytes).
 const MAX_SEARCH_ANSWER: usize = 128;
+
+/// Most unreliable packets ([`ConnEvent::Packet`]) waiting in the event queue; more are
+/// dropped (and counted in [`ConnStats::packets_dropped`]) until events are drained.
+pub const MAX_QUEUED_PACKETS: usize = 4096;
+/// Most bytes of unreliable packets waiting in the event queue.
+pub const MAX_QUEUED_PACKET_BYTES: usize = 4 * 1024 * 1024;
 
 /// Configuration of a [`Conn`].
 #[derive(Clone, Debug)]
@@ -150,6 +160,14 @@ pub enum ConnEvent {
     },
     /// A channel has data to read.
     Readable(u8),
+    /// An unreliable packet (MSG_PSR, docs/protocol.md §1.2: the DRW sub-header, never
+    /// acknowledged nor retransmitted) arrived from the peer on `channel`.
+    Packet {
+        /// Its channel (0–7).
+        channel: u8,
+        /// Its data, after the 4-byte sub-header.
+        data: Vec<u8>,
+    },
     /// The session ended; nothing more will happen.
     Closed(CloseReason),
 }
@@ -165,6 +183,11 @@ pub struct ConnStats {
     pub strangers: u64,
     /// Datagrams that did not decode (bad magic after decryption, malformed payload).
     pub undecodable: u64,
+    /// Unreliable packets received from the peer.
+    pub packets_received: u64,
+    /// Unreliable packets dropped because the event queue held too many (see
+    /// [`MAX_QUEUED_PACKETS`]).
+    pub packets_dropped: u64,
     /// Per-channel sender counters.
     pub send: [SendStats; CHANNELS],
     /// Per-channel receiver counters.
@@ -216,6 +239,10 @@ pub struct Conn {
     /// Control datagrams, already sealed.
     control: VecDeque<(SocketAddr, Vec<u8>)>,
     events: VecDeque<ConnEvent>,
+    /// [`ConnEvent::Packet`]s in `events`, and their bytes.
+    queued_packets: (usize, usize),
+    /// Index of the next unreliable packet sent, per channel.
+    packet_index: [u16; CHANNELS],
     stats: ConnStats,
     scratch: Vec<u8>,
     rr: usize,
@@ -265,6 +292,8 @@ impl Conn {
             readable_flags: 0,
             control: VecDeque::new(),
             events: VecDeque::new(),
+            queued_packets: (0, 0),
+            packet_index: [0; CHANNELS],
             stats: ConnStats::default(),
             scratch: Vec::with_capacity(packet::MAX_DRW_DATAGRAM),
             rr: 0,
@@ -374,6 +403,35 @@ impl Conn {
         self.senders[c]
             .write(cfg, data)
             .map_err(ConnWriteError::Buffer)
+    }
+
+    /// Sends `data` on `channel` (0–7) as one unreliable packet (MSG_PSR with the DRW
+    /// sub-header and a per-channel index; never acknowledged nor retransmitted). At most
+    /// [`packet::MAX_DRW_DATA`] bytes.
+    pub fn send_packet(&mut self, channel: u8, data: &[u8]) -> Result<(), ConnWriteError> {
+        let c = channel as usize;
+        if c >= CHANNELS {
+            return Err(ConnWriteError::BadChannel(channel));
+        }
+        if data.len() > packet::MAX_DRW_DATA {
+            return Err(ConnWriteError::PacketTooLong(data.len()));
+        }
+        let (true, Some(peer)) = (self.is_connected(), self.peer) else {
+            return Err(ConnWriteError::NotConnected);
+        };
+        let mut payload = Vec::with_capacity(4 + data.len());
+        payload.extend_from_slice(&[packet::DRW_MARKER, channel]);
+        payload.extend_from_slice(&self.packet_index[c].to_be_bytes());
+        payload.extend_from_slice(data);
+        self.packet_index[c] = self.packet_index[c].wrapping_add(1);
+        self.queue_to(
+            peer,
+            Message::Other {
+                msg_type: packet::msg::PSR,
+                payload: &payload,
+            },
+        );
+        Ok(())
     }
 
     /// Bytes written on `channel` and not yet acknowledged.
@@ -496,87 +554,6 @@ impl Conn {
         self.collect_readable();
     }
 
-    /// True when a search answer from `from` may be taken: from anywhere after a broadcast
-    /// search, else only from a target's IP address.
-    fn answer_allowed(&self, from: SocketAddr) -> bool {
-        let from = from.ip().to_canonical();
-        self.config.broadcast
-            || self.config.targets.iter().any(|t| {
-                let ip = t.ip().to_canonical();
-                ip == from || ip == IpAddr::V4(Ipv4Addr::BROADCAST)
-            })
-    }
-
-    /// Decodes a search answer for our UID: the index of the candidate cipher it decoded under
-    /// and whether it is a P2P_RDY (else a PUNCH_PKT).
-    fn search_answer(&mut self, data: &[u8]) -> Option<(usize, bool)> {
-        let Some((i, plain)) = psk::detect(data, &self.candidates) else {
-            self.stats.undecodable += 1;
-            return None;
-        };
-        let (did, rdy) = match packet::decode(&plain) {
-            Ok(Message::PunchPkt(d)) => (d, false),
-            Ok(Message::P2pRdy(d)) => (d, true),
-            _ => return None, // another device's chatter, or our own broadcast echoed back
-        };
-        self.same_device(&did).then_some((i, rdy))
-    }
-
-    /// A datagram from an address other than the peer's: when it is a search answer for our
-    /// UID from another acceptable IP address, the address is a duplicate.
-    fn check_duplicate(&mut self, from: SocketAddr, data: &[u8]) {
-        let Some(peer) = self.peer else { return };
-        let ip = from.ip().to_canonical();
-        if data.len() > MAX_SEARCH_ANSWER
-            || self.duplicates.len() >= MAX_DUPLICATES
-            || peer.ip().to_canonical() == ip
-            || self.duplicates.iter().any(|d| d.ip().to_canonical() == ip)
-            || !self.answer_allowed(from)
-        {
-            return;
-        }
-        let undecodable = self.stats.undecodable;
-        let answer = self.search_answer(data);
-        self.stats.undecodable = undecodable; // a stranger's datagram, counted as such
-        if answer.is_some() {
-            self.duplicates.push(from);
-            self.events
-                .push_back(ConnEvent::DuplicateDid { addr: from });
-        }
-    }
-
-    fn handle_search_reply(&mut self, from: SocketAddr, data: &[u8]) {
-        if !self.answer_allowed(from) {
-            // Not where we searched: whatever it says, it is not the device's answer.
-            self.stats.strangers += 1;
-            return;
-        }
-        let Some((i, rdy)) = self.search_answer(data) else {
-            return;
-        };
-        let cipher = self.candidates[i].clone();
-        self.stats.datagrams_received += 1;
-        self.last_rx = self.now;
-        self.peer = Some(from);
-        self.cipher = Some(cipher.clone());
-        self.events
-            .push_back(ConnEvent::Found { addr: from, cipher });
-        if rdy {
-            self.become_connected();
-        } else {
-            self.state = State::Punching;
-            self.send_punch();
-        }
-    }
-
-    fn same_device(&self, did: &WireDid) -> bool {
-        // Compare parsed forms so that padding differences do not matter.
-        match did.to_uid() {
-            Ok(uid) => uid == self.config.uid,
-            Err(_) => did.0 == self.did.0,
-        }
-    }
-
     fn become_connected(&mut self) {
         self.state = State::Connected;
         self.connected_at = Some(self.now);
@@ -646,9 +623,36 @@ impl Conn {
                     self.maybe_finish_close();
                 }
             }
+            Message::Other {
+                msg_type: packet::msg::PSR,
+                payload,
+            } => self.handle_packet(payload),
             Message::Hello | Message::LanSearch | Message::LanSearchExt | Message::Other { .. } => {
             }
         }
+    }
+
+    /// An unreliable packet from the peer: `marker · channel · u16 index · data`.
+    fn handle_packet(&mut self, payload: &[u8]) {
+        let ok = self.is_connected()
+            && payload.len() >= 4
+            && matches!(payload[0], packet::DRW_MARKER | packet::DRW_MARKER_ILNK)
+            && (payload[1] as usize) < CHANNELS;
+        if !ok {
+            return;
+        }
+        self.stats.packets_received += 1;
+        let data = &payload[4..];
+        let (n, bytes) = self.queued_packets;
+        if n >= MAX_QUEUED_PACKETS || bytes + data.len() > MAX_QUEUED_PACKET_BYTES {
+            self.stats.packets_dropped += 1;
+            return;
+        }
+        self.queued_packets = (n + 1, bytes + data.len());
+        self.events.push_back(ConnEvent::Packet {
+            channel: payload[1],
+            data: data.to_vec(),
+        });
     }
 
     fn handle_remote_close(&mut self) {
@@ -779,7 +783,12 @@ impl Conn {
     /// The next event, if any. Drain after every `handle_*` call.
     #[must_use]
     pub fn poll_event(&mut self) -> Option<ConnEvent> {
-        self.events.pop_front()
+        let ev = self.events.pop_front()?;
+        if let ConnEvent::Packet { data, .. } = &ev {
+            let (n, bytes) = self.queued_packets;
+            self.queued_packets = (n - 1, bytes - data.len());
+        }
+        Some(ev)
     }
 
     /// When `handle_timeout` must be called next (None: only on new input).
@@ -837,4 +846,7 @@ pub enum ConnWriteError {
     /// The channel's send buffer is full.
     #[error(transparent)]
     Buffer(WriteError),
+    /// An unreliable packet larger than one DRW datagram's data.
+    #[error("a packet carries at most {max} bytes, not {0}", max = packet::MAX_DRW_DATA)]
+    PacketTooLong(usize),
 }

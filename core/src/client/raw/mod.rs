@@ -17,23 +17,24 @@
 //! * [`RawSession::close`] drains what was written, then sends MSG_CLOSE;
 //!   [`RawSession::abort`] ends the session at once; both wake every blocked call.
 
+mod endpoint;
+
 use std::collections::VecDeque;
 use std::net::{SocketAddr, UdpSocket};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use crossbeam_channel::{unbounded, Receiver, Sender, TryRecvError};
+use crossbeam_channel::{unbounded, Sender};
 use parking_lot::{Condvar, Mutex};
 
-use super::driver::{Driver, Endpoint, EndpointWaker, Flow};
-use super::{lan_targets_from_env, parse_host, LAN_PORT};
+use super::driver::{Driver, EndpointWaker};
 use crate::error::{ClosedBy, Error, Result};
-use crate::proto::conn::{CloseReason, Conn, ConnConfig, ConnEvent, ConnStats};
-use crate::proto::drw::{Delivery, DELIVERY_OVERHEAD};
-use crate::proto::packet::{self, Message, CHANNELS, DRW_MARKER, DRW_MARKER_ILNK, MAX_DRW_DATA};
+use crate::proto::conn::{CloseReason, Conn, ConnConfig, ConnStats};
+use crate::proto::drw::DELIVERY_OVERHEAD;
+use crate::proto::packet::{CHANNELS, MAX_DRW_DATA};
 use crate::proto::psk::PskChoice;
-use crate::proto::{SansIo, Transmit};
 use crate::Uid;
+use endpoint::RawEndpoint;
 
 /// Largest payload of one unreliable packet ([`RawSession::send_packet`]): one DRW-sized
 /// datagram.
@@ -101,21 +102,8 @@ impl RawConfig {
     fn conn_config(&self) -> Result<(ConnConfig, bool)> {
         let uid = Uid::parse(&self.uid)?;
         let psk = PskChoice::parse(&self.psk)?;
-        let mut targets = self.targets.clone();
-        if let Some(h) = &self.host {
-            targets.push(parse_host(h, LAN_PORT)?);
-        }
-        let mut broadcast = false;
-        if targets.is_empty() {
-            match lan_targets_from_env() {
-                Some(t) => targets = t?,
-                None if self.broadcast => {
-                    broadcast = true;
-                    targets = super::broadcast_targets(LAN_PORT);
-                }
-                None => {}
-            }
-        }
+        let (targets, broadcast) =
+            super::search_targets(self.host.as_deref(), &self.targets, self.broadcast)?;
         if targets.is_empty() {
             return Err(Error::InvalidArgument(
                 "no search target: give the device's host, set PPPP_LAN_TARGETS, or enable \
@@ -268,9 +256,9 @@ fn fd_of(_: &UdpSocket) -> Option<i32> {
 fn check_channel(channel: u8) -> Result<usize> {
     let c = channel as usize;
     if c >= CHANNELS {
-        return Err(Error::InvalidArgument(format!(
-            "channel {channel} (channels are 0-7)"
-        )));
+        return Err(Error::InvalidArgument(
+            format!("channel {channel} (channels are 0-7)").into(),
+        ));
     }
     Ok(c)
 }
@@ -281,13 +269,7 @@ impl RawSession {
     pub fn start(config: RawConfig) -> Result<RawSession> {
         let (cc, broadcast) = config.conn_config()?;
         let uid = cc.uid.clone();
-        let bind = config
-            .bind
-            .unwrap_or_else(|| "0.0.0.0:0".parse().expect("valid literal"));
-        let socket = super::bind_udp(bind)?;
-        if broadcast {
-            socket.set_broadcast(true)?;
-        }
+        let socket = super::bind_session(config.bind, broadcast)?;
         let local = socket.local_addr().ok();
         let socket_fd = fd_of(&socket);
         let send_limit = cc.drw.send_buffer;
@@ -314,20 +296,13 @@ impl RawSession {
             cond: Condvar::new(),
         });
         let (cmd_tx, cmd_rx) = unbounded();
-        let machine = RawMachine {
-            conn: Conn::new(cc, super::now()),
-            out: VecDeque::new(),
-            packets_in: Vec::new(),
-            psr_index: [0; CHANNELS],
-        };
-        let endpoint = RawEndpoint {
-            m: machine,
-            cmd: cmd_rx,
-            shared: shared.clone(),
-            recv_limit: config.recv_buffer,
-            packet_limit: config.packet_queue,
-            last_stats: None,
-        };
+        let endpoint = RawEndpoint::new(
+            Conn::new(cc, super::now()),
+            cmd_rx,
+            shared.clone(),
+            config.recv_buffer,
+            config.packet_queue,
+        );
         let driver = config
             .driver
             .clone()
@@ -443,12 +418,15 @@ impl RawSession {
         }
         let held = st.queued[c] + st.unacked[c];
         if held + data.len() > self.send_limit {
-            return Err(Error::BufferFull(format!(
+            return Err(Error::BufferFull(
+                format!(
                 "channel {channel} holds {held} unacknowledged bytes; {} more would exceed the \
                  {} byte send buffer",
                 data.len(),
                 self.send_limit
-            )));
+            )
+                .into(),
+            ));
         }
         st.queued[c] += data.len();
         drop(st);
@@ -549,19 +527,22 @@ impl RawSession {
     pub fn send_packet(&self, channel: u8, data: &[u8]) -> Result<()> {
         check_channel(channel)?;
         if data.is_empty() || data.len() > MAX_PACKET {
-            return Err(Error::InvalidArgument(format!(
-                "a packet carries 1 to {MAX_PACKET} bytes, not {}",
-                data.len()
-            )));
+            return Err(Error::InvalidArgument(
+                format!(
+                    "a packet carries 1 to {MAX_PACKET} bytes, not {}",
+                    data.len()
+                )
+                .into(),
+            ));
         }
         let mut st = self.shared.state.lock();
         if let Some(e) = self.unusable(&st) {
             return Err(e);
         }
         if st.packets_queued >= MAX_PACKETS_QUEUED {
-            return Err(Error::BufferFull(format!(
-                "{MAX_PACKETS_QUEUED} packets are already waiting to be sent"
-            )));
+            return Err(Error::BufferFull(
+                format!("{MAX_PACKETS_QUEUED} packets are already waiting to be sent").into(),
+            ));
         }
         st.packets_queued += 1;
         drop(st);
@@ -675,245 +656,6 @@ fn take_into(q: &mut VecDeque<u8>, out: &mut [u8]) -> usize {
     }
     q.drain(..n);
     n
-}
-
-/// The transport plus the unreliable-packet path, as the I/O loop sees it.
-#[derive(Debug)]
-struct RawMachine {
-    conn: Conn,
-    out: VecDeque<Transmit>,
-    packets_in: Vec<(u8, Vec<u8>)>,
-    psr_index: [u16; CHANNELS],
-}
-
-/// Most packets held between two steps of the I/O loop.
-const MAX_PACKETS_IN: usize = 4096;
-
-impl RawMachine {
-    /// Picks MSG_PSR out of the peer's traffic (the transport ignores that type).
-    fn take_packet(&mut self, from: SocketAddr, data: &[u8]) {
-        if !self.conn.is_connected() || Some(from) != self.conn.peer() || data.len() < 8 {
-            return;
-        }
-        let Some(cipher) = self.conn.cipher() else {
-            return;
-        };
-        // The cipher's feedback runs on ciphertext, so the header decrypts on its own.
-        let head = cipher.open(&data[..2]);
-        if head != [packet::MAGIC, packet::msg::PSR] {
-            return;
-        }
-        let plain = cipher.open(data);
-        if let Ok(Message::Other {
-            msg_type: packet::msg::PSR,
-            payload,
-        }) = packet::decode(&plain)
-        {
-            let ok = payload.len() >= 4
-                && matches!(payload[0], DRW_MARKER | DRW_MARKER_ILNK)
-                && (payload[1] as usize) < CHANNELS;
-            if ok && self.packets_in.len() < MAX_PACKETS_IN {
-                self.packets_in.push((payload[1], payload[4..].to_vec()));
-            }
-        }
-    }
-
-    fn send_packet(&mut self, channel: u8, data: &[u8]) {
-        if !self.conn.is_connected() {
-            return;
-        }
-        let (Some(peer), Some(cipher)) = (self.conn.peer(), self.conn.cipher()) else {
-            return;
-        };
-        let c = channel as usize;
-        let mut payload = Vec::with_capacity(4 + data.len());
-        payload.extend_from_slice(&[DRW_MARKER, channel]);
-        payload.extend_from_slice(&self.psr_index[c].to_be_bytes());
-        payload.extend_from_slice(data);
-        self.psr_index[c] = self.psr_index[c].wrapping_add(1);
-        let plain = Message::Other {
-            msg_type: packet::msg::PSR,
-            payload: &payload,
-        }
-        .to_vec();
-        self.out.push_back(Transmit {
-            src: None,
-            dst: peer,
-            data: cipher.seal(&plain),
-        });
-    }
-}
-
-/// The session on its I/O thread.
-struct RawEndpoint {
-    m: RawMachine,
-    cmd: Receiver<Cmd>,
-    shared: Arc<Shared>,
-    recv_limit: usize,
-    packet_limit: usize,
-    last_stats: Option<Instant>,
-}
-
-impl SansIo for RawEndpoint {
-    fn handle_datagram(&mut self, now: Instant, _local: SocketAddr, from: SocketAddr, data: &[u8]) {
-        self.m.take_packet(from, data);
-        self.m.conn.handle_datagram(now, from, data);
-    }
-    fn handle_timeout(&mut self, now: Instant) {
-        self.m.conn.handle_timeout(now);
-    }
-    fn poll_transmit(&mut self) -> Option<Transmit> {
-        self.m
-            .out
-            .pop_front()
-            .or_else(|| self.m.conn.poll_transmit())
-    }
-    fn poll_timeout(&self) -> Option<Instant> {
-        self.m.conn.poll_timeout()
-    }
-}
-
-impl Endpoint for RawEndpoint {
-    fn start(&mut self, now: Instant) {
-        self.m.conn.start(now);
-    }
-
-    fn handle_wake(&mut self, now: Instant) {
-        let m = &mut self.m;
-        let mut sent_packets = 0;
-        loop {
-            match self.cmd.try_recv() {
-                Ok(Cmd::Write(ch, data)) => {
-                    if let Err(e) = m.conn.write(ch, &data) {
-                        tracing::debug!("write on channel {ch} dropped: {e}");
-                    }
-                    let mut st = self.shared.state.lock();
-                    let q = &mut st.queued[ch as usize];
-                    *q = q.saturating_sub(data.len());
-                }
-                Ok(Cmd::Packet(ch, data)) => {
-                    m.send_packet(ch, &data);
-                    sent_packets += 1;
-                }
-                Ok(Cmd::Close) => m.conn.close(now),
-                #[cfg(test)]
-                Ok(Cmd::Panic) => panic!("injected by a test"),
-                Ok(Cmd::Abort) | Err(TryRecvError::Disconnected) => {
-                    m.conn.abort(now);
-                    break;
-                }
-                Err(TryRecvError::Empty) => break,
-            }
-        }
-        let mut st = self.shared.state.lock();
-        st.packets_queued = st.packets_queued.saturating_sub(sent_packets);
-    }
-
-    fn publish(&mut self, now: Instant) -> Flow {
-        let m = &mut self.m;
-        let mut changed = false;
-        let mut st = self.shared.state.lock();
-        while let Some(ev) = m.conn.poll_event() {
-            match ev {
-                ConnEvent::Connected { peer, cipher } => {
-                    st.phase = RawState::Connected;
-                    st.peer = Some(peer);
-                    st.cipher = Some(cipher.to_string());
-                    st.connected_at = Some(now);
-                    changed = true;
-                }
-                ConnEvent::Closed(r) => {
-                    st.phase = RawState::Closed(r);
-                    changed = true;
-                }
-                ConnEvent::Found { addr, .. } => st.peer = Some(addr),
-                ConnEvent::Readable(_) => {}
-                ConnEvent::DuplicateDid { addr } => {
-                    tracing::warn!(%addr, "another device also answered for this UID");
-                }
-            }
-        }
-        for c in 0..CHANNELS {
-            while st.rx[c].len() < self.recv_limit {
-                match m.conn.read(c as u8) {
-                    Some(Delivery::Data(v)) => {
-                        st.rx[c].extend(v);
-                        changed = true;
-                    }
-                    Some(Delivery::Skipped(n)) => st.skipped += u64::from(n),
-                    None => break,
-                }
-            }
-            st.conn_readable[c] = m.conn.readable(c as u8);
-            st.unacked[c] = m.conn.unacked(c as u8);
-        }
-        for (ch, p) in m.packets_in.drain(..) {
-            // Both the number of packets and their bytes are bounded: empty packets count too.
-            let c = ch as usize;
-            let cost = p.len() + DELIVERY_OVERHEAD;
-            if cost > self.recv_limit {
-                st.packets_dropped += 1;
-                continue;
-            }
-            while st.packets[c].len() >= self.packet_limit
-                || st.packet_bytes[c] + cost > self.recv_limit
-            {
-                let Some(old) = st.packets[c].pop_front() else {
-                    break;
-                };
-                st.packet_bytes[c] -= old.len() + DELIVERY_OVERHEAD;
-                st.packets_dropped += 1;
-            }
-            st.packet_bytes[c] += cost;
-            st.packets[c].push_back(p);
-            changed = true;
-        }
-        if self
-            .last_stats
-            .is_none_or(|t| now >= t + Duration::from_millis(200))
-        {
-            self.last_stats = Some(now);
-            st.stats = m.conn.stats();
-        }
-        let done = m.conn.is_closed() && m.conn.poll_timeout().is_none();
-        if done && !matches!(st.phase, RawState::Closed(_)) {
-            st.phase = RawState::Closed(m.conn.close_reason().unwrap_or(CloseReason::Local));
-            changed = true;
-        }
-        drop(st);
-        if changed {
-            self.shared.cond.notify_all();
-        }
-        if done {
-            Flow::Stop
-        } else {
-            Flow::Continue
-        }
-    }
-}
-
-impl Drop for RawEndpoint {
-    /// Nothing will move data any more: hand readers everything the transport still holds
-    /// (bounded by its own receive buffer) and wake every waiter.
-    fn drop(&mut self) {
-        let m = &mut self.m;
-        let mut st = self.shared.state.lock();
-        for c in 0..CHANNELS {
-            while let Some(d) = m.conn.read(c as u8) {
-                if let Delivery::Data(v) = d {
-                    st.rx[c].extend(v);
-                }
-            }
-            st.conn_readable[c] = 0;
-        }
-        st.stats = m.conn.stats();
-        if !matches!(st.phase, RawState::Closed(_)) {
-            st.phase = RawState::Closed(m.conn.close_reason().unwrap_or(CloseReason::Local));
-        }
-        st.ended = true;
-        drop(st);
-        self.shared.cond.notify_all();
-    }
 }
 
 #[cfg(test)]
