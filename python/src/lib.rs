@@ -31,6 +31,13 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
             .map(|k| k.psk)
             .collect::<Vec<_>>(),
     )?;
+    // The operation table, one dict per operation (see `pppp::proto::operation`): the test
+    // suite checks `Camera` and `AsyncCamera` against it.
+    let ops = pppp::proto::operation::OPERATIONS
+        .iter()
+        .map(|s| json::to_py(m.py(), &s.to_json()))
+        .collect::<PyResult<Vec<_>>>()?;
+    m.add("OPERATIONS", ops)?;
     error::register(m)?;
     m.add_class::<frame::Frame>()?;
     m.add_class::<session::Session>()?;

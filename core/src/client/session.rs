@@ -972,16 +972,7 @@ impl Drop for Session {
 
 /// The typed outcome of an operation's reply, or the error its refusal is.
 fn outcome(kind: ReplyKind, reply: Value) -> Result<Outcome> {
-    Outcome::from_reply(kind, reply).map_err(|r| {
-        if r.credentials {
-            Error::WrongPassword { result: r.result }
-        } else {
-            Error::Rejected {
-                result: r.result,
-                reply: r.reply,
-            }
-        }
-    })
+    Ok(Outcome::from_reply(kind, reply)?)
 }
 
 /// An outcome of another kind than the operation's (a broken invariant of the table).

@@ -45,6 +45,8 @@ pub struct ArgSpec {
     pub name: &'static str,
     /// Its type.
     pub kind: ArgKind,
+    /// Whether it must be given (an optional one takes a default or is left out).
+    pub required: bool,
 }
 
 /// What an operation's reply is turned into.
@@ -84,7 +86,19 @@ const BINARY: &[Dialect] = &[Dialect::Binary];
 const NOT_BINARY: &[Dialect] = &[Dialect::Shix, Dialect::Cgi];
 
 const fn arg(name: &'static str, kind: ArgKind) -> ArgSpec {
-    ArgSpec { name, kind }
+    ArgSpec {
+        name,
+        kind,
+        required: true,
+    }
+}
+
+const fn optional(name: &'static str, kind: ArgKind) -> ArgSpec {
+    ArgSpec {
+        name,
+        kind,
+        required: false,
+    }
 }
 
 const PRESET: ArgKind = ArgKind::Int { min: 0, max: 15 };
@@ -95,9 +109,9 @@ pub const OPERATIONS: &[OpSpec] = &[
         name: "start_video",
         python: "start_video",
         args: &[
-            arg("resolution", ArgKind::Int { min: 1, max: 255 }),
-            arg("stream", ArgKind::Int { min: 0, max: 15 }),
-            arg("substream", ArgKind::Int { min: 0, max: 255 }),
+            optional("resolution", ArgKind::Int { min: 1, max: 255 }),
+            optional("stream", ArgKind::Int { min: 0, max: 15 }),
+            optional("substream", ArgKind::Int { min: 0, max: 255 }),
         ],
         reply: ReplyKind::Done,
         dialects: ALL,
@@ -279,6 +293,61 @@ pub const OPERATIONS: &[OpSpec] = &[
         doc: "Reads the SD card's state, capacity and free space.",
     },
 ];
+
+impl ArgKind {
+    /// Its name in [`OpSpec::to_json`]: `bool`, `int`, `direction`, `flip_mirror`, `text`,
+    /// `fields`.
+    pub fn name(self) -> &'static str {
+        match self {
+            ArgKind::Bool => "bool",
+            ArgKind::Int { .. } => "int",
+            ArgKind::Direction => "direction",
+            ArgKind::FlipMirror => "flip_mirror",
+            ArgKind::Text => "text",
+            ArgKind::Fields => "fields",
+        }
+    }
+}
+
+impl ReplyKind {
+    /// Its name in [`OpSpec::to_json`]: `done`, `params`, `wifi_networks`, `sd_info`.
+    pub fn name(self) -> &'static str {
+        match self {
+            ReplyKind::Done => "done",
+            ReplyKind::Params => "params",
+            ReplyKind::WifiNetworks => "wifi_networks",
+            ReplyKind::SdInfo => "sd_info",
+        }
+    }
+}
+
+impl OpSpec {
+    /// The entry as the bindings publish it (Python's `pppp._native.OPERATIONS`):
+    /// `{"name", "python", "args": [{"name", "kind", "required"[, "min", "max"]}], "reply",
+    /// "dialects", "doc"}`.
+    pub fn to_json(&self) -> Value {
+        let args: Vec<Value> = self
+            .args
+            .iter()
+            .map(|a| {
+                let mut v = json!({ "name": a.name, "kind": a.kind.name(), "required": a.required });
+                if let ArgKind::Int { min, max } = a.kind {
+                    v["min"] = json!(min);
+                    v["max"] = json!(max);
+                }
+                v
+            })
+            .collect();
+        json!({
+            "name": self.name,
+            "python": self.python,
+            "args": args,
+            "reply": self.reply.name(),
+            "dialects": self.dialects.iter().map(|d| d.name()).collect::<Vec<_>>(),
+            "doc": self.doc,
+        })
+    }
+}
 
 /// Why arguments do not make an operation.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
@@ -565,19 +634,31 @@ pub struct Refusal {
 /// SHIX's result for a request whose `user`/`pwd` the camera does not accept.
 pub const SHIX_AUTH_FAILED: i64 = -3;
 
+impl Refusal {
+    /// `reply` itself, or the refusal it is: a non-zero `result`, in any dialect (the one
+    /// rule for typed operations and raw commands alike). An optional reply that never came
+    /// (`no_reply`) is no refusal.
+    pub fn check(reply: Value) -> Result<Value, Refusal> {
+        match ops::check(&reply) {
+            Ok(()) => Ok(reply),
+            Err(result) => {
+                let shix = reply.get("dialect").is_none();
+                Err(Refusal {
+                    result,
+                    credentials: shix && result == SHIX_AUTH_FAILED,
+                    reply,
+                })
+            }
+        }
+    }
+}
+
 impl Outcome {
     /// The typed result of an operation of `kind` from the camera's `reply`; a non-zero
     /// `result` (in any dialect, for every operation, stream starts included) is a
-    /// [`Refusal`]. An optional reply that never came (`no_reply`) is success.
+    /// [`Refusal`] (see [`Refusal::check`]).
     pub fn from_reply(kind: ReplyKind, reply: Value) -> Result<Outcome, Refusal> {
-        if let Err(result) = ops::check(&reply) {
-            let shix = reply.get("dialect").is_none();
-            return Err(Refusal {
-                result,
-                credentials: shix && result == SHIX_AUTH_FAILED,
-                reply,
-            });
-        }
+        let reply = Refusal::check(reply)?;
         Ok(match kind {
             ReplyKind::Done => Outcome::Done(reply),
             ReplyKind::Params => Outcome::Params(Params::from_reply(&reply)),
@@ -648,6 +729,53 @@ mod tests {
         }
         let names: std::collections::HashSet<_> = OPERATIONS.iter().map(|s| s.name).collect();
         assert_eq!(names.len(), OPERATIONS.len(), "names are unique");
+    }
+
+    #[test]
+    fn an_argument_is_required_exactly_when_leaving_it_out_is_an_error() {
+        for op in every_op() {
+            let s = op.spec();
+            let full = op.args();
+            for a in s.args {
+                let mut args = full.clone();
+                args.as_object_mut().expect("an object").remove(a.name);
+                let r = Op::from_args(s.name, &args);
+                if a.required {
+                    assert_eq!(
+                        r,
+                        Err(ArgError::Missing {
+                            op: s.name,
+                            arg: a.name
+                        })
+                    );
+                } else {
+                    assert!(r.is_ok(), "{}: {} is optional: {r:?}", s.name, a.name);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn the_published_table_names_every_part_of_an_entry() {
+        let all: Vec<Value> = OPERATIONS.iter().map(OpSpec::to_json).collect();
+        assert_eq!(all.len(), OPERATIONS.len());
+        let ptz = spec("ptz_preset").expect("in the table").to_json();
+        assert_eq!(
+            ptz,
+            json!({
+                "name": "ptz_preset",
+                "python": "ptz_preset",
+                "args": [{"name": "preset", "kind": "int", "required": true, "min": 0, "max": 15}],
+                "reply": "done",
+                "dialects": ["cgi"],
+                "doc": "Stores the current position as preset 0-15.",
+            })
+        );
+        let scan = spec("wifi_scan").expect("in the table").to_json();
+        assert_eq!(scan["reply"], "wifi_networks");
+        assert_eq!(scan["dialects"], json!(["shix", "cgi", "binary"]));
+        let video = spec("start_video").expect("in the table").to_json();
+        assert_eq!(video["args"][2]["required"], false);
     }
 
     #[test]
@@ -734,6 +862,10 @@ mod tests {
                 .map(|o| o.to_json()),
             Ok(Value::Null)
         );
+        let raw = json!({"pro": "get_parms", "result": -3});
+        assert!(Refusal::check(raw).unwrap_err().credentials);
+        let ok = json!({"pro": "get_parms", "result": 0});
+        assert_eq!(Refusal::check(ok.clone()), Ok(ok));
         let p = Outcome::from_reply(ReplyKind::Params, json!({"sysver": "1.2", "result": 0}));
         assert_eq!(p.unwrap().to_json()["firmware"], "1.2");
     }
