@@ -38,6 +38,7 @@ use pppp::client::{RawConfig, RawSession, RawState, MAX_PACKET};
 use pppp::error::ClosedBy;
 use pppp::proto::conn::CloseReason;
 use pppp::proto::initstring;
+use pppp::proto::psk::PskChoice;
 use pppp::Error;
 
 use crate::error::{fill_fixed, set_last_error};
@@ -498,7 +499,7 @@ fn connect(target: *const c_char, flag: c_char, port: u16, server: Option<*const
         cfg.dead_after = d;
     }
     if let Some(p) = psk {
-        cfg.psk = format!("custom:{p}");
+        cfg.psk = PskChoice::Named(p);
     }
     if port != 0 {
         cfg.bind = Some(SocketAddr::new(IpAddr::V4(Ipv4Addr::UNSPECIFIED), port));

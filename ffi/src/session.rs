@@ -187,7 +187,7 @@ unsafe fn to_config(c: &pppp_config) -> Result<SessionConfig, Fail> {
         s.password = p.to_owned();
     }
     if let Some(p) = psk {
-        s.psk = p.to_owned();
+        s.psk = pppp::client::parse_psk(p)?;
     }
     if let Some(b) = bind {
         s.bind = Some(b.parse().map_err(|_| {
@@ -221,10 +221,10 @@ unsafe fn to_config(c: &pppp_config) -> Result<SessionConfig, Fail> {
         )
     };
     if let Some(d) = dialect {
-        s.dialect = d.to_owned();
+        s.dialect = pppp::client::parse_dialect(d)?;
     }
     if let Some(f) = family {
-        s.family = f.to_owned();
+        s.family = pppp::client::parse_family(f)?;
     }
     if c.reconnect {
         let policy = ReconnectPolicy {

@@ -15,6 +15,7 @@
 
 #[cfg(feature = "sim")]
 mod camera;
+mod choices;
 mod discover;
 pub mod driver;
 mod queue;
@@ -26,6 +27,7 @@ use std::time::Instant;
 
 #[cfg(feature = "sim")]
 pub use camera::{CameraServer, CameraServerConfig};
+pub use choices::{parse_dialect, parse_family, parse_psk};
 pub use discover::{discover, discover_with, DiscoverOptions, Discovery};
 pub use driver::{Driver, DriverConfig};
 pub use raw::{RawConfig, RawInfo, RawSession, RawState, ReadOutcome, MAX_PACKET};
