@@ -11,8 +11,8 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use parking_lot::{Condvar, Mutex};
 use pppp::client::{Driver, DriverConfig, Session, SessionConfig, SessionEvent};
-use pppp::proto::psk::PskChoice;
 use pppp::proto::ops::Op;
+use pppp::proto::psk::PskChoice;
 
 use crate::common::{seconds, CliError, CliResult};
 

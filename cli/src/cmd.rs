@@ -125,7 +125,9 @@ pub fn run(a: Args) -> CliResult {
     }
     session.close();
     // Core decides what a refusal is (and whether it is about the credentials).
-    Refusal::check(reply).map_err(|r| Error::from(r).into()).map(drop)
+    Refusal::check(reply)
+        .map_err(|r| Error::from(r).into())
+        .map(drop)
 }
 
 /// CGI replies: the key/values in the camera's order, one `key=value` per line (or the hex of

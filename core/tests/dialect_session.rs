@@ -109,7 +109,8 @@ fn probing_and_errors_through_the_session() {
     s.close();
 
     // A forced wrong dialect: a clear protocol error, not a hang or a silent success.
-    let s = Session::connect(config(uid, &cam).dialect(DialectChoice::Fixed(Dialect::Binary))).unwrap();
+    let s =
+        Session::connect(config(uid, &cam).dialect(DialectChoice::Fixed(Dialect::Binary))).unwrap();
     match s.login() {
         Err(Error::Protocol(m)) => assert!(m.contains("binary login"), "{m}"),
         r => panic!("{r:?}"),

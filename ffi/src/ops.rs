@@ -297,7 +297,9 @@ pub unsafe extern "C" fn pppp_session_set_lamp(
     session: *const pppp_session,
     on: bool,
 ) -> pppp_result {
-    call_op(session, Out::Nothing, || op("set_lamp", json!({ "on": on })))
+    call_op(session, Out::Nothing, || {
+        op("set_lamp", json!({ "on": on }))
+    })
 }
 
 /// Sets the image orientation: 0 normal, 1 flipped, 2 mirrored, 3 both.
@@ -384,7 +386,10 @@ pub unsafe extern "C" fn pppp_session_set_time(
     tz_offset: i32,
 ) -> pppp_result {
     call_op(session, Out::Nothing, || {
-        op("set_time", json!({ "epoch": epoch, "tz_offset": tz_offset }))
+        op(
+            "set_time",
+            json!({ "epoch": epoch, "tz_offset": tz_offset }),
+        )
     })
 }
 

@@ -27,7 +27,7 @@ fn declaration(h: &str, name: &str) -> Option<Vec<Param>> {
         .split(',')
         .map(|p| {
             let p = p.split_whitespace().collect::<Vec<_>>().join(" ");
-            let cut = p.rfind(|c: char| c == ' ' || c == '*').expect("type and name") + 1;
+            let cut = p.rfind([' ', '*']).expect("type and name") + 1;
             Param {
                 ty: p[..cut].trim().to_owned(),
                 name: p[cut..].to_owned(),
@@ -43,7 +43,10 @@ fn every_operation_has_its_c_function_with_the_tables_arguments() {
     for s in OPERATIONS {
         let f = format!("pppp_session_{}", s.name);
         let params = declaration(&h, &f).unwrap_or_else(|| panic!("{f} is not in pppp.h"));
-        assert_eq!(params[0].ty, "const struct pppp_session *", "{f}: the session first");
+        assert_eq!(
+            params[0].ty, "const struct pppp_session *",
+            "{f}: the session first"
+        );
         let (outs, ins): (Vec<_>, Vec<_>) = params[1..].iter().partition(|p| p.ty == "char **");
         let names: Vec<&str> = ins.iter().map(|p| p.name.as_str()).collect();
         let expected: Vec<String> = s
@@ -68,7 +71,10 @@ fn every_operation_has_its_c_function_with_the_tables_arguments() {
             usize::from(has_result),
             "{f}: one JSON out-parameter exactly when the operation has a result"
         );
-        assert!(outs.iter().all(|p| p.name.ends_with("_json")), "{f}: {outs:?}");
+        assert!(
+            outs.iter().all(|p| p.name.ends_with("_json")),
+            "{f}: {outs:?}"
+        );
     }
 }
 

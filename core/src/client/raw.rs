@@ -982,6 +982,9 @@ mod tests {
         ));
         let mut c = RawConfig::new("DGOA-123456-ABCDE").host("127.0.0.1:9");
         c.recv_buffer = 0;
-        assert!(matches!(RawSession::start(c), Err(Error::InvalidArgument(_))));
+        assert!(matches!(
+            RawSession::start(c),
+            Err(Error::InvalidArgument(_))
+        ));
     }
 }

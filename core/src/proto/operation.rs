@@ -330,7 +330,8 @@ impl OpSpec {
             .args
             .iter()
             .map(|a| {
-                let mut v = json!({ "name": a.name, "kind": a.kind.name(), "required": a.required });
+                let mut v =
+                    json!({ "name": a.name, "kind": a.kind.name(), "required": a.required });
                 if let ArgKind::Int { min, max } = a.kind {
                     v["min"] = json!(min);
                     v["max"] = json!(max);
