@@ -93,8 +93,8 @@ def test_each_method_runs_its_operation_with_the_tables_arguments(op: dict[str, 
     acam = AsyncCamera.__new__(AsyncCamera)
     requests: list[tuple[str, Optional[str], Any]] = []
 
-    async def request(kind: str, name: Optional[str] = None, a: Any = None) -> Any:
-        requests.append((kind, name, a))
+    async def request(kind: str, name: Optional[str] = None, args: Any = None) -> Any:
+        requests.append((kind, name, args))
         raise Recorded
 
     acam._request = request  # type: ignore[method-assign]
