@@ -6,7 +6,8 @@ use std::time::Duration;
 
 use pcap_file::pcap::PcapReader;
 use pcap_file::pcapng::{Block, PcapNgReader};
-use pppp::proto::dissect::{self, Captured, Dissector};
+use pppp::capture;
+use pppp::proto::dissect::{Captured, Dissector};
 use pppp::proto::psk::PskChoice;
 
 use crate::common::{CliError, CliResult};
@@ -69,7 +70,7 @@ pub fn parse_capture(data: Vec<u8>, name: &str) -> Result<(Vec<Captured>, u64), 
     let bad = |e: pcap_file::PcapError| CliError::msg(format!("{name}: not a valid capture: {e}"));
     let mut out = Vec::new();
     let mut skipped = 0u64;
-    let mut push = |link: u32, t: Duration, frame: &[u8]| match dissect::udp_from_link(link, frame)
+    let mut push = |link: u32, t: Duration, frame: &[u8]| match capture::udp_from_link(link, frame)
     {
         Some(u) => out.push(Captured::udp(Some(secs(t)), u.src, u.dst, u.payload)),
         None => skipped += 1,
@@ -110,7 +111,7 @@ pub fn parse_capture(data: Vec<u8>, name: &str) -> Result<(Vec<Captured>, u64), 
                     "{name}: neither a pcap/pcapng capture nor a text hex dump"
                 ))
             })?;
-            out = dissect::parse_hex_dump(&text)
+            out = capture::parse_hex_dump(&text)
                 .map_err(|e| CliError::usage(format!("{name}: {e}")))?;
         }
     }

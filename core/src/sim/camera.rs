@@ -224,7 +224,7 @@ impl CameraConfig {
             password: "6666".into(),
             handshake: Handshake::Echo,
             long_rdy: false,
-            lan_addr: SocketAddr::new(ip, 32108),
+            lan_addr: SocketAddr::new(ip, crate::proto::discovery::LAN_PORT),
             session_addr: SocketAddr::new(ip, 40000),
             answer_from_lan_port: false,
             fps: 10,
