@@ -310,6 +310,79 @@ typedef struct pppp_frame pppp_frame;
 typedef struct pppp_session pppp_session;
 
 /**
+ * Options of a discovery. Initialise with `pppp_discover_options_init`, then change fields.
+ */
+typedef struct pppp_discover_options {
+    /**
+     * Unicast targets `"HOST[:PORT]"` (port 32108 by default); may be NULL when
+     * `targets_len` is 0.
+     */
+    const char *const *targets;
+    /**
+     * Number of `targets`.
+     */
+    size_t targets_len;
+    /**
+     * Also broadcast on every IPv4 interface. Ignored when the environment variable
+     * `PPPP_LAN_TARGETS=host[:port],...` is set: its addresses are searched by unicast instead.
+     */
+    bool broadcast;
+    /**
+     * How long to listen, in milliseconds (0: 2000).
+     */
+    uint32_t timeout_ms;
+    /**
+     * `"auto"` (NULL), `"none"`, a PSK name, or `"custom:<psk>"`.
+     */
+    const char *psk;
+    /**
+     * Local address to bind, `"IP:PORT"` (NULL: any).
+     */
+    const char *bind;
+} pppp_discover_options;
+
+/**
+ * A camera that answered the LAN search. Strings are NUL-terminated (truncated to fit).
+ */
+typedef struct pppp_device {
+    /**
+     * Its UID, e.g. `"DGOA-123456-ABCDE"`.
+     */
+    char uid[32];
+    /**
+     * The address it answered from, `"IP:PORT"` (its session socket).
+     */
+    char addr[64];
+    /**
+     * The cipher its answer decoded under: `"plain"` or the PSK.
+     */
+    char cipher[64];
+    /**
+     * The port of `addr`.
+     */
+    uint16_t port;
+} pppp_device;
+
+/**
+ * A device callback of `pppp_discover_with`: `call(device, userdata)` for each camera as it
+ * answers, then `drop(userdata)` once when the discovery ends; both on the calling thread.
+ */
+typedef struct pppp_device_closure {
+    /**
+     * Passed back to `call` and `drop` untouched.
+     */
+    void *userdata;
+    /**
+     * Called for each device; `device` is borrowed for the call.
+     */
+    void (*call)(const struct pppp_device *device, void *userdata);
+    /**
+     * Called once when the discovery has ended.
+     */
+    void (*drop)(void *userdata);
+} pppp_device_closure;
+
+/**
  * How to run an emulated camera. Initialise with `pppp_camera_config_init`.
  */
 typedef struct pppp_camera_config {
@@ -389,79 +462,6 @@ typedef struct pppp_camera_stats {
      */
     uint64_t talk_samples;
 } pppp_camera_stats;
-
-/**
- * Options of a discovery. Initialise with `pppp_discover_options_init`, then change fields.
- */
-typedef struct pppp_discover_options {
-    /**
-     * Unicast targets `"HOST[:PORT]"` (port 32108 by default); may be NULL when
-     * `targets_len` is 0.
-     */
-    const char *const *targets;
-    /**
-     * Number of `targets`.
-     */
-    size_t targets_len;
-    /**
-     * Also broadcast on every IPv4 interface. Ignored when the environment variable
-     * `PPPP_LAN_TARGETS=host[:port],...` is set: its addresses are searched by unicast instead.
-     */
-    bool broadcast;
-    /**
-     * How long to listen, in milliseconds (0: 2000).
-     */
-    uint32_t timeout_ms;
-    /**
-     * `"auto"` (NULL), `"none"`, a PSK name, or `"custom:<psk>"`.
-     */
-    const char *psk;
-    /**
-     * Local address to bind, `"IP:PORT"` (NULL: any).
-     */
-    const char *bind;
-} pppp_discover_options;
-
-/**
- * A camera that answered the LAN search. Strings are NUL-terminated (truncated to fit).
- */
-typedef struct pppp_device {
-    /**
-     * Its UID, e.g. `"DGOA-123456-ABCDE"`.
-     */
-    char uid[32];
-    /**
-     * The address it answered from, `"IP:PORT"` (its session socket).
-     */
-    char addr[64];
-    /**
-     * The cipher its answer decoded under: `"plain"` or the PSK.
-     */
-    char cipher[64];
-    /**
-     * The port of `addr`.
-     */
-    uint16_t port;
-} pppp_device;
-
-/**
- * A device callback of `pppp_discover_with`: `call(device, userdata)` for each camera as it
- * answers, then `drop(userdata)` once when the discovery ends; both on the calling thread.
- */
-typedef struct pppp_device_closure {
-    /**
-     * Passed back to `call` and `drop` untouched.
-     */
-    void *userdata;
-    /**
-     * Called for each device; `device` is borrowed for the call.
-     */
-    void (*call)(const struct pppp_device *device, void *userdata);
-    /**
-     * Called once when the discovery has ended.
-     */
-    void (*drop)(void *userdata);
-} pppp_device_closure;
 
 /**
  * One session event. From `pppp_session_next_event` it is owned (free it with
@@ -777,38 +777,6 @@ size_t pppp_last_error_message(char *buf, size_t len);
 void pppp_string_free(char **s);
 
 /**
- * Fills `*config` with the defaults (no UID: set `uid` before starting).
- */
-void pppp_camera_config_init(struct pppp_camera_config *config);
-
-/**
- * Starts an emulated camera; `*camera` receives it (stop and free it with `pppp_camera_free`).
- */
-pppp_result pppp_camera_start(const struct pppp_camera_config *config, struct pppp_camera **camera);
-
-/**
- * Writes the camera's LAN-search address `"IP:PORT"` (what `PPPP_LAN_TARGETS` and a
- * session's `host` take) into `buf[0..len]`, NUL-terminated.
- */
-pppp_result pppp_camera_lan_addr(const struct pppp_camera *camera, char *buf, size_t len);
-
-/**
- * Writes the camera's session address `"IP:PORT"` into `buf[0..len]`, NUL-terminated.
- */
-pppp_result pppp_camera_session_addr(const struct pppp_camera *camera, char *buf, size_t len);
-
-/**
- * The camera's counters (refreshed every 100 ms).
- */
-pppp_result pppp_camera_get_stats(const struct pppp_camera *camera, struct pppp_camera_stats *out);
-
-/**
- * Stops the camera `*camera`, frees it and sets `*camera` to NULL. Accepts NULL and a NULL
- * `*camera`.
- */
-void pppp_camera_free(struct pppp_camera **camera);
-
-/**
  * Fills `*options` with the defaults: no unicast target, broadcast on, 2000 ms, PSK auto.
  */
 void pppp_discover_options_init(struct pppp_discover_options *options);
@@ -869,6 +837,38 @@ pppp_result pppp_discovery_cancel(const struct pppp_discovery *discovery);
  * NULL `*discovery`.
  */
 void pppp_discovery_free(struct pppp_discovery **discovery);
+
+/**
+ * Fills `*config` with the defaults (no UID: set `uid` before starting).
+ */
+void pppp_camera_config_init(struct pppp_camera_config *config);
+
+/**
+ * Starts an emulated camera; `*camera` receives it (stop and free it with `pppp_camera_free`).
+ */
+pppp_result pppp_camera_start(const struct pppp_camera_config *config, struct pppp_camera **camera);
+
+/**
+ * Writes the camera's LAN-search address `"IP:PORT"` (what `PPPP_LAN_TARGETS` and a
+ * session's `host` take) into `buf[0..len]`, NUL-terminated.
+ */
+pppp_result pppp_camera_lan_addr(const struct pppp_camera *camera, char *buf, size_t len);
+
+/**
+ * Writes the camera's session address `"IP:PORT"` into `buf[0..len]`, NUL-terminated.
+ */
+pppp_result pppp_camera_session_addr(const struct pppp_camera *camera, char *buf, size_t len);
+
+/**
+ * The camera's counters (refreshed every 100 ms).
+ */
+pppp_result pppp_camera_get_stats(const struct pppp_camera *camera, struct pppp_camera_stats *out);
+
+/**
+ * Stops the camera `*camera`, frees it and sets `*camera` to NULL. Accepts NULL and a NULL
+ * `*camera`.
+ */
+void pppp_camera_free(struct pppp_camera **camera);
 
 /**
  * Frees an event from `pppp_session_next_event` (its strings included) and sets `*event` to

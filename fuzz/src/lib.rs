@@ -574,7 +574,7 @@ pub mod conn_datagram {
                             let channel = what >> 5;
                             // Channel 0 carries the fuzz bytes inside one SHIX block: the
                             // emulator panics when a single DRW holds two non-SHIX blocks
-                            // (sim/camera.rs `on_block` after the peer was removed), which is
+                            // (sim/camera/mod.rs `on_block` after the peer was removed), which is
                             // not what this target is about.
                             let data = if channel == 0 {
                                 command::encode_shix(command::SHIX_REQUEST, bytes)

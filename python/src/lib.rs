@@ -8,9 +8,9 @@
 //!   are safe to share between threads.
 
 mod blocking;
-mod camera;
 mod cli;
 mod discover;
+mod emulator;
 mod error;
 mod frame;
 mod json;
@@ -42,7 +42,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<frame::Frame>()?;
     m.add_class::<session::Session>()?;
     m.add_class::<session::FrameIterator>()?;
-    m.add_class::<camera::FakeCamera>()?;
+    m.add_class::<emulator::FakeCamera>()?;
     m.add_class::<reactor::Reactor>()?;
     m.add_class::<discover::Search>()?;
     m.add_function(wrap_pyfunction!(session::start, m)?)?;

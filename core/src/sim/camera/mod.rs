@@ -42,7 +42,6 @@ use crate::Uid;
 
 // The CGI and iLnk binary dialects, and the SHIX command families (a child module: it shares
 // the camera's private state).
-#[path = "camera_dialects.rs"]
 mod dialects;
 
 /// How the device completes the handshake (PROTOCOL.md §7.2).
