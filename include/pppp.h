@@ -292,20 +292,95 @@ typedef struct pppp_frame pppp_frame;
  *
  * Functions: `pppp_session_connect`, `pppp_session_start`, `pppp_session_wait_connected`,
  * `pppp_session_next_event`, `pppp_session_set_event_callback`, `pppp_session_login`,
- * `pppp_session_command`, `pppp_session_call`, `pppp_session_start_video_stream`,
- * `pppp_session_write`, `pppp_session_start_video`, `pppp_session_stop_video`,
- * `pppp_session_start_audio`, `pppp_session_stop_audio`, `pppp_session_talk`,
+ * `pppp_session_command`, `pppp_session_write`, `pppp_session_talk`,
  * `pppp_session_next_frame`, `pppp_session_next_audio`, `pppp_session_set_frame_callback`,
  * `pppp_session_set_audio_callback`, `pppp_session_get_stats`, `pppp_session_peer`,
- * `pppp_session_is_open`, `pppp_session_close`, `pppp_session_free`; typed operations:
- * `pppp_session_dialect`, `pppp_session_cgi`, `pppp_session_binary`, `pppp_session_ptz`,
+ * `pppp_session_is_open`, `pppp_session_close`, `pppp_session_free`; operations (one per
+ * entry of pppp's operation table, and the generic `pppp_session_call`):
+ * `pppp_session_start_video`, `pppp_session_start_video_stream`, `pppp_session_stop_video`,
+ * `pppp_session_start_audio`, `pppp_session_stop_audio`, `pppp_session_ptz`,
  * `pppp_session_ptz_stop`, `pppp_session_ptz_center`, `pppp_session_ptz_preset`,
  * `pppp_session_ptz_goto_preset`, `pppp_session_set_ir`, `pppp_session_toggle_ir`,
- * `pppp_session_set_white_light`, `pppp_session_set_flip_mirror`, `pppp_session_params`,
- * `pppp_session_set_params`, `pppp_session_wifi_scan`, `pppp_session_set_wifi`,
- * `pppp_session_reboot`, `pppp_session_set_time`, `pppp_session_sd_info`.
+ * `pppp_session_set_white_light`, `pppp_session_set_lamp`, `pppp_session_set_flip_mirror`,
+ * `pppp_session_params`, `pppp_session_set_params`, `pppp_session_wifi_scan`,
+ * `pppp_session_set_wifi`, `pppp_session_reboot`, `pppp_session_set_time`,
+ * `pppp_session_sd_info`; raw commands and state: `pppp_session_dialect`,
+ * `pppp_session_cgi`, `pppp_session_binary`.
  */
 typedef struct pppp_session pppp_session;
+
+/**
+ * Options of a discovery. Initialise with `pppp_discover_options_init`, then change fields.
+ */
+typedef struct pppp_discover_options {
+    /**
+     * Unicast targets `"HOST[:PORT]"` (port 32108 by default); may be NULL when
+     * `targets_len` is 0.
+     */
+    const char *const *targets;
+    /**
+     * Number of `targets`.
+     */
+    size_t targets_len;
+    /**
+     * Also broadcast on every IPv4 interface. Ignored when the environment variable
+     * `PPPP_LAN_TARGETS=host[:port],...` is set: its addresses are searched by unicast instead.
+     */
+    bool broadcast;
+    /**
+     * How long to listen, in milliseconds (0: 2000).
+     */
+    uint32_t timeout_ms;
+    /**
+     * `"auto"` (NULL), `"none"`, a PSK name, or `"custom:<psk>"`.
+     */
+    const char *psk;
+    /**
+     * Local address to bind, `"IP:PORT"` (NULL: any).
+     */
+    const char *bind;
+} pppp_discover_options;
+
+/**
+ * A camera that answered the LAN search. Strings are NUL-terminated (truncated to fit).
+ */
+typedef struct pppp_device {
+    /**
+     * Its UID, e.g. `"DGOA-123456-ABCDE"`.
+     */
+    char uid[32];
+    /**
+     * The address it answered from, `"IP:PORT"` (its session socket).
+     */
+    char addr[64];
+    /**
+     * The cipher its answer decoded under: `"plain"` or the PSK.
+     */
+    char cipher[64];
+    /**
+     * The port of `addr`.
+     */
+    uint16_t port;
+} pppp_device;
+
+/**
+ * A device callback of `pppp_discover_with`: `call(device, userdata)` for each camera as it
+ * answers, then `drop(userdata)` once when the discovery ends; both on the calling thread.
+ */
+typedef struct pppp_device_closure {
+    /**
+     * Passed back to `call` and `drop` untouched.
+     */
+    void *userdata;
+    /**
+     * Called for each device; `device` is borrowed for the call.
+     */
+    void (*call)(const struct pppp_device *device, void *userdata);
+    /**
+     * Called once when the discovery has ended.
+     */
+    void (*drop)(void *userdata);
+} pppp_device_closure;
 
 /**
  * How to run an emulated camera. Initialise with `pppp_camera_config_init`.
@@ -387,79 +462,6 @@ typedef struct pppp_camera_stats {
      */
     uint64_t talk_samples;
 } pppp_camera_stats;
-
-/**
- * Options of a discovery. Initialise with `pppp_discover_options_init`, then change fields.
- */
-typedef struct pppp_discover_options {
-    /**
-     * Unicast targets `"HOST[:PORT]"` (port 32108 by default); may be NULL when
-     * `targets_len` is 0.
-     */
-    const char *const *targets;
-    /**
-     * Number of `targets`.
-     */
-    size_t targets_len;
-    /**
-     * Also broadcast on every IPv4 interface. Ignored when the environment variable
-     * `PPPP_LAN_TARGETS=host[:port],...` is set: its addresses are searched by unicast instead.
-     */
-    bool broadcast;
-    /**
-     * How long to listen, in milliseconds (0: 2000).
-     */
-    uint32_t timeout_ms;
-    /**
-     * `"auto"` (NULL), `"none"`, a PSK name, or `"custom:<psk>"`.
-     */
-    const char *psk;
-    /**
-     * Local address to bind, `"IP:PORT"` (NULL: any).
-     */
-    const char *bind;
-} pppp_discover_options;
-
-/**
- * A camera that answered the LAN search. Strings are NUL-terminated (truncated to fit).
- */
-typedef struct pppp_device {
-    /**
-     * Its UID, e.g. `"DGOA-123456-ABCDE"`.
-     */
-    char uid[32];
-    /**
-     * The address it answered from, `"IP:PORT"` (its session socket).
-     */
-    char addr[64];
-    /**
-     * The cipher its answer decoded under: `"plain"` or the PSK.
-     */
-    char cipher[64];
-    /**
-     * The port of `addr`.
-     */
-    uint16_t port;
-} pppp_device;
-
-/**
- * A device callback of `pppp_discover_with`: `call(device, userdata)` for each camera as it
- * answers, then `drop(userdata)` once when the discovery ends; both on the calling thread.
- */
-typedef struct pppp_device_closure {
-    /**
-     * Passed back to `call` and `drop` untouched.
-     */
-    void *userdata;
-    /**
-     * Called for each device; `device` is borrowed for the call.
-     */
-    void (*call)(const struct pppp_device *device, void *userdata);
-    /**
-     * Called once when the discovery has ended.
-     */
-    void (*drop)(void *userdata);
-} pppp_device_closure;
 
 /**
  * One session event. From `pppp_session_next_event` it is owned (free it with
@@ -775,38 +777,6 @@ size_t pppp_last_error_message(char *buf, size_t len);
 void pppp_string_free(char **s);
 
 /**
- * Fills `*config` with the defaults (no UID: set `uid` before starting).
- */
-void pppp_camera_config_init(struct pppp_camera_config *config);
-
-/**
- * Starts an emulated camera; `*camera` receives it (stop and free it with `pppp_camera_free`).
- */
-pppp_result pppp_camera_start(const struct pppp_camera_config *config, struct pppp_camera **camera);
-
-/**
- * Writes the camera's LAN-search address `"IP:PORT"` (what `PPPP_LAN_TARGETS` and a
- * session's `host` take) into `buf[0..len]`, NUL-terminated.
- */
-pppp_result pppp_camera_lan_addr(const struct pppp_camera *camera, char *buf, size_t len);
-
-/**
- * Writes the camera's session address `"IP:PORT"` into `buf[0..len]`, NUL-terminated.
- */
-pppp_result pppp_camera_session_addr(const struct pppp_camera *camera, char *buf, size_t len);
-
-/**
- * The camera's counters (refreshed every 100 ms).
- */
-pppp_result pppp_camera_get_stats(const struct pppp_camera *camera, struct pppp_camera_stats *out);
-
-/**
- * Stops the camera `*camera`, frees it and sets `*camera` to NULL. Accepts NULL and a NULL
- * `*camera`.
- */
-void pppp_camera_free(struct pppp_camera **camera);
-
-/**
  * Fills `*options` with the defaults: no unicast target, broadcast on, 2000 ms, PSK auto.
  */
 void pppp_discover_options_init(struct pppp_discover_options *options);
@@ -867,6 +837,38 @@ pppp_result pppp_discovery_cancel(const struct pppp_discovery *discovery);
  * NULL `*discovery`.
  */
 void pppp_discovery_free(struct pppp_discovery **discovery);
+
+/**
+ * Fills `*config` with the defaults (no UID: set `uid` before starting).
+ */
+void pppp_camera_config_init(struct pppp_camera_config *config);
+
+/**
+ * Starts an emulated camera; `*camera` receives it (stop and free it with `pppp_camera_free`).
+ */
+pppp_result pppp_camera_start(const struct pppp_camera_config *config, struct pppp_camera **camera);
+
+/**
+ * Writes the camera's LAN-search address `"IP:PORT"` (what `PPPP_LAN_TARGETS` and a
+ * session's `host` take) into `buf[0..len]`, NUL-terminated.
+ */
+pppp_result pppp_camera_lan_addr(const struct pppp_camera *camera, char *buf, size_t len);
+
+/**
+ * Writes the camera's session address `"IP:PORT"` into `buf[0..len]`, NUL-terminated.
+ */
+pppp_result pppp_camera_session_addr(const struct pppp_camera *camera, char *buf, size_t len);
+
+/**
+ * The camera's counters (refreshed every 100 ms).
+ */
+pppp_result pppp_camera_get_stats(const struct pppp_camera *camera, struct pppp_camera_stats *out);
+
+/**
+ * Stops the camera `*camera`, frees it and sets `*camera` to NULL. Accepts NULL and a NULL
+ * `*camera`.
+ */
+void pppp_camera_free(struct pppp_camera **camera);
 
 /**
  * Frees an event from `pppp_session_next_event` (its strings included) and sets `*event` to
@@ -950,7 +952,8 @@ pppp_result pppp_session_call(const struct pppp_session *session,
  * Sends a VStarcam CGI request (e.g. `"get_status.cgi?"`; credentials are appended) and
  * returns the parsed reply as a JSON object in `*reply_json` (when not NULL):
  * `{"dialect":"cgi","cmd":…,"cgi":…,"result":…,"fields":{…},"text":"…"}`, `text` being the
- * reply as the camera sent it.
+ * reply as the camera sent it. Like `pppp_session_command`, the reply comes back whatever
+ * its `result`.
  */
 pppp_result pppp_session_cgi(const struct pppp_session *session,
                              const char *request,
@@ -958,13 +961,46 @@ pppp_result pppp_session_cgi(const struct pppp_session *session,
 
 /**
  * Sends an iLnk binary command `cmd` with `payload[0..len]` and returns the reply as a JSON
- * object in `*reply_json` (when not NULL).
+ * object in `*reply_json` (when not NULL), whatever its result.
  */
 pppp_result pppp_session_binary(const struct pppp_session *session,
                                 uint16_t cmd,
                                 const uint8_t *payload,
                                 size_t len,
                                 char **reply_json);
+
+/**
+ * Starts video at `resolution` (SHIX: 1 = 640×480, 2 = 320×240; 0 = the default, 1).
+ * `pppp_session_start_video_stream` also names the vendor stream.
+ */
+pppp_result pppp_session_start_video(const struct pppp_session *session, uint8_t resolution);
+
+/**
+ * Starts video as `pppp_session_start_video` does, asking a VStarcam CGI camera for vendor
+ * stream `stream` (0–15: 0 main H.264, 1 sub H.264, 3 MJPEG sub stream, 10 the apps' live
+ * stream, ...) and `substream` (0–255), as `livestream.cgi?streamid=S&substream=N`. A negative
+ * `stream` or `substream` leaves it out (the default stream, 10). After a reconnection the
+ * same stream is asked for again.
+ */
+pppp_result pppp_session_start_video_stream(const struct pppp_session *session,
+                                            uint8_t resolution,
+                                            int32_t stream,
+                                            int32_t substream);
+
+/**
+ * Stops video.
+ */
+pppp_result pppp_session_stop_video(const struct pppp_session *session);
+
+/**
+ * Starts audio (frames arrive through `pppp_session_next_audio` or the audio callback).
+ */
+pppp_result pppp_session_start_audio(const struct pppp_session *session);
+
+/**
+ * Stops audio.
+ */
+pppp_result pppp_session_stop_audio(const struct pppp_session *session);
 
 /**
  * Starts moving the camera: `direction` is `"up"`, `"down"`, `"left"`, `"right"`,
@@ -983,14 +1019,14 @@ pppp_result pppp_session_ptz_stop(const struct pppp_session *session);
 pppp_result pppp_session_ptz_center(const struct pppp_session *session);
 
 /**
- * Stores the current position as preset `n`.
+ * Stores the current position as preset `preset` (0–15).
  */
-pppp_result pppp_session_ptz_preset(const struct pppp_session *session, uint8_t n);
+pppp_result pppp_session_ptz_preset(const struct pppp_session *session, uint8_t preset);
 
 /**
- * Moves to preset `n`.
+ * Moves to preset `preset` (0–15).
  */
-pppp_result pppp_session_ptz_goto_preset(const struct pppp_session *session, uint8_t n);
+pppp_result pppp_session_ptz_goto_preset(const struct pppp_session *session, uint8_t preset);
 
 /**
  * Switches night vision (the IR cut filter and IR LEDs) on or off.
@@ -1008,6 +1044,11 @@ pppp_result pppp_session_toggle_ir(const struct pppp_session *session);
 pppp_result pppp_session_set_white_light(const struct pppp_session *session, bool on);
 
 /**
+ * Switches the lamp on or off (SHIX cameras).
+ */
+pppp_result pppp_session_set_lamp(const struct pppp_session *session, bool on);
+
+/**
  * Sets the image orientation: 0 normal, 1 flipped, 2 mirrored, 3 both.
  */
 pppp_result pppp_session_set_flip_mirror(const struct pppp_session *session, uint8_t value);
@@ -1021,7 +1062,8 @@ pppp_result pppp_session_set_flip_mirror(const struct pppp_session *session, uin
 pppp_result pppp_session_params(const struct pppp_session *session, char **params_json);
 
 /**
- * Sets camera parameters from a JSON object of fields (in the camera's own field names).
+ * Sets camera parameters from `fields_json`, a JSON object of at least one field (in the
+ * camera's own field names, e.g. `{"lamp":1}`).
  */
 pppp_result pppp_session_set_params(const struct pppp_session *session, const char *fields_json);
 
@@ -1044,11 +1086,12 @@ pppp_result pppp_session_set_wifi(const struct pppp_session *session,
 pppp_result pppp_session_reboot(const struct pppp_session *session);
 
 /**
- * Sets the camera's clock: `epoch` seconds since 1970 (UTC), `tz_offset_secs` east of UTC.
+ * Sets the camera's clock: `epoch` seconds since 1970 (UTC), `tz_offset` seconds east of
+ * UTC.
  */
 pppp_result pppp_session_set_time(const struct pppp_session *session,
                                   int64_t epoch,
-                                  int32_t tz_offset_secs);
+                                  int32_t tz_offset);
 
 /**
  * SD card information (`{"present","status","total","free","fields"}`) as JSON in
@@ -1112,39 +1155,6 @@ pppp_result pppp_session_write(const struct pppp_session *session,
                                uint8_t channel,
                                const uint8_t *data,
                                size_t len);
-
-/**
- * Starts video at `resolution` (SHIX: 1 = 640×480, 2 = 320×240; 0 = the default, 1).
- * `pppp_session_start_video_stream` also names the vendor stream.
- */
-pppp_result pppp_session_start_video(const struct pppp_session *session, uint8_t resolution);
-
-/**
- * Starts video as `pppp_session_start_video` does, asking a VStarcam CGI camera for vendor
- * stream `stream` (0–15: 0 main H.264, 1 sub H.264, 3 MJPEG sub stream, 10 the apps' live
- * stream, ...) and `substream` (0–255), as `livestream.cgi?streamid=S&substream=N`. A negative
- * `stream` or `substream` leaves it out (the default stream, 10). After a reconnection the
- * same stream is asked for again.
- */
-pppp_result pppp_session_start_video_stream(const struct pppp_session *session,
-                                            uint8_t resolution,
-                                            int32_t stream,
-                                            int32_t substream);
-
-/**
- * Stops video.
- */
-pppp_result pppp_session_stop_video(const struct pppp_session *session);
-
-/**
- * Starts audio (frames arrive through `pppp_session_next_audio` or the audio callback).
- */
-pppp_result pppp_session_start_audio(const struct pppp_session *session);
-
-/**
- * Stops audio.
- */
-pppp_result pppp_session_stop_audio(const struct pppp_session *session);
 
 /**
  * Sends `samples` samples of 16-bit mono PCM at 8 kHz to the camera's speaker (talk-back:

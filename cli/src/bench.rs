@@ -12,6 +12,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use parking_lot::{Condvar, Mutex};
 use pppp::client::{Driver, DriverConfig, Session, SessionConfig, SessionEvent};
 use pppp::proto::ops::Op;
+use pppp::proto::psk::PskChoice;
 
 use crate::common::{seconds, CliError, CliResult};
 
@@ -211,6 +212,7 @@ pub fn run(a: Args) -> CliResult {
         return Err(CliError::usage("--sessions must be at least 1"));
     }
     let measure = seconds(a.seconds, "--seconds")?;
+    let psk = pppp::client::parse_psk(&a.psk)?;
     let (mut child, targets) = match &a.targets {
         Some(path) => (None, parse_targets(&std::fs::read_to_string(path)?)?),
         None => {
@@ -218,7 +220,7 @@ pub fn run(a: Args) -> CliResult {
             (Some(c), t)
         }
     };
-    let result = bench(&a, measure, &targets);
+    let result = bench(&a, measure, &psk, &targets);
     if let Some(c) = child.as_mut() {
         let _ = c.kill();
         let _ = c.wait();
@@ -226,7 +228,7 @@ pub fn run(a: Args) -> CliResult {
     result
 }
 
-fn bench(a: &Args, measure: Duration, targets: &[Target]) -> CliResult {
+fn bench(a: &Args, measure: Duration, psk: &PskChoice, targets: &[Target]) -> CliResult {
     let before = proc_stat();
     let driver = Driver::new(DriverConfig {
         io_threads: a.io_threads,
@@ -238,7 +240,7 @@ fn bench(a: &Args, measure: Duration, targets: &[Target]) -> CliResult {
     for t in targets {
         let mut c = SessionConfig::new(t.uid.clone()).host(t.lan.to_string());
         c.broadcast = false;
-        c.psk = a.psk.clone();
+        c.psk = psk.clone();
         c.connect_timeout = Duration::from_secs(20);
         c.driver = Some(driver.clone());
         let s = Session::start(c)?;

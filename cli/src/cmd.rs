@@ -2,7 +2,7 @@
 
 use pppp::proto::cgi::{self, CgiRequest};
 use pppp::proto::dialect::{self, Dialect, DialectChoice, DialectSource};
-use pppp::proto::ops;
+use pppp::proto::operation::Refusal;
 use pppp::{Error, Uid};
 use serde_json::Value;
 
@@ -124,10 +124,10 @@ pub fn run(a: Args) -> CliResult {
         print_binary(&reply);
     }
     session.close();
-    match ops::check(&reply) {
-        Ok(()) => Ok(()),
-        Err(result) => Err(Error::Rejected { result, reply }.into()),
-    }
+    // Core decides what a refusal is (and whether it is about the credentials).
+    Refusal::check_json(reply)
+        .map_err(|r| Error::from(r).into())
+        .map(drop)
 }
 
 /// CGI replies: the key/values in the camera's order, one `key=value` per line (or the hex of

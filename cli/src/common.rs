@@ -4,7 +4,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
-use pppp::client::{Session, SessionConfig};
+use pppp::client::{parse_dialect, parse_family, parse_psk, Session, SessionConfig};
 use pppp::Error;
 
 /// An error the tool reports as one line.
@@ -152,12 +152,12 @@ impl ConnectArgs {
     pub fn session_config(&self) -> Result<SessionConfig, CliError> {
         let mut c = SessionConfig::new(self.uid.clone())
             .credentials(self.user.clone(), self.password.clone())
-            .psk(self.psk.clone())
+            .psk(parse_psk(&self.psk)?)
+            .dialect(parse_dialect(&self.dialect)?)
+            .family(parse_family(&self.family)?)
             .connect_timeout(seconds(self.timeout, "--timeout")?);
         c.host = self.host.clone();
         c.broadcast = !self.no_broadcast;
-        c.dialect = self.dialect.clone();
-        c.family = self.family.clone();
         Ok(c)
     }
 

@@ -34,7 +34,7 @@ pub fn run(a: Args) -> CliResult {
         broadcast: !a.no_broadcast,
         port: a.port,
         timeout: seconds(a.timeout, "--timeout")?.max(Duration::from_millis(100)),
-        psk: a.psk,
+        psk: pppp::client::parse_psk(&a.psk)?,
         bind: None,
         driver: None,
     })?;

@@ -6,7 +6,8 @@ use std::time::Duration;
 
 use pcap_file::pcap::PcapReader;
 use pcap_file::pcapng::{Block, PcapNgReader};
-use pppp::proto::dissect::{self, Captured, Dissector};
+use pppp::capture;
+use pppp::proto::dissect::{Captured, Dissector};
 use pppp::proto::psk::PskChoice;
 
 use crate::common::{CliError, CliResult};
@@ -59,12 +60,17 @@ pub fn read_capture(path: &Path) -> Result<(Vec<Captured>, u64), CliError> {
     std::fs::File::open(path)
         .and_then(|mut f| f.read_to_end(&mut data))
         .map_err(|e| CliError::msg(format!("cannot read {}: {e}", path.display())))?;
-    let bad = |e: pcap_file::PcapError| {
-        CliError::msg(format!("{}: not a valid capture: {e}", path.display()))
-    };
+    parse_capture(data, &path.display().to_string())
+}
+
+/// The UDP datagrams of a capture (pcap, pcapng or hex dump) held in memory, in file order,
+/// with times relative to the first; and the number of frames that were not UDP. `name`
+/// (the file's) prefixes error messages.
+pub fn parse_capture(data: Vec<u8>, name: &str) -> Result<(Vec<Captured>, u64), CliError> {
+    let bad = |e: pcap_file::PcapError| CliError::msg(format!("{name}: not a valid capture: {e}"));
     let mut out = Vec::new();
     let mut skipped = 0u64;
-    let mut push = |link: u32, t: Duration, frame: &[u8]| match dissect::udp_from_link(link, frame)
+    let mut push = |link: u32, t: Duration, frame: &[u8]| match capture::udp_from_link(link, frame)
     {
         Some(u) => out.push(Captured::udp(Some(secs(t)), u.src, u.dst, u.payload)),
         None => skipped += 1,
@@ -102,12 +108,11 @@ pub fn read_capture(path: &Path) -> Result<(Vec<Captured>, u64), CliError> {
         Kind::Text => {
             let text = String::from_utf8(data).map_err(|_| {
                 CliError::usage(format!(
-                    "{}: neither a pcap/pcapng capture nor a text hex dump",
-                    path.display()
+                    "{name}: neither a pcap/pcapng capture nor a text hex dump"
                 ))
             })?;
-            out = dissect::parse_hex_dump(&text)
-                .map_err(|e| CliError::usage(format!("{}: {e}", path.display())))?;
+            out = capture::parse_hex_dump(&text)
+                .map_err(|e| CliError::usage(format!("{name}: {e}")))?;
         }
     }
     // Times relative to the first datagram.

@@ -5,12 +5,12 @@
 //! 5 timeout, 6 session closed by the camera, 130 interrupted.
 
 mod bench;
-mod camera;
 mod cmd;
 mod common;
 mod demo;
 mod discover;
 mod dissect;
+mod emulator;
 mod media;
 mod record;
 mod serve;
@@ -22,6 +22,9 @@ use std::ffi::OsString;
 use clap::{Parser, Subcommand};
 
 pub use common::CliError;
+/// How `pppp dissect` reads a capture (pcap, pcapng or hex dump) held in memory; public for
+/// the fuzz crate.
+pub use dissect::parse_capture;
 
 /// Talk to PPPP / CS2 / iLnkP2P cameras on your LAN, privately.
 #[derive(Debug, Parser)]
@@ -39,7 +42,7 @@ enum Command {
     /// Find cameras on the LAN (broadcast and/or unicast LAN search).
     Discover(discover::Args),
     /// Run the built-in fake camera on real sockets, for testing clients without hardware.
-    Camera(camera::Args),
+    Camera(emulator::Args),
     /// Connect, log in and stream video; save frames and print per-second status.
     Stream(stream::Args),
     /// Send one command (JSON for SHIX cameras) and print the reply.
@@ -78,7 +81,7 @@ where
     common::quiet_panics();
     let result = match cli.command {
         Command::Discover(a) => discover::run(a),
-        Command::Camera(a) => camera::run(a),
+        Command::Camera(a) => emulator::run(a),
         Command::Stream(a) => stream::run(a),
         Command::Cmd(a) => cmd::run(a),
         Command::Demo(a) => demo::run(a),

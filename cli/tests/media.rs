@@ -7,10 +7,10 @@ use std::time::Duration;
 
 use pcap_file::pcap::{PcapHeader, PcapPacket, PcapWriter};
 use pcap_file::DataLink;
+use pppp::capture::ethernet_ipv4_udp;
 use pppp::client::{CameraServer, CameraServerConfig};
 use pppp::proto::conn::ConnConfig;
 use pppp::proto::controller::{Controller, ControllerConfig, Event};
-use pppp::proto::dissect::ethernet_ipv4_udp;
 use pppp::sim::{AudioCodec, CameraConfig, Endpoint, FakeCamera, LinkConfig, Network, VideoCodec};
 use pppp::Uid;
 

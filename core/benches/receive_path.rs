@@ -242,7 +242,7 @@ impl LoopbackRun {
         let camera = LoopbackCamera::spawn(fps).expect("bind loopback sockets");
         let mut config = SessionConfig::new(UID)
             .host(camera.lan.to_string())
-            .psk("auto")
+            .psk(PskChoice::Auto)
             .connect_timeout(Duration::from_secs(5));
         config.broadcast = false;
         config.bind = Some(SocketAddr::from((Ipv4Addr::LOCALHOST, 0)));

@@ -7,6 +7,7 @@ use crate::proto::conn::CloseReason;
 use crate::proto::controller::{CommandError, ControllerError};
 use crate::proto::dialect::UnknownDialect;
 use crate::proto::operation::ArgError;
+use crate::proto::operation::Refusal;
 use crate::proto::psk::PskError;
 use crate::proto::uid::UidError;
 
@@ -155,6 +156,21 @@ impl Error {
                 what: "the handshake (the camera answered the search but never sent P2P_RDY)",
                 after: connect_timeout,
             },
+        }
+    }
+}
+
+impl From<Refusal> for Error {
+    /// A refusal of the credentials is [`Error::WrongPassword`], any other
+    /// [`Error::Rejected`].
+    fn from(r: Refusal) -> Error {
+        if r.credentials {
+            Error::WrongPassword { result: r.result }
+        } else {
+            Error::Rejected {
+                result: r.result,
+                reply: r.reply,
+            }
         }
     }
 }

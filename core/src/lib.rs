@@ -4,13 +4,15 @@
 //! peer-to-peer protocols. This crate talks to them on the local network, privately, without the
 //! vendor cloud or a closed vendor library.
 //!
-//! The crate has three layers:
+//! The crate has these parts:
 //!
 //! * [`proto`] — a **sans-IO** protocol core: codecs and state machines that are fed datagrams and
 //!   an injected `now`, and that return datagrams to send, events and the next deadline. Nothing in
 //!   it touches a socket, a thread, the clock or a global random number generator.
 //! * [`client`] — a **synchronous driver**: one I/O thread per session owning a
 //!   [`std::net::UdpSocket`] and the state machine, with channels for commands and frames.
+//! * [`capture`] — reading captures for the dissector (link layers, hex dumps): input, not
+//!   protocol.
 //! * [`sim`] (feature `sim`, on by default) — a **simulator**: a virtual clock, a lossy, reordering,
 //!   duplicating link and a complete fake camera, used by the tests and by `pppp camera`.
 //!
@@ -24,6 +26,7 @@
 
 #![cfg_attr(test, allow(clippy::disallowed_methods))] // unit tests may read the clock
 
+pub mod capture;
 pub mod client;
 pub mod error;
 pub mod media;

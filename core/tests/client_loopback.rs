@@ -74,7 +74,7 @@ fn bad_input_errors() {
     c.uid = "DGOA-12X456-ABCDE".into();
     assert!(matches!(Session::connect(c), Err(Error::InvalidUid(_))));
     assert!(matches!(
-        Session::connect(config(&cam).psk("nosuchpsk")),
+        pppp::client::parse_psk("nosuchpsk"),
         Err(Error::UnknownPsk(_))
     ));
     let mut c = config(&cam);

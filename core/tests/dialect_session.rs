@@ -6,8 +6,8 @@ mod common;
 
 use std::time::Duration;
 
-use pppp::client::{CameraServer, Session, SessionConfig};
-use pppp::proto::dialect::{Dialect, DialectSource};
+use pppp::client::{parse_dialect, parse_family, CameraServer, Session, SessionConfig};
+use pppp::proto::dialect::{Dialect, DialectChoice, DialectSource};
 use pppp::proto::ops::{FlipMirror, PtzDirection};
 use pppp::Error;
 
@@ -109,7 +109,8 @@ fn probing_and_errors_through_the_session() {
     s.close();
 
     // A forced wrong dialect: a clear protocol error, not a hang or a silent success.
-    let s = Session::connect(config(uid, &cam).dialect("binary")).unwrap();
+    let s =
+        Session::connect(config(uid, &cam).dialect(DialectChoice::Fixed(Dialect::Binary))).unwrap();
     match s.login() {
         Err(Error::Protocol(m)) => assert!(m.to_string().contains("binary login"), "{m}"),
         r => panic!("{r:?}"),
@@ -117,7 +118,7 @@ fn probing_and_errors_through_the_session() {
     s.close();
 
     // Unknown names are configuration errors.
-    match Session::connect(config(uid, &cam).dialect("xml")) {
+    match parse_dialect("xml") {
         Err(Error::InvalidArgument(m)) => {
             assert!(
                 m.to_string().contains("expected auto, shix, cgi or binary"),
@@ -126,7 +127,7 @@ fn probing_and_errors_through_the_session() {
         }
         r => panic!("{r:?}"),
     }
-    match Session::connect(config(uid, &cam).family("nope")) {
+    match parse_family("nope") {
         Err(Error::InvalidArgument(m)) => assert!(m.to_string().contains("vi365"), "{m}"),
         r => panic!("{r:?}"),
     }

@@ -108,7 +108,7 @@ unsafe fn to_options(o: *const pppp_discover_options) -> Result<DiscoverOptions,
     }
     // SAFETY: NULL or NUL-terminated per the header.
     if let Some(p) = unsafe { opt_str_arg(o.psk, "options->psk") }? {
-        out.psk = p.to_owned();
+        out.psk = pppp::client::parse_psk(p)?;
     }
     // SAFETY: as above.
     if let Some(b) = unsafe { opt_str_arg(o.bind, "options->bind") }? {

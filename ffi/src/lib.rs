@@ -21,8 +21,8 @@
 #![allow(non_camel_case_types)] // C names: pppp_session, pppp_result, …
 
 pub mod callback;
-pub mod camera;
 pub mod discovery;
+pub mod emulator;
 pub mod error;
 pub mod event;
 pub mod frame;

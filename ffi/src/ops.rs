@@ -1,37 +1,86 @@
-//! Typed camera operations of a `pppp_session`, in whatever dialect the camera speaks (SHIX
-//! JSON, VStarcam CGI, iLnk binary): PTZ, lights, image orientation, parameters, Wi-Fi,
-//! clock, SD card, reboot, and the raw CGI / binary commands.
+//! The camera operations of a `pppp_session`, in whatever dialect the camera speaks (SHIX
+//! JSON, VStarcam CGI, iLnk binary): one `pppp_session_<name>` function per entry of core's
+//! operation table (`pppp::proto::operation::OPERATIONS`: video and audio, PTZ, lights, image
+//! orientation, parameters, Wi-Fi, clock, SD card, reboot), the generic `pppp_session_call`,
+//! and the raw CGI / binary commands.
+//!
+//! Every typed function takes one path, [`call_op`]: its C arguments become the table's JSON
+//! arguments, core builds and checks the operation, runs it and decides whether the camera
+//! refused it; the typed result comes back as JSON. No rule of the protocol is decided here.
 
 use std::ffi::c_char;
 
-use pppp::proto::ops::{FlipMirror, PtzDirection};
-use serde_json::Value;
+use pppp::proto::ops::Op;
+use serde_json::{json, Value};
 
 use crate::error::{opt_str_arg, slice_arg, str_arg, write_cstr, Fail};
 use crate::pppp_result;
 use crate::session::{give_json, pppp_session, with_session};
 
-fn json_of<T: serde::Serialize>(v: &T) -> Result<Value, Fail> {
-    serde_json::to_value(v).map_err(|e| Fail::new(pppp_result::Internal, e.to_string()))
+/// Where a typed function puts the JSON result of its operation.
+#[derive(Clone, Copy)]
+enum Out {
+    /// Nowhere.
+    Nothing,
+    /// In `*ptr` when `ptr` is not NULL.
+    Optional(*mut *mut c_char),
+    /// In `*ptr`; `ptr` (the argument named by the string) must not be NULL, which is checked
+    /// before anything is sent.
+    Required(*mut *mut c_char, &'static str),
 }
 
-/// Checks that `out` (the argument `what`) is not NULL, then, only then, asks the camera with
-/// `get` and stores the answer as a JSON string in `*out`.
-///
-/// # Safety
-/// `out` must be NULL or writable.
-unsafe fn give_required_json<T: serde::Serialize>(
-    out: *mut *mut c_char,
-    what: &str,
-    get: impl FnOnce() -> Result<T, pppp::Error>,
-) -> Result<(), Fail> {
-    if out.is_null() {
-        return Err(Fail::null(what));
+/// The operation `name` of the table with `args` (named as in the table), or
+/// `PPPP_RESULT_INVALID_ARGUMENT` with the table's reason.
+fn op(name: &str, args: Value) -> Result<Op, Fail> {
+    Op::from_args(name, &args).map_err(|e| Fail::new(pppp_result::InvalidArgument, e.to_string()))
+}
+
+/// The one path of every operation: `make` turns the C arguments into the operation (see
+/// [`op`]), the session runs it, and its typed result goes to `out` as JSON.
+/// `PPPP_RESULT_REJECTED` (or `PPPP_RESULT_WRONG_PASSWORD`) when the camera refuses, as core
+/// decides.
+fn call_op(
+    session: *const pppp_session,
+    out: Out,
+    make: impl FnOnce() -> Result<Op, Fail>,
+) -> pppp_result {
+    with_session(session, |sb| {
+        if let Out::Required(p, what) = out {
+            if p.is_null() {
+                return Err(Fail::null(what));
+            }
+        }
+        let outcome = sb.session.call(make()?)?;
+        if let Out::Optional(p) | Out::Required(p, _) = out {
+            // SAFETY: NULL or writable (header contract); `Required` was checked above.
+            unsafe { give_json(p, &outcome.to_json()) };
+        }
+        Ok(())
+    })
+}
+
+/// [`call_op`] for an operation without arguments or result.
+fn call_plain(session: *const pppp_session, name: &str) -> pppp_result {
+    call_op(session, Out::Nothing, || op(name, Value::Null))
+}
+
+/// The arguments of `start_video`: `resolution` 0 is the default (1); a negative `stream` or
+/// `substream` is left out.
+fn video_args(resolution: u8, stream: i32, substream: i32) -> Result<Value, Fail> {
+    if stream < 0 && substream >= 0 {
+        return Err(Fail::new(
+            pppp_result::InvalidArgument,
+            "a substream needs its stream (stream is negative)",
+        ));
     }
-    let v = json_of(&get()?)?;
-    // SAFETY: checked non-NULL.
-    unsafe { give_json(out, &v) };
-    Ok(())
+    let mut args = json!({ "resolution": resolution.max(1) });
+    if stream >= 0 {
+        args["stream"] = stream.into();
+    }
+    if substream >= 0 {
+        args["substream"] = substream.into();
+    }
+    Ok(args)
 }
 
 /// The dialect the session speaks on channel 0 (`"shix"`, `"cgi"` or `"binary"`; `""` while
@@ -63,11 +112,11 @@ pub unsafe extern "C" fn pppp_session_call(
     args_json: *const c_char,
     result_json: *mut *mut c_char,
 ) -> pppp_result {
-    with_session(session, |sb| {
+    call_op(session, Out::Optional(result_json), || {
         // SAFETY: header contract.
         let (name, args) =
             unsafe { (str_arg(name, "name")?, opt_str_arg(args_json, "args_json")?) };
-        let args: Value = match args {
+        let args = match args {
             Some(a) => serde_json::from_str(a).map_err(|e| {
                 Fail::new(
                     pppp_result::InvalidArgument,
@@ -76,19 +125,15 @@ pub unsafe extern "C" fn pppp_session_call(
             })?,
             None => Value::Null,
         };
-        let op = pppp::proto::ops::Op::from_args(name, &args)
-            .map_err(|e| Fail::new(pppp_result::InvalidArgument, e.to_string()))?;
-        let outcome = sb.session.call(op)?;
-        // SAFETY: header contract.
-        unsafe { give_json(result_json, &outcome.to_json()) };
-        Ok(())
+        op(name, args)
     })
 }
 
 /// Sends a VStarcam CGI request (e.g. `"get_status.cgi?"`; credentials are appended) and
 /// returns the parsed reply as a JSON object in `*reply_json` (when not NULL):
 /// `{"dialect":"cgi","cmd":…,"cgi":…,"result":…,"fields":{…},"text":"…"}`, `text` being the
-/// reply as the camera sent it.
+/// reply as the camera sent it. Like `pppp_session_command`, the reply comes back whatever
+/// its `result`.
 #[no_mangle]
 pub unsafe extern "C" fn pppp_session_cgi(
     session: *const pppp_session,
@@ -106,7 +151,7 @@ pub unsafe extern "C" fn pppp_session_cgi(
 }
 
 /// Sends an iLnk binary command `cmd` with `payload[0..len]` and returns the reply as a JSON
-/// object in `*reply_json` (when not NULL).
+/// object in `*reply_json` (when not NULL), whatever its result.
 #[no_mangle]
 pub unsafe extern "C" fn pppp_session_binary(
     session: *const pppp_session,
@@ -125,6 +170,53 @@ pub unsafe extern "C" fn pppp_session_binary(
     })
 }
 
+/// Starts video at `resolution` (SHIX: 1 = 640×480, 2 = 320×240; 0 = the default, 1).
+/// `pppp_session_start_video_stream` also names the vendor stream.
+#[no_mangle]
+pub unsafe extern "C" fn pppp_session_start_video(
+    session: *const pppp_session,
+    resolution: u8,
+) -> pppp_result {
+    call_op(session, Out::Nothing, || {
+        op("start_video", video_args(resolution, -1, -1)?)
+    })
+}
+
+/// Starts video as `pppp_session_start_video` does, asking a VStarcam CGI camera for vendor
+/// stream `stream` (0–15: 0 main H.264, 1 sub H.264, 3 MJPEG sub stream, 10 the apps' live
+/// stream, ...) and `substream` (0–255), as `livestream.cgi?streamid=S&substream=N`. A negative
+/// `stream` or `substream` leaves it out (the default stream, 10). After a reconnection the
+/// same stream is asked for again.
+#[no_mangle]
+pub unsafe extern "C" fn pppp_session_start_video_stream(
+    session: *const pppp_session,
+    resolution: u8,
+    stream: i32,
+    substream: i32,
+) -> pppp_result {
+    call_op(session, Out::Nothing, || {
+        op("start_video", video_args(resolution, stream, substream)?)
+    })
+}
+
+/// Stops video.
+#[no_mangle]
+pub unsafe extern "C" fn pppp_session_stop_video(session: *const pppp_session) -> pppp_result {
+    call_plain(session, "stop_video")
+}
+
+/// Starts audio (frames arrive through `pppp_session_next_audio` or the audio callback).
+#[no_mangle]
+pub unsafe extern "C" fn pppp_session_start_audio(session: *const pppp_session) -> pppp_result {
+    call_plain(session, "start_audio")
+}
+
+/// Stops audio.
+#[no_mangle]
+pub unsafe extern "C" fn pppp_session_stop_audio(session: *const pppp_session) -> pppp_result {
+    call_plain(session, "stop_audio")
+}
+
 /// Starts moving the camera: `direction` is `"up"`, `"down"`, `"left"`, `"right"`,
 /// `"up-left"`, `"up-right"`, `"down-left"` or `"down-right"`; `pppp_session_ptz_stop` stops.
 #[no_mangle]
@@ -132,52 +224,45 @@ pub unsafe extern "C" fn pppp_session_ptz(
     session: *const pppp_session,
     direction: *const c_char,
 ) -> pppp_result {
-    with_session(session, |sb| {
+    call_op(session, Out::Nothing, || {
         // SAFETY: header contract.
         let d = unsafe { str_arg(direction, "direction") }?;
-        let dir: PtzDirection =
-            serde_json::from_value(Value::String(d.to_owned())).map_err(|_| {
-                Fail::new(
-                    pppp_result::InvalidArgument,
-                    format!(
-                        "unknown PTZ direction {d:?} (up, down, left, right, up-left, up-right, \
-                     down-left, down-right)"
-                    ),
-                )
-            })?;
-        sb.session.ptz(dir)?;
-        Ok(())
+        op("ptz", json!({ "direction": d }))
     })
 }
 
 /// Stops a PTZ movement.
 #[no_mangle]
 pub unsafe extern "C" fn pppp_session_ptz_stop(session: *const pppp_session) -> pppp_result {
-    with_session(session, |sb| Ok(sb.session.ptz_stop()?))
+    call_plain(session, "ptz_stop")
 }
 
 /// Moves the camera to its centre position.
 #[no_mangle]
 pub unsafe extern "C" fn pppp_session_ptz_center(session: *const pppp_session) -> pppp_result {
-    with_session(session, |sb| Ok(sb.session.ptz_center()?))
+    call_plain(session, "ptz_center")
 }
 
-/// Stores the current position as preset `n`.
+/// Stores the current position as preset `preset` (0–15).
 #[no_mangle]
 pub unsafe extern "C" fn pppp_session_ptz_preset(
     session: *const pppp_session,
-    n: u8,
+    preset: u8,
 ) -> pppp_result {
-    with_session(session, |sb| Ok(sb.session.ptz_preset(n)?))
+    call_op(session, Out::Nothing, || {
+        op("ptz_preset", json!({ "preset": preset }))
+    })
 }
 
-/// Moves to preset `n`.
+/// Moves to preset `preset` (0–15).
 #[no_mangle]
 pub unsafe extern "C" fn pppp_session_ptz_goto_preset(
     session: *const pppp_session,
-    n: u8,
+    preset: u8,
 ) -> pppp_result {
-    with_session(session, |sb| Ok(sb.session.ptz_goto_preset(n)?))
+    call_op(session, Out::Nothing, || {
+        op("ptz_goto_preset", json!({ "preset": preset }))
+    })
 }
 
 /// Switches night vision (the IR cut filter and IR LEDs) on or off.
@@ -186,13 +271,13 @@ pub unsafe extern "C" fn pppp_session_set_ir(
     session: *const pppp_session,
     on: bool,
 ) -> pppp_result {
-    with_session(session, |sb| Ok(sb.session.set_ir(on)?))
+    call_op(session, Out::Nothing, || op("set_ir", json!({ "on": on })))
 }
 
 /// Toggles night vision.
 #[no_mangle]
 pub unsafe extern "C" fn pppp_session_toggle_ir(session: *const pppp_session) -> pppp_result {
-    with_session(session, |sb| Ok(sb.session.toggle_ir()?))
+    call_plain(session, "toggle_ir")
 }
 
 /// Switches the white light (floodlight) on or off.
@@ -201,7 +286,20 @@ pub unsafe extern "C" fn pppp_session_set_white_light(
     session: *const pppp_session,
     on: bool,
 ) -> pppp_result {
-    with_session(session, |sb| Ok(sb.session.set_white_light(on)?))
+    call_op(session, Out::Nothing, || {
+        op("set_white_light", json!({ "on": on }))
+    })
+}
+
+/// Switches the lamp on or off (SHIX cameras).
+#[no_mangle]
+pub unsafe extern "C" fn pppp_session_set_lamp(
+    session: *const pppp_session,
+    on: bool,
+) -> pppp_result {
+    call_op(session, Out::Nothing, || {
+        op("set_lamp", json!({ "on": on }))
+    })
 }
 
 /// Sets the image orientation: 0 normal, 1 flipped, 2 mirrored, 3 both.
@@ -210,20 +308,8 @@ pub unsafe extern "C" fn pppp_session_set_flip_mirror(
     session: *const pppp_session,
     value: u8,
 ) -> pppp_result {
-    with_session(session, |sb| {
-        let fm = match value {
-            0 => FlipMirror::Normal,
-            1 => FlipMirror::Flip,
-            2 => FlipMirror::Mirror,
-            3 => FlipMirror::FlipMirror,
-            v => {
-                return Err(Fail::new(
-                    pppp_result::InvalidArgument,
-                    format!("flip/mirror value {v} (0 normal, 1 flip, 2 mirror, 3 both)"),
-                ))
-            }
-        };
-        Ok(sb.session.set_flip_mirror(fm)?)
+    call_op(session, Out::Nothing, || {
+        op("set_flip_mirror", json!({ "value": value }))
     })
 }
 
@@ -236,28 +322,27 @@ pub unsafe extern "C" fn pppp_session_params(
     session: *const pppp_session,
     params_json: *mut *mut c_char,
 ) -> pppp_result {
-    with_session(session, |sb| {
-        // SAFETY: header contract for `params_json`.
-        unsafe { give_required_json(params_json, "params_json", || sb.session.params()) }
-    })
+    let out = Out::Required(params_json, "params_json");
+    call_op(session, out, || op("params", Value::Null))
 }
 
-/// Sets camera parameters from a JSON object of fields (in the camera's own field names).
+/// Sets camera parameters from `fields_json`, a JSON object of at least one field (in the
+/// camera's own field names, e.g. `{"lamp":1}`).
 #[no_mangle]
 pub unsafe extern "C" fn pppp_session_set_params(
     session: *const pppp_session,
     fields_json: *const c_char,
 ) -> pppp_result {
-    with_session(session, |sb| {
+    call_op(session, Out::Nothing, || {
         // SAFETY: header contract.
         let text = unsafe { str_arg(fields_json, "fields_json") }?;
-        let Ok(Value::Object(fields)) = serde_json::from_str::<Value>(text) else {
-            return Err(Fail::new(
+        let fields: Value = serde_json::from_str(text).map_err(|e| {
+            Fail::new(
                 pppp_result::InvalidArgument,
-                "fields_json must be a JSON object",
-            ));
-        };
-        Ok(sb.session.set_params(fields)?)
+                format!("fields_json is not valid JSON: {e}"),
+            )
+        })?;
+        op("set_params", json!({ "fields": fields }))
     })
 }
 
@@ -268,10 +353,8 @@ pub unsafe extern "C" fn pppp_session_wifi_scan(
     session: *const pppp_session,
     networks_json: *mut *mut c_char,
 ) -> pppp_result {
-    with_session(session, |sb| {
-        // SAFETY: header contract for `networks_json`.
-        unsafe { give_required_json(networks_json, "networks_json", || sb.session.wifi_scan()) }
-    })
+    let out = Out::Required(networks_json, "networks_json");
+    call_op(session, out, || op("wifi_scan", Value::Null))
 }
 
 /// Joins the camera to a Wi-Fi network (it usually reboots).
@@ -281,28 +364,32 @@ pub unsafe extern "C" fn pppp_session_set_wifi(
     ssid: *const c_char,
     password: *const c_char,
 ) -> pppp_result {
-    with_session(session, |sb| {
+    call_op(session, Out::Nothing, || {
         // SAFETY: header contract.
         let (ssid, password) = unsafe { (str_arg(ssid, "ssid")?, str_arg(password, "password")?) };
-        Ok(sb.session.set_wifi(ssid, password)?)
+        op("set_wifi", json!({ "ssid": ssid, "password": password }))
     })
 }
 
 /// Reboots the camera (the session then closes, or reconnects when configured to).
 #[no_mangle]
 pub unsafe extern "C" fn pppp_session_reboot(session: *const pppp_session) -> pppp_result {
-    with_session(session, |sb| Ok(sb.session.reboot()?))
+    call_plain(session, "reboot")
 }
 
-/// Sets the camera's clock: `epoch` seconds since 1970 (UTC), `tz_offset_secs` east of UTC.
+/// Sets the camera's clock: `epoch` seconds since 1970 (UTC), `tz_offset` seconds east of
+/// UTC.
 #[no_mangle]
 pub unsafe extern "C" fn pppp_session_set_time(
     session: *const pppp_session,
     epoch: i64,
-    tz_offset_secs: i32,
+    tz_offset: i32,
 ) -> pppp_result {
-    with_session(session, |sb| {
-        Ok(sb.session.set_time(epoch, tz_offset_secs)?)
+    call_op(session, Out::Nothing, || {
+        op(
+            "set_time",
+            json!({ "epoch": epoch, "tz_offset": tz_offset }),
+        )
     })
 }
 
@@ -313,8 +400,6 @@ pub unsafe extern "C" fn pppp_session_sd_info(
     session: *const pppp_session,
     sd_json: *mut *mut c_char,
 ) -> pppp_result {
-    with_session(session, |sb| {
-        // SAFETY: header contract for `sd_json`.
-        unsafe { give_required_json(sd_json, "sd_json", || sb.session.sd_info()) }
-    })
+    let out = Out::Required(sd_json, "sd_json");
+    call_op(session, out, || op("sd_info", Value::Null))
 }

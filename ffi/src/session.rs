@@ -23,18 +23,20 @@ use crate::{owned_cstring, pppp_result};
 ///
 /// Functions: `pppp_session_connect`, `pppp_session_start`, `pppp_session_wait_connected`,
 /// `pppp_session_next_event`, `pppp_session_set_event_callback`, `pppp_session_login`,
-/// `pppp_session_command`, `pppp_session_call`, `pppp_session_start_video_stream`,
-/// `pppp_session_write`, `pppp_session_start_video`, `pppp_session_stop_video`,
-/// `pppp_session_start_audio`, `pppp_session_stop_audio`, `pppp_session_talk`,
+/// `pppp_session_command`, `pppp_session_write`, `pppp_session_talk`,
 /// `pppp_session_next_frame`, `pppp_session_next_audio`, `pppp_session_set_frame_callback`,
 /// `pppp_session_set_audio_callback`, `pppp_session_get_stats`, `pppp_session_peer`,
-/// `pppp_session_is_open`, `pppp_session_close`, `pppp_session_free`; typed operations:
-/// `pppp_session_dialect`, `pppp_session_cgi`, `pppp_session_binary`, `pppp_session_ptz`,
+/// `pppp_session_is_open`, `pppp_session_close`, `pppp_session_free`; operations (one per
+/// entry of pppp's operation table, and the generic `pppp_session_call`):
+/// `pppp_session_start_video`, `pppp_session_start_video_stream`, `pppp_session_stop_video`,
+/// `pppp_session_start_audio`, `pppp_session_stop_audio`, `pppp_session_ptz`,
 /// `pppp_session_ptz_stop`, `pppp_session_ptz_center`, `pppp_session_ptz_preset`,
 /// `pppp_session_ptz_goto_preset`, `pppp_session_set_ir`, `pppp_session_toggle_ir`,
-/// `pppp_session_set_white_light`, `pppp_session_set_flip_mirror`, `pppp_session_params`,
-/// `pppp_session_set_params`, `pppp_session_wifi_scan`, `pppp_session_set_wifi`,
-/// `pppp_session_reboot`, `pppp_session_set_time`, `pppp_session_sd_info`.
+/// `pppp_session_set_white_light`, `pppp_session_set_lamp`, `pppp_session_set_flip_mirror`,
+/// `pppp_session_params`, `pppp_session_set_params`, `pppp_session_wifi_scan`,
+/// `pppp_session_set_wifi`, `pppp_session_reboot`, `pppp_session_set_time`,
+/// `pppp_session_sd_info`; raw commands and state: `pppp_session_dialect`,
+/// `pppp_session_cgi`, `pppp_session_binary`.
 #[derive(Debug)]
 pub struct pppp_session {
     _private: [u8; 0],
@@ -185,7 +187,7 @@ unsafe fn to_config(c: &pppp_config) -> Result<SessionConfig, Fail> {
         s.password = p.to_owned();
     }
     if let Some(p) = psk {
-        s.psk = p.to_owned();
+        s.psk = pppp::client::parse_psk(p)?;
     }
     if let Some(b) = bind {
         s.bind = Some(b.parse().map_err(|_| {
@@ -219,10 +221,10 @@ unsafe fn to_config(c: &pppp_config) -> Result<SessionConfig, Fail> {
         )
     };
     if let Some(d) = dialect {
-        s.dialect = d.to_owned();
+        s.dialect = pppp::client::parse_dialect(d)?;
     }
     if let Some(f) = family {
-        s.family = f.to_owned();
+        s.family = pppp::client::parse_family(f)?;
     }
     if c.reconnect {
         let policy = ReconnectPolicy {
@@ -412,81 +414,6 @@ pub unsafe extern "C" fn pppp_session_write(
         // SAFETY: `data` is valid for `len` bytes (header contract).
         let bytes = unsafe { slice_arg(data, len, "data") }?.to_vec();
         sb.session.write_channel(channel, bytes)?;
-        Ok(())
-    })
-}
-
-/// Starts video at `resolution` (SHIX: 1 = 640×480, 2 = 320×240; 0 = the default, 1).
-/// `pppp_session_start_video_stream` also names the vendor stream.
-#[no_mangle]
-pub unsafe extern "C" fn pppp_session_start_video(
-    session: *const pppp_session,
-    resolution: u8,
-) -> pppp_result {
-    with_session(session, |sb| {
-        sb.session
-            .start_video_with(if resolution == 0 { 1 } else { resolution })?;
-        Ok(())
-    })
-}
-
-/// Starts video as `pppp_session_start_video` does, asking a VStarcam CGI camera for vendor
-/// stream `stream` (0–15: 0 main H.264, 1 sub H.264, 3 MJPEG sub stream, 10 the apps' live
-/// stream, ...) and `substream` (0–255), as `livestream.cgi?streamid=S&substream=N`. A negative
-/// `stream` or `substream` leaves it out (the default stream, 10). After a reconnection the
-/// same stream is asked for again.
-#[no_mangle]
-pub unsafe extern "C" fn pppp_session_start_video_stream(
-    session: *const pppp_session,
-    resolution: u8,
-    stream: i32,
-    substream: i32,
-) -> pppp_result {
-    with_session(session, |sb| {
-        let mut args =
-            serde_json::json!({ "resolution": if resolution == 0 { 1 } else { resolution } });
-        if stream < 0 && substream >= 0 {
-            return Err(Fail::new(
-                pppp_result::InvalidArgument,
-                "a substream needs its stream (stream is negative)",
-            ));
-        }
-        if stream >= 0 {
-            args["stream"] = stream.into();
-        }
-        if substream >= 0 {
-            args["substream"] = substream.into();
-        }
-        let op = pppp::proto::ops::Op::from_args("start_video", &args)
-            .map_err(|e| Fail::new(pppp_result::InvalidArgument, e.to_string()))?;
-        sb.session.call(op)?;
-        Ok(())
-    })
-}
-
-/// Stops video.
-#[no_mangle]
-pub unsafe extern "C" fn pppp_session_stop_video(session: *const pppp_session) -> pppp_result {
-    with_session(session, |sb| {
-        sb.session.stop_video()?;
-        Ok(())
-    })
-}
-
-/// Starts audio (frames arrive through `pppp_session_next_audio` or the audio callback).
-#[no_mangle]
-pub unsafe extern "C" fn pppp_session_start_audio(session: *const pppp_session) -> pppp_result {
-    with_session(session, |sb| {
-        sb.session.start_audio()?;
-        Ok(())
-    })
-}
-
-/// Stops audio.
-#[no_mangle]
-pub unsafe extern "C" fn pppp_session_stop_audio(session: *const pppp_session) -> pppp_result {
-    with_session(session, |sb| {
-        sb.session.stop_audio()?;
         Ok(())
     })
 }

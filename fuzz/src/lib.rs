@@ -574,7 +574,7 @@ pub mod conn_datagram {
                             let channel = what >> 5;
                             // Channel 0 carries the fuzz bytes inside one SHIX block: the
                             // emulator panics when a single DRW holds two non-SHIX blocks
-                            // (sim/camera.rs `on_block` after the peer was removed), which is
+                            // (sim/camera/mod.rs `on_block` after the peer was removed), which is
                             // not what this target is about.
                             let data = if channel == 0 {
                                 command::encode_shix(command::SHIX_REQUEST, bytes)
@@ -685,12 +685,13 @@ pub mod adpcm_decode {
 }
 
 /// The capture dissector and the media probes: `proto::dissect::Dissector` over a sequence of
-/// datagrams, `udp_from_link` over every link type, `parse_hex_dump`, and
+/// datagrams, `capture::udp_from_link` over every link type, `capture::parse_hex_dump`, and
 /// `media::picture_size` / `jpeg_size` on each datagram.
 pub mod dissect {
+    use pppp::capture::{self, linktype};
     use pppp::media;
     use pppp::proto::av::Codec;
-    use pppp::proto::dissect::{self, linktype, Captured, Dissector};
+    use pppp::proto::dissect::{Captured, Dissector};
 
     use crate::Reader;
 
@@ -730,7 +731,7 @@ pub mod dissect {
                 linktype::LINUX_SLL2,
                 linktype::IPV6,
             ] {
-                if let Some(u) = dissect::udp_from_link(link, dgram) {
+                if let Some(u) = capture::udp_from_link(link, dgram) {
                     assert!(u.payload.len() <= dgram.len());
                 }
             }
@@ -740,7 +741,7 @@ pub mod dissect {
             let _ = media::nal_units(dgram).count();
         }
         assert_eq!(d.stats().datagrams, n);
-        let _ = dissect::parse_hex_dump(&String::from_utf8_lossy(data));
+        let _ = capture::parse_hex_dump(&String::from_utf8_lossy(data));
     }
 }
 

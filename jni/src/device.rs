@@ -19,7 +19,7 @@ use pppp::client::{Frame, Session, SessionConfig, SessionEvent};
 use pppp::proto::av::Codec;
 use pppp::proto::conn::CloseReason;
 use pppp::proto::dialect::Dialect;
-use pppp::proto::operation::Outcome;
+use pppp::proto::operation::{Outcome, Refusal};
 use pppp::proto::ops::{Op, Params};
 use pppp::proto::reconnect::ReconnectPolicy;
 use pppp::proto::vstc2::{self, status, Arg, Getter};
@@ -653,7 +653,7 @@ impl Delivery {
         let did = self.shared.did.clone();
         let v = match (p, r) {
             (Pending::Set(kind), r) => {
-                let ok = r.is_ok_and(|v| pppp::proto::ops::check(&v).is_ok());
+                let ok = r.is_ok_and(|v| Refusal::check_json(v).is_ok());
                 self.call(Event::new(
                     "CallBack_SetSystemParamsResult",
                     vec![
@@ -692,8 +692,8 @@ impl Delivery {
                 }
             }
             (Pending::Quiet(what), v) => {
-                if let Err(result) = pppp::proto::ops::check(&v) {
-                    tracing::info!(%did, "{what}: the camera refused ({result})");
+                if let Err(r) = Refusal::check_json(v) {
+                    tracing::info!(%did, "{what}: the camera refused ({})", r.result);
                 }
             }
             (Pending::Set(_), _) => {}

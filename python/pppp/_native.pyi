@@ -9,6 +9,7 @@ __all__ = [
     "__version__",
     "LAN_PORT",
     "KNOWN_PSKS",
+    "OPERATIONS",
     "PpppError",
     "InvalidUid",
     "UnknownPsk",
@@ -37,6 +38,7 @@ __all__ = [
 __version__: str
 LAN_PORT: int
 KNOWN_PSKS: list[str]
+OPERATIONS: list[dict[str, Any]]
 
 class PpppError(Exception): ...
 class InvalidUid(PpppError, ValueError): ...

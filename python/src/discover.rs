@@ -4,7 +4,9 @@ use std::sync::Arc;
 
 use pyo3::prelude::*;
 
-use pppp::client::{discover as core_discover, parse_host, DiscoverOptions, Discovery, LAN_PORT};
+use pppp::client::{
+    discover as core_discover, parse_host, parse_psk, DiscoverOptions, Discovery, LAN_PORT,
+};
 use pppp::proto::discovery::Device;
 
 use crate::blocking::{self, int_arg, opt_seconds, seconds};
@@ -40,7 +42,7 @@ fn options(
         to,
         port,
         timeout: seconds(py, timeout, "timeout")?,
-        psk,
+        psk: parse_psk(&psk).py_err(py)?,
         bind: bind.map(|b| parse_host(&b, 0)).transpose().py_err(py)?,
         driver: None,
     })

@@ -8,9 +8,9 @@
 //!   are safe to share between threads.
 
 mod blocking;
-mod camera;
 mod cli;
 mod discover;
+mod emulator;
 mod error;
 mod frame;
 mod json;
@@ -31,11 +31,18 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
             .map(|k| k.psk)
             .collect::<Vec<_>>(),
     )?;
+    // The operation table, one dict per operation (see `pppp::proto::operation`): the test
+    // suite checks `Camera` and `AsyncCamera` against it.
+    let ops = pppp::proto::operation::OPERATIONS
+        .iter()
+        .map(|s| json::to_py(m.py(), &s.to_json()))
+        .collect::<PyResult<Vec<_>>>()?;
+    m.add("OPERATIONS", ops)?;
     error::register(m)?;
     m.add_class::<frame::Frame>()?;
     m.add_class::<session::Session>()?;
     m.add_class::<session::FrameIterator>()?;
-    m.add_class::<camera::FakeCamera>()?;
+    m.add_class::<emulator::FakeCamera>()?;
     m.add_class::<reactor::Reactor>()?;
     m.add_class::<discover::Search>()?;
     m.add_function(wrap_pyfunction!(session::start, m)?)?;

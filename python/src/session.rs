@@ -8,7 +8,9 @@ use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
 use pyo3::types::{PyByteArray, PyBytes, PyDict, PyString};
 
-use pppp::client::{Session as CoreSession, SessionConfig, SessionEvent};
+use pppp::client::{
+    parse_dialect, parse_family, parse_psk, Session as CoreSession, SessionConfig, SessionEvent,
+};
 use pppp::proto::dialect::DialectSource;
 use pppp::proto::ops::Op;
 use pppp::proto::reconnect::ReconnectPolicy;
@@ -615,7 +617,6 @@ fn session_config(
     let audio_queue: usize = int_arg(audio_queue, "audio_queue", 1, 1 << 20, 64)?;
     let mut c = SessionConfig::new(uid)
         .credentials(user, password)
-        .psk(psk)
         .connect_timeout(seconds(py, timeout, "timeout")?);
     c.command_timeout = seconds(py, command_timeout, "command_timeout")?;
     c.dead_after = seconds(py, dead_after, "dead_after")?;
@@ -632,8 +633,6 @@ fn session_config(
         .py_err(py)?;
     c.video_queue = video_queue;
     c.audio_queue = audio_queue;
-    c.dialect = dialect;
-    c.family = family;
     let attempts: Option<u32> = match reconnect_attempts {
         Some(a) if !a.is_none() => Some(int_arg(
             Some(a),
@@ -651,6 +650,9 @@ fn session_config(
             max_attempts: attempts,
         });
     }
+    c.psk = parse_psk(&psk).py_err(py)?;
+    c.dialect = parse_dialect(&dialect).py_err(py)?;
+    c.family = parse_family(&family).py_err(py)?;
     Ok(c)
 }
 

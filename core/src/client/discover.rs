@@ -27,8 +27,9 @@ pub struct DiscoverOptions {
     pub port: u16,
     /// How long to listen.
     pub timeout: Duration,
-    /// `auto` (every known PSK), `none`, a PSK name or `custom:<psk>`.
-    pub psk: String,
+    /// Auto (every known PSK; the default), none, or one PSK ([`super::parse_psk`] reads the
+    /// names users give).
+    pub psk: PskChoice,
     /// Local address to bind.
     pub bind: Option<SocketAddr>,
     /// The driver whose I/O threads run the search (`None`: [`Driver::global`]).
@@ -42,7 +43,7 @@ impl Default for DiscoverOptions {
             broadcast: true,
             port: LAN_PORT,
             timeout: Duration::from_secs(2),
-            psk: "auto".into(),
+            psk: PskChoice::Auto,
             bind: None,
             driver: None,
         }
@@ -100,7 +101,7 @@ impl std::fmt::Debug for Discovery {
 impl Discovery {
     /// Starts a search (see [`discover`] for where probes go) and returns at once.
     pub fn start(options: &DiscoverOptions) -> Result<Discovery> {
-        let psk = PskChoice::parse(&options.psk)?;
+        let psk = options.psk.clone();
         let mut targets = options
             .to
             .iter()

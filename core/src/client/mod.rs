@@ -13,10 +13,11 @@
 //!
 //! This module is the only part of the crate that reads the clock or touches the OS.
 
-#[cfg(feature = "sim")]
-mod camera;
+mod choices;
 mod discover;
 pub mod driver;
+#[cfg(feature = "sim")]
+mod emulator;
 mod queue;
 mod raw;
 mod session;
@@ -24,10 +25,11 @@ mod session;
 use std::net::{SocketAddr, ToSocketAddrs};
 use std::time::Instant;
 
-#[cfg(feature = "sim")]
-pub use camera::{CameraServer, CameraServerConfig};
+pub use choices::{parse_dialect, parse_family, parse_psk};
 pub use discover::{discover, discover_with, DiscoverOptions, Discovery};
 pub use driver::{Driver, DriverConfig};
+#[cfg(feature = "sim")]
+pub use emulator::{CameraServer, CameraServerConfig};
 pub use raw::{RawConfig, RawInfo, RawSession, RawState, ReadOutcome, MAX_PACKET};
 pub use session::{Completion, Notify, Session, SessionConfig, SessionEvent, SessionStats};
 

@@ -9,23 +9,23 @@
 //! elsewhere), reassembles channel-0 blocks and AV records that span DRW packets (in index
 //! order, retransmissions recognised), and never panics on garbage.
 //!
-//! Helpers read UDP out of link-layer frames ([`udp_from_link`]) and datagrams out of hex
-//! dumps ([`parse_hex_dump`]); the pcap/pcapng container itself is read by the CLI.
+//! Reading captures (link layers, hex dumps) is not protocol: see [`crate::capture`]; the
+//! pcap/pcapng container itself is read by the CLI.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fmt::{self, Write as _};
-use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
+use std::net::{IpAddr, SocketAddr};
 
-use crate::proto::av::{self, AvHeader, Codec};
+use crate::proto::av::{self, AvHeader, Codec, FrameAssembler};
 use crate::proto::cipher::Cipher;
 use crate::proto::command::{Block, BlockDecoder, HEADER_LEN};
 use crate::proto::dialect::Dialect;
+use crate::proto::discovery::LAN_PORT;
 use crate::proto::packet::{self, Message};
 use crate::proto::psk;
 use crate::proto::seq;
 
 /// The LAN-search port cameras listen on.
-const LAN_PORT: u16 = 32108;
 /// Out-of-order DRW packets held per stream before the dissector gives up on the gap.
 const MAX_HELD: usize = 256;
 /// Longest text or hex shown for one item.
@@ -158,65 +158,8 @@ struct Stream {
     next: Option<u16>,
     held: BTreeMap<u16, Vec<u8>>,
     blocks: BlockDecoder,
-    av: AvScanner,
-}
-
-/// Finds AV headers in a media channel's byte stream, skipping the media between them.
-#[derive(Debug, Default)]
-struct AvScanner {
-    /// Media bytes of the current record still to skip.
-    skip: u64,
-    /// Bytes collected towards the next header.
-    head: Vec<u8>,
-}
-
-impl AvScanner {
-    fn push(&mut self, mut data: &[u8], out: &mut Vec<AvHeader>) {
-        while !data.is_empty() {
-            if self.skip > 0 {
-                let n = (self.skip as usize).min(data.len());
-                self.skip -= n as u64;
-                data = &data[n..];
-                continue;
-            }
-            let need = av::HEADER_LEN - self.head.len();
-            let n = need.min(data.len());
-            self.head.extend_from_slice(&data[..n]);
-            data = &data[n..];
-            if self.head.len() < av::HEADER_LEN {
-                if self.head.len() >= 4 && self.head[..4] != av::MAGIC {
-                    self.resync();
-                }
-                continue;
-            }
-            match AvHeader::parse(&self.head) {
-                Some(h) if (h.len as usize) <= av::DEFAULT_MAX_FRAME => {
-                    out.push(h);
-                    self.skip = u64::from(h.len);
-                    self.head.clear();
-                }
-                _ => self.resync(),
-            }
-        }
-    }
-
-    /// Drops bytes up to the next possible magic.
-    fn resync(&mut self) {
-        let pos = self
-            .head
-            .windows(4)
-            .skip(1)
-            .position(|w| w == av::MAGIC)
-            .map(|p| p + 1)
-            .unwrap_or_else(|| {
-                // Keep a tail that may begin a magic.
-                (1..self.head.len().min(4))
-                    .rev()
-                    .find(|&k| av::MAGIC.starts_with(&self.head[self.head.len() - k..]))
-                    .map_or(self.head.len(), |k| self.head.len() - k)
-            });
-        self.head.drain(..pos);
-    }
+    /// AV records (their headers are shown once a record is complete).
+    av: FrameAssembler,
 }
 
 /// Per address pair: the cipher that worked.
@@ -512,7 +455,7 @@ impl Dissector {
                     .unwrap_or(&index);
                 let _ = write!(details, " (gap before idx {first}: skipped)");
                 s.blocks.resync();
-                s.av = AvScanner::default();
+                s.av.resync();
                 let mut n = first;
                 while let Some(v) = s.held.remove(&n) {
                     ready.push(v);
@@ -529,7 +472,7 @@ impl Dissector {
         self.streams.insert((c.src, c.dst, dir, channel), s);
     }
 
-    /// Feeds in-order stream data to the block decoder (channel 0) or the AV scanner.
+    /// Feeds in-order stream data to the block decoder (channel 0) or the AV reassembly.
     fn decode_stream(
         &mut self,
         s: &mut Stream,
@@ -566,7 +509,10 @@ impl Dissector {
         } else {
             let mut headers = Vec::new();
             for v in ready {
-                s.av.push(v, &mut headers);
+                s.av.push(v);
+                while let Some(f) = s.av.next_frame() {
+                    headers.push(f.header);
+                }
             }
             self.stats.av_headers += headers.len() as u64;
             for h in headers {
@@ -592,7 +538,7 @@ pub(crate) fn hex_short(b: &[u8], max: usize) -> String {
     s
 }
 
-/// Printable text, escaped, shortened.
+/// `b` as text, control characters escaped, at most [`MAX_SHOWN`] bytes.
 pub(crate) fn text_short(b: &[u8]) -> String {
     let end = b.iter().rposition(|&x| x != 0).map_or(0, |p| p + 1);
     let t = String::from_utf8_lossy(&b[..end]);
@@ -684,207 +630,6 @@ fn other_payload(msg_type: u8, payload: &[u8], out: &mut String) {
     }
 }
 
-/// A UDP datagram read out of a link-layer frame.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct UdpDatagram {
-    /// Source address.
-    pub src: SocketAddr,
-    /// Destination address.
-    pub dst: SocketAddr,
-    /// The UDP payload.
-    pub payload: Vec<u8>,
-}
-
-/// pcap link types [`udp_from_link`] understands.
-pub mod linktype {
-    /// BSD loopback (4-byte address family in host order).
-    pub const NULL: u32 = 0;
-    /// Ethernet II (with optional 802.1Q tags).
-    pub const ETHERNET: u32 = 1;
-    /// Raw IP (OpenBSD value).
-    pub const RAW_OPENBSD: u32 = 12;
-    /// Raw IP.
-    pub const RAW: u32 = 101;
-    /// OpenBSD loopback (4-byte address family, network order).
-    pub const LOOP: u32 = 108;
-    /// Linux cooked capture v1 (`tcpdump -i any`).
-    pub const LINUX_SLL: u32 = 113;
-    /// Raw IPv4.
-    pub const IPV4: u32 = 228;
-    /// Raw IPv6.
-    pub const IPV6: u32 = 229;
-    /// Linux cooked capture v2.
-    pub const LINUX_SLL2: u32 = 276;
-}
-
-/// Reads the UDP datagram out of a captured frame of link type `link` (IPv4 or IPv6; first
-/// fragments only). `None` for anything else.
-pub fn udp_from_link(link: u32, frame: &[u8]) -> Option<UdpDatagram> {
-    let ip = match link {
-        linktype::NULL | linktype::LOOP => frame.get(4..)?,
-        linktype::ETHERNET => {
-            let mut off = 12;
-            let mut ethertype = u16::from_be_bytes([*frame.get(off)?, *frame.get(off + 1)?]);
-            while matches!(ethertype, 0x8100 | 0x88a8 | 0x9100) {
-                off += 4;
-                ethertype = u16::from_be_bytes([*frame.get(off)?, *frame.get(off + 1)?]);
-            }
-            if !matches!(ethertype, 0x0800 | 0x86dd) {
-                return None;
-            }
-            frame.get(off + 2..)?
-        }
-        linktype::RAW | linktype::RAW_OPENBSD | linktype::IPV4 | linktype::IPV6 => frame,
-        linktype::LINUX_SLL => frame.get(16..)?,
-        linktype::LINUX_SLL2 => frame.get(20..)?,
-        _ => return None,
-    };
-    udp_from_ip(ip)
-}
-
-/// Reads the UDP datagram out of an IPv4 or IPv6 packet.
-pub fn udp_from_ip(ip: &[u8]) -> Option<UdpDatagram> {
-    let version = ip.first()? >> 4;
-    let (src, dst, udp) = match version {
-        4 => {
-            let ihl = usize::from(ip[0] & 0x0f) * 4;
-            if ihl < 20 || *ip.get(9)? != 17 {
-                return None;
-            }
-            let frag = u16::from_be_bytes([*ip.get(6)?, *ip.get(7)?]);
-            if frag & 0x1fff != 0 {
-                return None; // a later fragment: no UDP header
-            }
-            let total = usize::from(u16::from_be_bytes([ip[2], ip[3]]));
-            let end = if total >= ihl {
-                total.min(ip.len())
-            } else {
-                ip.len()
-            };
-            let a: [u8; 8] = ip.get(12..20)?.try_into().ok()?;
-            let s = Ipv4Addr::new(a[0], a[1], a[2], a[3]);
-            let d = Ipv4Addr::new(a[4], a[5], a[6], a[7]);
-            (IpAddr::V4(s), IpAddr::V4(d), ip.get(ihl..end)?)
-        }
-        6 => {
-            if *ip.get(6)? != 17 {
-                return None; // extension headers are not followed
-            }
-            let plen = usize::from(u16::from_be_bytes([ip[4], ip[5]]));
-            let s: [u8; 16] = ip.get(8..24)?.try_into().ok()?;
-            let d: [u8; 16] = ip.get(24..40)?.try_into().ok()?;
-            let end = (40 + plen).min(ip.len());
-            (
-                IpAddr::V6(Ipv6Addr::from(s)),
-                IpAddr::V6(Ipv6Addr::from(d)),
-                ip.get(40..end)?,
-            )
-        }
-        _ => return None,
-    };
-    let sport = u16::from_be_bytes([*udp.first()?, *udp.get(1)?]);
-    let dport = u16::from_be_bytes([*udp.get(2)?, *udp.get(3)?]);
-    let ulen = usize::from(u16::from_be_bytes([*udp.get(4)?, *udp.get(5)?]));
-    let end = if ulen >= 8 {
-        ulen.min(udp.len())
-    } else {
-        udp.len()
-    };
-    Some(UdpDatagram {
-        src: SocketAddr::new(src, sport),
-        dst: SocketAddr::new(dst, dport),
-        payload: udp.get(8..end)?.to_vec(),
-    })
-}
-
-/// Builds an Ethernet/IPv4/UDP frame around `payload` (for writing test captures).
-pub fn ethernet_ipv4_udp(
-    src: std::net::SocketAddrV4,
-    dst: std::net::SocketAddrV4,
-    payload: &[u8],
-) -> Vec<u8> {
-    let mut f = Vec::with_capacity(42 + payload.len());
-    f.extend_from_slice(&[0x02, 0, 0, 0, 0, 2, 0x02, 0, 0, 0, 0, 1, 0x08, 0x00]);
-    let total = (20 + 8 + payload.len()) as u16;
-    let mut ip = vec![0x45, 0, 0, 0, 0, 0, 0x40, 0, 64, 17, 0, 0];
-    ip[2..4].copy_from_slice(&total.to_be_bytes());
-    ip.extend_from_slice(&src.ip().octets());
-    ip.extend_from_slice(&dst.ip().octets());
-    let mut sum: u32 = ip
-        .chunks(2)
-        .map(|c| u32::from(u16::from_be_bytes([c[0], c[1]])))
-        .sum();
-    while sum > 0xffff {
-        sum = (sum & 0xffff) + (sum >> 16);
-    }
-    let csum = !(sum as u16);
-    ip[10..12].copy_from_slice(&csum.to_be_bytes());
-    f.extend_from_slice(&ip);
-    f.extend_from_slice(&src.port().to_be_bytes());
-    f.extend_from_slice(&dst.port().to_be_bytes());
-    f.extend_from_slice(&((8 + payload.len()) as u16).to_be_bytes());
-    f.extend_from_slice(&[0, 0]); // no UDP checksum (allowed over IPv4)
-    f.extend_from_slice(payload);
-    f
-}
-
-/// Why a hex dump line was rejected.
-#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-#[error("line {line}: {reason}")]
-pub struct HexDumpError {
-    /// 1-based line number.
-    pub line: usize,
-    /// What is wrong.
-    pub reason: String,
-}
-
-/// Parses a hex dump: one datagram per line, hex digits with optional spaces, `:` or `0x`
-/// separators; an optional `>` (controller → device) or `<` (device → controller) prefix;
-/// blank lines and lines starting with `#` are skipped.
-pub fn parse_hex_dump(text: &str) -> Result<Vec<Captured>, HexDumpError> {
-    let mut out = Vec::new();
-    for (i, raw) in text.lines().enumerate() {
-        let line = raw.trim();
-        if line.is_empty() || line.starts_with('#') {
-            continue;
-        }
-        let (direction, rest) = match line.as_bytes()[0] {
-            b'>' => (Some(Direction::ToDevice), &line[1..]),
-            b'<' => (Some(Direction::ToController), &line[1..]),
-            _ => (None, line),
-        };
-        let digits: String = rest
-            .replace("0x", "")
-            .chars()
-            .filter(|c| !c.is_whitespace() && *c != ':' && *c != ',')
-            .collect();
-        if digits.is_empty()
-            || !digits.len().is_multiple_of(2)
-            || !digits.chars().all(|c| c.is_ascii_hexdigit())
-        {
-            return Err(HexDumpError {
-                line: i + 1,
-                reason: format!(
-                    "expected an even number of hex digits (optionally after '>' or '<'), got {:?}",
-                    text_short(rest.as_bytes())
-                ),
-            });
-        }
-        let data = (0..digits.len())
-            .step_by(2)
-            .map(|k| u8::from_str_radix(&digits[k..k + 2], 16).unwrap_or(0))
-            .collect();
-        out.push(Captured {
-            time: None,
-            src: None,
-            dst: None,
-            direction,
-            data,
-        });
-    }
-    Ok(out)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -940,49 +685,31 @@ mod tests {
         }
         assert_eq!(d.stats().datagrams, 5000);
     }
-
     #[test]
-    fn av_scanner_finds_split_headers() {
+    fn av_records_split_over_drw_packets_are_reassembled() {
         let h = AvHeader {
-            codec: 3,
+            codec: av::codec_byte::MJPEG,
             index: 7,
             len: 5,
             ..AvHeader::default()
         };
-        let mut s = h.encode().to_vec();
-        s.extend([1, 2, 3, 4, 5]);
-        s.extend([9, 9]); // garbage
-        s.extend(AvHeader { index: 8, ..h }.encode());
-        s.extend([1, 2, 3, 4, 5]);
-        let mut sc = AvScanner::default();
-        let mut out = Vec::new();
-        for c in s.chunks(3) {
-            sc.push(c, &mut out);
+        let mut stream = h.record(&[0xff, 0xd8, 3, 4, 5]);
+        stream.extend([9, 9]); // garbage between records
+        stream.extend(AvHeader { index: 8, ..h }.record(&[0xff, 0xd8, 3, 4, 5]));
+        let mut d = Dissector::with_psk(&psk::PskChoice::Plain);
+        let cam: SocketAddr = "10.0.0.2:40000".parse().unwrap();
+        let app: SocketAddr = "10.0.0.1:50000".parse().unwrap();
+        let mut lines = Vec::new();
+        for (i, chunk) in stream.chunks(11).enumerate() {
+            let mut dgram = Vec::new();
+            packet::encode_drw(&mut dgram, 1, i as u16, chunk);
+            lines.push(d.dissect(&Captured::udp(None, cam, app, dgram)).details);
         }
-        assert_eq!(out.iter().map(|h| h.index).collect::<Vec<_>>(), vec![7, 8]);
-    }
-
-    #[test]
-    fn link_layers() {
-        let src: std::net::SocketAddrV4 = "10.0.0.1:5000".parse().unwrap();
-        let dst: std::net::SocketAddrV4 = "10.0.0.2:32108".parse().unwrap();
-        let eth = ethernet_ipv4_udp(src, dst, &[0xf1, 0x30, 0, 0]);
-        let u = udp_from_link(linktype::ETHERNET, &eth).unwrap();
-        assert_eq!((u.src, u.dst), (src.into(), dst.into()));
-        assert_eq!(u.payload, vec![0xf1, 0x30, 0, 0]);
-        assert_eq!(
-            udp_from_link(linktype::RAW, &eth[14..])
-                .unwrap()
-                .payload
-                .len(),
-            4
-        );
-        let mut sll = vec![0u8; 16];
-        sll[14..16].copy_from_slice(&[0x08, 0x00]);
-        sll.extend_from_slice(&eth[14..]);
-        assert!(udp_from_link(linktype::LINUX_SLL, &sll).is_some());
-        for n in 0..eth.len() {
-            let _ = udp_from_link(linktype::ETHERNET, &eth[..n]);
-        }
+        assert_eq!(d.stats().av_headers, 2, "{lines:#?}");
+        let shown: Vec<usize> = (0..lines.len())
+            .filter(|&i| lines[i].contains("av type"))
+            .collect();
+        assert_eq!(shown.len(), 2, "{lines:#?}");
+        assert!(lines[shown[0]].contains("frame=7") && lines[shown[1]].contains("frame=8"));
     }
 }

@@ -46,6 +46,8 @@ pub struct ArgSpec {
     pub name: &'static str,
     /// Its type.
     pub kind: ArgKind,
+    /// Whether it must be given (an optional one takes a default or is left out).
+    pub required: bool,
 }
 
 /// What an operation's reply is turned into.
@@ -77,7 +79,19 @@ pub struct OpSpec {
 }
 
 const fn arg(name: &'static str, kind: ArgKind) -> ArgSpec {
-    ArgSpec { name, kind }
+    ArgSpec {
+        name,
+        kind,
+        required: true,
+    }
+}
+
+const fn optional(name: &'static str, kind: ArgKind) -> ArgSpec {
+    ArgSpec {
+        name,
+        kind,
+        required: false,
+    }
 }
 
 const PRESET: ArgKind = ArgKind::Int { min: 0, max: 15 };
@@ -88,9 +102,9 @@ pub const OPERATIONS: &[OpSpec] = &[
         name: "start_video",
         python: "start_video",
         args: &[
-            arg("resolution", ArgKind::Int { min: 1, max: 255 }),
-            arg("stream", ArgKind::Int { min: 0, max: 15 }),
-            arg("substream", ArgKind::Int { min: 0, max: 255 }),
+            optional("resolution", ArgKind::Int { min: 1, max: 255 }),
+            optional("stream", ArgKind::Int { min: 0, max: 15 }),
+            optional("substream", ArgKind::Int { min: 0, max: 255 }),
         ],
         reply: ReplyKind::Done,
         doc: "Asks the camera to send video (SHIX resolution 1 = 640x480, 2 = 320x240; optional: the VStarcam stream id and substream).",
@@ -251,6 +265,62 @@ pub const OPERATIONS: &[OpSpec] = &[
         doc: "Reads the SD card's state, capacity and free space.",
     },
 ];
+
+impl ArgKind {
+    /// Its name in [`OpSpec::to_json`]: `bool`, `int`, `direction`, `flip_mirror`, `text`,
+    /// `fields`.
+    pub fn name(self) -> &'static str {
+        match self {
+            ArgKind::Bool => "bool",
+            ArgKind::Int { .. } => "int",
+            ArgKind::Direction => "direction",
+            ArgKind::FlipMirror => "flip_mirror",
+            ArgKind::Text => "text",
+            ArgKind::Fields => "fields",
+        }
+    }
+}
+
+impl ReplyKind {
+    /// Its name in [`OpSpec::to_json`]: `done`, `params`, `wifi_networks`, `sd_info`.
+    pub fn name(self) -> &'static str {
+        match self {
+            ReplyKind::Done => "done",
+            ReplyKind::Params => "params",
+            ReplyKind::WifiNetworks => "wifi_networks",
+            ReplyKind::SdInfo => "sd_info",
+        }
+    }
+}
+
+impl OpSpec {
+    /// The entry as the bindings publish it (Python's `pppp._native.OPERATIONS`):
+    /// `{"name", "python", "args": [{"name", "kind", "required"[, "min", "max"]}], "reply",
+    /// "dialects", "doc"}`.
+    pub fn to_json(&self) -> Value {
+        let args: Vec<Value> = self
+            .args
+            .iter()
+            .map(|a| {
+                let mut v =
+                    json!({ "name": a.name, "kind": a.kind.name(), "required": a.required });
+                if let ArgKind::Int { min, max } = a.kind {
+                    v["min"] = json!(min);
+                    v["max"] = json!(max);
+                }
+                v
+            })
+            .collect();
+        json!({
+            "name": self.name,
+            "python": self.python,
+            "args": args,
+            "reply": self.reply.name(),
+            "dialects": self.dialects().iter().map(|d| d.name()).collect::<Vec<_>>(),
+            "doc": self.doc,
+        })
+    }
+}
 
 /// Why arguments do not make an operation.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
@@ -566,18 +636,39 @@ pub struct Refusal {
     pub credentials: bool,
 }
 
-impl Outcome {
-    /// The typed result of an operation of `kind` from the camera's `reply`; a non-zero
-    /// `result` (in any dialect, for every operation, stream starts included) is a
-    /// [`Refusal`]. An optional reply that never came (`no_reply`) is success.
-    pub fn from_reply(kind: ReplyKind, reply: Reply) -> Result<Outcome, Refusal> {
-        if let Err(result) = reply.check() {
-            return Err(Refusal {
+impl Refusal {
+    /// `reply` itself, or the refusal it is: a non-zero `result`, in any dialect (the one
+    /// rule for typed operations and raw commands alike). An optional reply that never came
+    /// (`no_reply`) is no refusal.
+    pub fn check(reply: Reply) -> Result<Reply, Refusal> {
+        match reply.check() {
+            Ok(()) => Ok(reply),
+            Err(result) => Err(Refusal {
                 result,
                 credentials: reply.refuses_credentials(),
                 reply: reply.into_json(),
-            });
+            }),
         }
+    }
+
+    /// [`Refusal::check`] for a reply in its JSON form (as the JSON-returning API gives it;
+    /// the `dialect` tag names its dialect, SHIX replies have none).
+    pub fn check_json(reply: Value) -> Result<Value, Refusal> {
+        let dialect = reply
+            .get("dialect")
+            .and_then(Value::as_str)
+            .and_then(|d| d.parse().ok())
+            .unwrap_or(Dialect::Shix);
+        Refusal::check(Reply::new(dialect, reply)).map(Reply::into_json)
+    }
+}
+
+impl Outcome {
+    /// The typed result of an operation of `kind` from the camera's `reply`; a non-zero
+    /// `result` (in any dialect, for every operation, stream starts included) is a
+    /// [`Refusal`] (see [`Refusal::check`]).
+    pub fn from_reply(kind: ReplyKind, reply: Reply) -> Result<Outcome, Refusal> {
+        let reply = Refusal::check(reply)?;
         Ok(match kind {
             ReplyKind::Done => Outcome::Done(reply.into_json()),
             ReplyKind::Params => Outcome::Params(Params::from_reply(&reply)),
@@ -683,6 +774,53 @@ mod tests {
     }
 
     #[test]
+    fn an_argument_is_required_exactly_when_leaving_it_out_is_an_error() {
+        for op in every_op() {
+            let s = op.spec();
+            let full = op.args();
+            for a in s.args {
+                let mut args = full.clone();
+                args.as_object_mut().expect("an object").remove(a.name);
+                let r = Op::from_args(s.name, &args);
+                if a.required {
+                    assert_eq!(
+                        r,
+                        Err(ArgError::Missing {
+                            op: s.name,
+                            arg: a.name
+                        })
+                    );
+                } else {
+                    assert!(r.is_ok(), "{}: {} is optional: {r:?}", s.name, a.name);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn the_published_table_names_every_part_of_an_entry() {
+        let all: Vec<Value> = OPERATIONS.iter().map(OpSpec::to_json).collect();
+        assert_eq!(all.len(), OPERATIONS.len());
+        let ptz = spec("ptz_preset").expect("in the table").to_json();
+        assert_eq!(
+            ptz,
+            json!({
+                "name": "ptz_preset",
+                "python": "ptz_preset",
+                "args": [{"name": "preset", "kind": "int", "required": true, "min": 0, "max": 15}],
+                "reply": "done",
+                "dialects": ["cgi"],
+                "doc": "Stores the current position as preset 0-15.",
+            })
+        );
+        let scan = spec("wifi_scan").expect("in the table").to_json();
+        assert_eq!(scan["reply"], "wifi_networks");
+        assert_eq!(scan["dialects"], json!(["shix", "cgi", "binary"]));
+        let video = spec("start_video").expect("in the table").to_json();
+        assert_eq!(video["args"][2]["required"], false);
+    }
+
+    #[test]
     fn bad_arguments_are_clear_errors() {
         let e = |name: &str, args: Value| Op::from_args(name, &args).unwrap_err().to_string();
         assert_eq!(e("fly", json!({})), "unknown operation \"fly\"");
@@ -753,6 +891,12 @@ mod tests {
                 .map(|o| o.to_json()),
             Ok(Value::Null)
         );
+        let raw = json!({"pro": "get_parms", "result": -3});
+        assert!(Refusal::check_json(raw).unwrap_err().credentials);
+        let cgi = json!({"dialect": "cgi", "result": -3});
+        assert!(!Refusal::check_json(cgi).unwrap_err().credentials);
+        let ok = json!({"pro": "get_parms", "result": 0});
+        assert_eq!(Refusal::check_json(ok.clone()), Ok(ok));
         let p = Outcome::from_reply(
             ReplyKind::Params,
             shix(json!({"sysver": "1.2", "result": 0})),

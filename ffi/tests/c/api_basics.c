@@ -198,6 +198,8 @@ static void test_session(const char *uid) {
     CHECK_EQ(pppp_session_ptz(s, "sideways"), PPPP_RESULT_INVALID_ARGUMENT);
     CHECK_EQ(pppp_session_set_flip_mirror(s, 7), PPPP_RESULT_INVALID_ARGUMENT);
     CHECK_EQ(pppp_session_set_ir(s, true), PPPP_RESULT_OK);
+    CHECK_EQ(pppp_session_set_lamp(s, true), PPPP_RESULT_OK);
+    CHECK_EQ(pppp_session_ptz_preset(s, 99), PPPP_RESULT_INVALID_ARGUMENT);
     char *params = NULL;
     CHECK_EQ(pppp_session_params(s, &params), PPPP_RESULT_OK);
     CHECK(params != NULL && strstr(params, "PPPP_FAKE_1.0") != NULL);

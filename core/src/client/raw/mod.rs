@@ -54,8 +54,9 @@ pub struct RawConfig {
     pub broadcast: bool,
     /// Local address to bind (default `0.0.0.0:0`).
     pub bind: Option<SocketAddr>,
-    /// `auto`, `none`, a known PSK name, or `custom:<psk>`.
-    pub psk: String,
+    /// The PSK: detect it (default), none, or this one ([`super::parse_psk`] reads the
+    /// names users give).
+    pub psk: PskChoice,
     /// How long to search and handshake.
     pub connect_timeout: Duration,
     /// Declare the device dead after this long without a packet.
@@ -83,7 +84,7 @@ impl RawConfig {
             targets: Vec::new(),
             broadcast: true,
             bind: None,
-            psk: "auto".into(),
+            psk: PskChoice::Auto,
             connect_timeout: Duration::from_secs(10),
             dead_after: Duration::from_secs(8),
             close_linger: Duration::from_secs(2),
@@ -101,7 +102,6 @@ impl RawConfig {
 
     fn conn_config(&self) -> Result<(ConnConfig, bool)> {
         let uid = Uid::parse(&self.uid)?;
-        let psk = PskChoice::parse(&self.psk)?;
         let (targets, broadcast) =
             super::search_targets(self.host.as_deref(), &self.targets, self.broadcast)?;
         if targets.is_empty() {
@@ -117,7 +117,7 @@ impl RawConfig {
             ));
         }
         let mut c = ConnConfig::new(uid, targets);
-        c.psk = psk;
+        c.psk = self.psk.clone();
         c.connect_timeout = self.connect_timeout;
         c.dead_after = self.dead_after;
         c.close_linger = self.close_linger;
@@ -723,7 +723,10 @@ mod tests {
             Err(Error::InvalidUid(_))
         ));
         let mut c = RawConfig::new("DGOA-123456-ABCDE").host("127.0.0.1:9");
-        c.psk = "no-such-psk".into();
-        assert!(matches!(RawSession::start(c), Err(Error::UnknownPsk(_))));
+        c.recv_buffer = 0;
+        assert!(matches!(
+            RawSession::start(c),
+            Err(Error::InvalidArgument(_))
+        ));
     }
 }

@@ -11,6 +11,7 @@ use crate::proto::controller::ControllerConfig;
 use crate::proto::dialect::DialectChoice;
 use crate::proto::psk::PskChoice;
 use crate::proto::reconnect::ReconnectPolicy;
+use crate::proto::shix::{self, Family};
 use crate::Uid;
 
 /// How to reach and log into a camera.
@@ -32,8 +33,9 @@ pub struct SessionConfig {
     pub user: String,
     /// Login password.
     pub password: String,
-    /// `auto`, `none`, a known PSK name, or `custom:<psk>`.
-    pub psk: String,
+    /// The PSK: detect it (default), none, or this one ([`crate::client::parse_psk`] reads
+    /// the names users give).
+    pub psk: PskChoice,
     /// How long to search and handshake.
     pub connect_timeout: Duration,
     /// How long a command waits for its reply.
@@ -60,12 +62,13 @@ pub struct SessionConfig {
     /// log in again, restart video/audio, keep delivering frames on the same
     /// [`Session::next_frame`](super::Session::next_frame). `None` (default): the session closes.
     pub reconnect: Option<ReconnectPolicy>,
-    /// The channel-0 dialect: `auto` (default: the UID prefix table, then probing at login),
-    /// `shix`, `cgi` or `binary` (see [`crate::proto::dialect`]).
-    pub dialect: String,
-    /// Numbering of SHIX commands: `vi365` (default), `hdwificam-pro` or `lookcam-pro`
-    /// (PROTOCOL.md §8.2).
-    pub family: String,
+    /// The channel-0 dialect: auto (default: the UID prefix table, then probing at login) or
+    /// a fixed one (see [`crate::proto::dialect`]; [`crate::client::parse_dialect`] reads the
+    /// names).
+    pub dialect: DialectChoice,
+    /// Numbering of SHIX commands: [`shix::VI365`] (default), `hdwificam-pro` or
+    /// `lookcam-pro` (PROTOCOL.md §8.2; [`crate::client::parse_family`] reads the names).
+    pub family: &'static Family,
     /// How long each login attempt waits while other dialects remain to be probed.
     pub probe_timeout: Duration,
     /// Give up on a channel-0 index the camera never sends after this long (or twice the
@@ -84,9 +87,9 @@ impl SessionConfig {
             targets: Vec::new(),
             broadcast: true,
             bind: None,
-            user: crate::proto::shix::DEFAULT_USER.into(),
-            password: crate::proto::shix::DEFAULT_PASSWORD.into(),
-            psk: "auto".into(),
+            user: shix::DEFAULT_USER.into(),
+            password: shix::DEFAULT_PASSWORD.into(),
+            psk: PskChoice::Auto,
             connect_timeout: Duration::from_secs(10),
             command_timeout: Duration::from_secs(5),
             dead_after: Duration::from_secs(8),
@@ -98,22 +101,22 @@ impl SessionConfig {
             driver: None,
             reconnect: None,
             talk_rate: crate::proto::controller::TALK_SAMPLE_RATE,
-            dialect: "auto".into(),
-            family: crate::proto::shix::VI365.name.into(),
+            dialect: DialectChoice::Auto,
+            family: &shix::VI365,
             probe_timeout: Duration::from_secs(2),
             command_skip_after: Some(crate::proto::conn::DEFAULT_COMMAND_SKIP_AFTER),
         }
     }
 
-    /// Sets the dialect (`auto`, `shix`, `cgi`, `binary`).
-    pub fn dialect(mut self, dialect: impl Into<String>) -> Self {
-        self.dialect = dialect.into();
+    /// Sets the dialect.
+    pub fn dialect(mut self, dialect: DialectChoice) -> Self {
+        self.dialect = dialect;
         self
     }
 
-    /// Sets the SHIX command family (`vi365`, `hdwificam-pro`, `lookcam-pro`).
-    pub fn family(mut self, family: impl Into<String>) -> Self {
-        self.family = family.into();
+    /// Sets the SHIX command family.
+    pub fn family(mut self, family: &'static Family) -> Self {
+        self.family = family;
         self
     }
 
@@ -136,9 +139,9 @@ impl SessionConfig {
         self
     }
 
-    /// Sets the PSK (`auto`, `none`, a name, or `custom:<psk>`).
-    pub fn psk(mut self, psk: impl Into<String>) -> Self {
-        self.psk = psk.into();
+    /// Sets the PSK.
+    pub fn psk(mut self, psk: PskChoice) -> Self {
+        self.psk = psk;
         self
     }
 
@@ -151,7 +154,6 @@ impl SessionConfig {
     /// Validates the configuration and builds the controller's.
     pub(super) fn controller_config(&self) -> Result<ControllerConfig> {
         let uid = Uid::parse(&self.uid)?;
-        let psk = PskChoice::parse(&self.psk)?;
         let (targets, broadcast) =
             super::super::search_targets(self.host.as_deref(), &self.targets, self.broadcast)?;
         if targets.is_empty() {
@@ -165,27 +167,11 @@ impl SessionConfig {
             ));
         }
         let mut conn = ConnConfig::new(uid, targets);
-        conn.psk = psk;
+        conn.psk = self.psk.clone();
         conn.connect_timeout = self.connect_timeout;
         conn.dead_after = self.dead_after;
         conn.command_skip_after = self.command_skip_after;
         conn.broadcast = broadcast;
-        let dialect =
-            DialectChoice::parse(&self.dialect).map_err(|e| Error::InvalidArgument(e.into()))?;
-        let family = crate::proto::shix::family(&self.family).ok_or_else(|| {
-            Error::InvalidArgument(
-                format!(
-                    "unknown SHIX command family {:?} (expected {})",
-                    self.family,
-                    crate::proto::shix::FAMILIES
-                        .iter()
-                        .map(|f| f.name)
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                )
-                .into(),
-            )
-        })?;
         let mut c = ControllerConfig::new(conn);
         c.user = self.user.clone();
         c.password = self.password.clone();
@@ -200,8 +186,8 @@ impl SessionConfig {
             ));
         }
         c.talk_rate = self.talk_rate;
-        c.dialect = dialect;
-        c.family = family;
+        c.dialect = self.dialect;
+        c.family = self.family;
         c.probe_timeout = self.probe_timeout;
         Ok(c)
     }

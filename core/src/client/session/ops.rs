@@ -149,16 +149,7 @@ impl Session {
 
 /// The typed outcome of an operation's reply, or the error its refusal is.
 pub(super) fn outcome(kind: ReplyKind, reply: Reply) -> Result<Outcome> {
-    Outcome::from_reply(kind, reply).map_err(|r| {
-        if r.credentials {
-            Error::WrongPassword { result: r.result }
-        } else {
-            Error::Rejected {
-                result: r.result,
-                reply: r.reply,
-            }
-        }
-    })
+    Ok(Outcome::from_reply(kind, reply)?)
 }
 
 /// An outcome of another kind than the operation's (a broken invariant of the table).

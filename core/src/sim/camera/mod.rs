@@ -42,7 +42,6 @@ use crate::Uid;
 
 // The CGI and iLnk binary dialects, and the SHIX command families (a child module: it shares
 // the camera's private state).
-#[path = "camera_dialects.rs"]
 mod dialects;
 
 /// How the device completes the handshake (PROTOCOL.md §7.2).
@@ -224,7 +223,7 @@ impl CameraConfig {
             password: "6666".into(),
             handshake: Handshake::Echo,
             long_rdy: false,
-            lan_addr: SocketAddr::new(ip, 32108),
+            lan_addr: SocketAddr::new(ip, crate::proto::discovery::LAN_PORT),
             session_addr: SocketAddr::new(ip, 40000),
             answer_from_lan_port: false,
             fps: 10,

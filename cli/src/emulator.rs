@@ -3,7 +3,10 @@
 use std::net::{IpAddr, SocketAddr};
 use std::time::{Duration, Instant};
 
-use pppp::client::{CameraServer, CameraServerConfig, Driver, DriverConfig, LAN_PORT};
+use pppp::client::{
+    parse_dialect, parse_family, CameraServer, CameraServerConfig, Driver, DriverConfig, LAN_PORT,
+};
+use pppp::proto::dialect::DialectChoice;
 use pppp::proto::psk::{self, PskChoice};
 use pppp::sim::{CameraConfig, Handshake, LinkConfig};
 use pppp::Uid;
@@ -191,18 +194,10 @@ pub fn run(a: Args) -> CliResult {
     }
     cam.audio_rate = a.audio_rate;
     cam.answer_from_lan_port = a.answer_from_lan_port;
-    match pppp::proto::dialect::DialectChoice::parse(&a.dialect)
-        .map_err(|e| CliError::usage(e.to_string()))?
-    {
-        pppp::proto::dialect::DialectChoice::Auto => {}
-        pppp::proto::dialect::DialectChoice::Fixed(d) => cam.dialect = d,
+    if let DialectChoice::Fixed(d) = parse_dialect(&a.dialect)? {
+        cam.dialect = d;
     }
-    cam.family = pppp::proto::shix::family(&a.family).ok_or_else(|| {
-        CliError::usage(format!(
-            "unknown SHIX command family {:?} (expected vi365, hdwificam-pro or lookcam-pro)",
-            a.family
-        ))
-    })?;
+    cam.family = parse_family(&a.family)?;
     if a.close_on_foreign_dialect {
         cam.close_on_foreign = Some(true);
     }
