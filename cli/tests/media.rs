@@ -86,7 +86,7 @@ fn check_emulator_wav(path: &Path, config: &CameraConfig, st: &CameraStats) -> u
     let mut wav = hound::WavReader::open(path).unwrap();
     let samples: Vec<i16> = wav.samples::<i16>().map(Result::unwrap).collect();
     assert!(
-        !samples.is_empty() && samples.len() % 512 == 0,
+        !samples.is_empty() && samples.len().is_multiple_of(512),
         "{}",
         samples.len()
     );

@@ -31,15 +31,7 @@ const LONG: Option<Duration> = Some(Duration::from_secs(10));
 /// Returns once `n` calls of `s` are blocked at the same time, so that what ends them next
 /// provably wakes blocked calls (rather than refusing calls that had not started yet).
 fn until_blocked(s: &RawSession, n: usize) {
-    let start = std::time::Instant::now();
-    while s.blocked_calls() < n {
-        assert!(
-            start.elapsed() < Duration::from_secs(60),
-            "only {} of {n} calls ever blocked",
-            s.blocked_calls()
-        );
-        std::thread::yield_now();
-    }
+    common::spin_until(&format!("{n} calls blocked"), || s.blocked_calls() >= n);
 }
 
 fn command(s: &RawSession, json: &str) -> serde_json::Value {
