@@ -1100,6 +1100,14 @@ pppp_result pppp_session_set_time(const struct pppp_session *session,
 pppp_result pppp_session_sd_info(const struct pppp_session *session, char **sd_json);
 
 /**
+ * Test hook of the vendor API (not in the vendor SDK): the calls blocked right now in
+ * `PPCS_Read` or `PPCS_PktRecv` on a session, so that a test knows a read is waiting before
+ * it checks that `PPCS_Close` wakes it. Returns the count (0 or more), or an `ERROR_PPCS_*`
+ * code (negative) for a handle that names no session.
+ */
+int32_t pppp_ppcs_blocked_calls(int32_t session_handle);
+
+/**
  * Fills `*config` with the defaults: no UID, no host (`PPPP_LAN_TARGETS` or broadcast),
  * admin/6666, PSK auto, 10 s to connect, 5 s per command, dead after 8 s.
  */

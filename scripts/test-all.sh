@@ -76,5 +76,5 @@ cargo test --manifest-path fuzz/Cargo.toml
 step "Python package: pip install ./python, pytest, stubtest, mypy, examples"
 scripts/test-python.sh
 step "interop: aiopppp 0.2.3 against pppp camera"
-PPPP_BIN=target/debug/pppp scripts/interop-aiopppp.sh
+scripts/interop-aiopppp.sh
 printf '\nall checks passed\n'

@@ -3,7 +3,7 @@
 # into a venv under target/, then runs pytest (loopback fake-camera tests, Ctrl-C, leak check,
 # examples/*.py smoke tests, the console script), mypy.stubtest on the native module's stubs,
 # and mypy --strict on the package, its tests and the examples.
-# Needs: python3 >= 3.9 with venv and pip, a Rust toolchain, PyPI for maturin/pytest/mypy.
+# Needs: python3 >= 3.9 with venv and pip, a Rust toolchain, PyPI for the pinned test tools.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=${PYTHON:-python3}
@@ -16,10 +16,17 @@ if [ ! -x "$VENV/bin/python" ]; then
     "$PY" -m venv "$VENV"
 fi
 VPY="$VENV/bin/python"
-"$VPY" -m pip install -q --disable-pip-version-check "maturin>=1.9.4,<2" pytest mypy
+# The test tools, pinned: a run does not change with a new release. pip installs the pins into
+# a venv left by an earlier run too (replacing other versions found there), and checks them.
+TOOLS=(maturin==1.16.0 pytest==9.2.0 pytest-timeout==2.4.0 mypy==2.4.1)
+"$VPY" -m pip install -q --disable-pip-version-check "${TOOLS[@]}"
+"$VPY" -m pip check
 
 echo "building and installing the wheel: pip install ./python"
-"$VPY" -m pip install -q --disable-pip-version-check --force-reinstall --no-deps ./python
+# --no-build-isolation: the wheel is built by the pinned maturin above (found on PATH), not by
+# the newest release pip would fetch for the build.
+PATH="$(cd "$VENV" && pwd)/bin:$PATH" "$VPY" -m pip install -q --disable-pip-version-check \
+    --force-reinstall --no-deps --no-build-isolation ./python
 # The console script must be there (pip install alone gives users the CLI).
 "$VENV/bin/pppp" --version
 

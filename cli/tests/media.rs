@@ -3,15 +3,20 @@
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use pcap_file::pcap::{PcapHeader, PcapPacket, PcapWriter};
 use pcap_file::DataLink;
 use pppp::capture::ethernet_ipv4_udp;
 use pppp::client::{CameraServer, CameraServerConfig};
+use pppp::proto::adpcm;
 use pppp::proto::conn::ConnConfig;
 use pppp::proto::controller::{Controller, ControllerConfig, Event};
-use pppp::sim::{AudioCodec, CameraConfig, Endpoint, FakeCamera, LinkConfig, Network, VideoCodec};
+use pppp::sim::video::{h264_access_unit, FrameSpec};
+use pppp::sim::{
+    jpeg, AudioCodec, CameraConfig, CameraStats, Endpoint, FakeCamera, LinkConfig, Network,
+    VideoCodec,
+};
 use pppp::Uid;
 
 const UID: &str = "DGOA-515151-MEDIA";
@@ -25,6 +30,15 @@ fn camera(codec: VideoCodec, audio: AudioCodec) -> CameraServer {
 }
 
 fn camera_at(codec: VideoCodec, audio: AudioCodec, audio_rate: u32) -> CameraServer {
+    CameraServer::start(CameraServerConfig {
+        camera: config_at(codec, audio, audio_rate),
+        link: None,
+        driver: None,
+    })
+    .unwrap()
+}
+
+fn config_at(codec: VideoCodec, audio: AudioCodec, audio_rate: u32) -> CameraConfig {
     let mut c = CameraConfig::new(Uid::parse(UID).unwrap(), "127.0.0.1".parse().unwrap());
     c.lan_addr = "127.0.0.1:0".parse().unwrap();
     c.session_addr = "127.0.0.1:0".parse().unwrap();
@@ -35,12 +49,58 @@ fn camera_at(codec: VideoCodec, audio: AudioCodec, audio_rate: u32) -> CameraSer
     c.audio_codec = audio;
     c.audio_rate = audio_rate;
     c.psk = Some("camera".into());
-    CameraServer::start(CameraServerConfig {
-        camera: c,
-        link: None,
-        driver: None,
-    })
-    .unwrap()
+    c
+}
+
+/// The counters of `cam` once the session that recorded from it has ended (the camera
+/// publishes them a few times per second).
+fn stats_after_session(cam: &CameraServer) -> CameraStats {
+    let start = Instant::now();
+    loop {
+        let st = cam.stats();
+        if st.active_sessions == 0 || start.elapsed() > Duration::from_secs(30) {
+            return st;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// The PCM a recording of the emulator's first `n` audio frames holds: each frame as the
+/// camera made it, through the camera's encoder and the recorder's decoder.
+fn emulator_audio(config: &CameraConfig, n: usize) -> Vec<i16> {
+    let model = FakeCamera::new(config.clone(), Instant::now());
+    (0..n as u32)
+        .flat_map(|i| {
+            let pcm = model.audio_pcm(i);
+            match config.audio_codec {
+                AudioCodec::Adpcm => adpcm::decode(&adpcm::encode(&pcm)),
+                AudioCodec::Alaw => adpcm::alaw_decode(&adpcm::alaw_encode(&pcm)),
+            }
+        })
+        .collect()
+}
+
+/// Checks a WAV file of the emulator's audio: whole frames of 512 samples, exactly the first
+/// ones the camera sent (no gap, nothing repeated), no more than it sent.
+fn check_emulator_wav(path: &Path, config: &CameraConfig, st: &CameraStats) -> usize {
+    let mut wav = hound::WavReader::open(path).unwrap();
+    let samples: Vec<i16> = wav.samples::<i16>().map(Result::unwrap).collect();
+    assert!(
+        !samples.is_empty() && samples.len().is_multiple_of(512),
+        "{}",
+        samples.len()
+    );
+    let frames = samples.len() / 512;
+    assert!(
+        frames as u64 <= st.audio_frames,
+        "{frames} frames recorded, {} sent",
+        st.audio_frames
+    );
+    assert!(
+        samples == emulator_audio(config, frames),
+        "the WAV holds the emulator's first {frames} audio frames"
+    );
+    frames
 }
 
 fn tmpdir(name: &str) -> PathBuf {
@@ -96,54 +156,67 @@ fn ffprobe(path: &Path) -> Option<String> {
 
 #[test]
 fn record_mjpeg_avi_and_wav() {
-    let cam = camera(VideoCodec::Mjpeg, AudioCodec::Adpcm);
+    // At 11025 Hz the emulator's 500 Hz tone differs from one 512-sample frame to the next
+    // (at 8000 Hz every frame is the same), so the WAV shows a lost or repeated frame. The rate
+    // is given, so the file does not depend on the rate measured from timestamps.
+    let config = config_at(VideoCodec::Mjpeg, AudioCodec::Adpcm, 11025);
+    let cam = camera_at(VideoCodec::Mjpeg, AudioCodec::Adpcm, 11025);
     let dir = tmpdir("avi");
     let prefix = dir.join("clip");
     let (out, text) = run(pppp()
         .arg("record")
         .args(conn_args(&cam))
-        .args(["--seconds", "2", "--out"])
+        .args(["--seconds", "2", "--audio-rate", "8000", "--out"])
         .arg(&prefix));
     assert!(out.status.success(), "{text}");
+    let st = stats_after_session(&cam);
     let avi = std::fs::read(dir.join("clip.avi")).unwrap();
     let info = pppp_serve::avi::parse(&avi).expect("a RIFF AVI");
     assert_eq!(&info.handler, b"MJPG");
     assert_eq!(info.size, (160, 96));
+    let n = info.frames.len();
+    assert!(n >= 2, "{n} frames");
+    assert!(text.contains(&format!("{n} mjpeg frames")), "{text}");
+    assert_eq!(info.total_frames as usize, n);
+    assert_eq!(info.index.len(), n, "idx1 lists every frame");
     assert!(
-        info.frames.len() >= 20,
-        "{} frames in 2 s at 20 fps",
-        info.frames.len()
+        info.fps.is_finite() && (1.0..=120.0).contains(&info.fps),
+        "fps {}",
+        info.fps
     );
-    assert_eq!(info.total_frames as usize, info.frames.len());
-    assert_eq!(
-        info.index.len(),
-        info.frames.len(),
-        "idx1 lists every frame"
+    // The emulator's frames from its first on, in order, none missing or repeated, no more
+    // than it sent.
+    assert!(
+        n as u64 <= st.video_frames,
+        "{n} recorded, {} sent",
+        st.video_frames
     );
-    assert!((info.fps - 20.0).abs() < 1.5, "fps {}", info.fps);
-    for f in &info.frames {
-        jpeg_decoder::Decoder::new(&f[..]).decode().unwrap();
+    for (i, f) in info.frames.iter().enumerate() {
+        assert!(
+            *f == jpeg::frame(i as u64, config.width, config.height, config.quality),
+            "frame {i} of {n} is not the emulator's frame {i}"
+        );
     }
+    jpeg_decoder::Decoder::new(&info.frames[0][..])
+        .decode()
+        .unwrap();
     let wav = hound::WavReader::open(dir.join("clip.wav")).unwrap();
     let spec = wav.spec();
     assert_eq!(
         (spec.channels, spec.bits_per_sample, spec.sample_rate),
         (1, 16, 8000)
     );
-    let n = wav.len();
+    let frames = check_emulator_wav(&dir.join("clip.wav"), &config, &st);
     assert!(
-        (12000..=24000).contains(&n),
-        "{n} samples for ~2 s at 8 kHz"
+        text.contains(&format!("{} samples at 8000 Hz", frames * 512)),
+        "{text}"
     );
     if let Some(p) = ffprobe(&dir.join("clip.avi")) {
         assert!(
             p.contains("codec_name=mjpeg") && p.contains("width=160"),
             "{p}"
         );
-        assert!(
-            p.contains(&format!("nb_read_frames={}", info.frames.len())),
-            "{p}"
-        );
+        assert!(p.contains(&format!("nb_read_frames={n}")), "{p}");
     }
     if let Some(p) = ffprobe(&dir.join("clip.wav")) {
         assert!(
@@ -154,9 +227,27 @@ fn record_mjpeg_avi_and_wav() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
+/// The emulator's H.264 stream: frame `i` of a `gop`-frame group of pictures (what
+/// `FakeCamera` sends when the picture size does not change).
+fn emulator_h264(config: &CameraConfig, frames: u32) -> Vec<u8> {
+    let gop = config.gop.max(1);
+    (0..frames)
+        .flat_map(|index| {
+            h264_access_unit(&FrameSpec {
+                index,
+                gop_pos: index % gop,
+                key_count: index.div_ceil(gop), // key frames sent before this one
+                width: config.width,
+                height: config.height,
+            })
+        })
+        .collect()
+}
+
 #[test]
 fn record_h264_and_alaw() {
-    let cam = camera(VideoCodec::H264, AudioCodec::Alaw);
+    let config = config_at(VideoCodec::H264, AudioCodec::Alaw, 8000);
+    let cam = camera_at(VideoCodec::H264, AudioCodec::Alaw, 8000);
     let dir = tmpdir("h264");
     let prefix = dir.join("cam");
     let (out, text) = run(pppp()
@@ -166,6 +257,7 @@ fn record_h264_and_alaw() {
         .arg(&prefix));
     assert!(out.status.success(), "{text}");
     assert!(text.contains("h264"), "{text}");
+    let st = stats_after_session(&cam);
     let h264 = std::fs::read(dir.join("cam.h264")).unwrap();
     assert_eq!(
         &h264[..5],
@@ -176,9 +268,19 @@ fn record_h264_and_alaw() {
         pppp::media::picture_size(pppp::proto::av::Codec::H264, &h264),
         Some((160, 96))
     );
+    // Exactly the emulator's first n access units, no more than it sent.
+    let n = (1..=st.video_frames as u32)
+        .find(|&n| emulator_h264(&config, n).len() >= h264.len())
+        .expect("no longer than what the camera sent");
+    assert!(
+        h264 == emulator_h264(&config, n),
+        "the file is the emulator's first {n} access units"
+    );
+    assert!(text.contains(&format!("{n} h264 frames")), "{text}");
     let wav = hound::WavReader::open(dir.join("cam.wav")).unwrap();
     assert_eq!(wav.spec().sample_rate, 8000, "A-law is 8 kHz");
-    assert!(wav.len() > 4000);
+    // (At 8000 Hz the emulator's frames are all alike: this checks their content and count.)
+    check_emulator_wav(&dir.join("cam.wav"), &config, &st);
     if let Some(p) = ffprobe(&dir.join("cam.h264")) {
         assert!(
             p.contains("codec_name=h264") && p.contains("height=96"),

@@ -112,3 +112,32 @@ fn discovery_by_unicast() {
     assert_eq!(devices[0].addr, cam.session_addr());
     assert_eq!(devices[0].cipher.name(), Some("SHIX"));
 }
+
+#[test]
+fn close_wakes_readers_blocked_in_next_frame_and_next_audio() {
+    let cam = camera(None);
+    let s = std::sync::Arc::new(Session::connect(config(&cam)).unwrap());
+    s.login().unwrap();
+    let (done, ended) = std::sync::mpsc::channel();
+    for audio in [false, true] {
+        let (s, done) = (s.clone(), done.clone());
+        std::thread::spawn(move || {
+            // Neither video nor audio was started: only the close ends these waits.
+            let r = if audio {
+                s.next_audio(Duration::from_secs(3600))
+            } else {
+                s.next_frame(Duration::from_secs(3600))
+            };
+            let _ = done.send(r.map(|f| f.is_some()));
+        });
+    }
+    common::spin_until("both readers block", || s.blocked_readers() == 2);
+    s.close();
+    for _ in 0..2 {
+        let r = ended
+            .recv_timeout(Duration::from_secs(60))
+            .expect("the close woke the blocked reader");
+        assert!(matches!(r, Err(Error::Closed(_))), "{r:?}");
+    }
+    assert_eq!(s.blocked_readers(), 0);
+}

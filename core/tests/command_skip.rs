@@ -61,12 +61,29 @@ fn requests(rig: &mut Rig, dialect: Dialect, n: usize) -> Vec<Result<Value, Comm
         .collect()
 }
 
+/// Which request a reply answers: the SHIX command number, the CGI name, or the iLnk command.
+fn answered(reply: &Value) -> String {
+    match reply.get("dialect").and_then(Value::as_str) {
+        Some("cgi") => reply["cgi"].as_str().unwrap_or("?").to_owned(),
+        Some("binary") => reply["cmd_hex"].as_str().unwrap_or("?").to_owned(),
+        _ => reply["cmd"].to_string(),
+    }
+}
+
 #[test]
 fn the_command_channel_resynchronises_after_a_skipped_index() {
-    for (i, (uid, d)) in [
-        (UID, Dialect::Shix),
-        ("VSTC-999999-EFGHJ", Dialect::Cgi),
-        ("BATD-156362-WONJM", Dialect::Binary),
+    for (i, (uid, d, want)) in [
+        (UID, Dialect::Shix, ["101", "113", "114"]),
+        (
+            "VSTC-999999-EFGHJ",
+            Dialect::Cgi,
+            ["get_status", "wifi_scan", "set_wifi"],
+        ),
+        (
+            "BATD-156362-WONJM",
+            Dialect::Binary,
+            ["0x1108", "0x6103", "0x6101"],
+        ),
     ]
     .into_iter()
     .enumerate()
@@ -78,11 +95,30 @@ fn the_command_channel_resynchronises_after_a_skipped_index() {
             i as u64,
         );
         rig.connect_and_login();
-        // Replies 1, 2 (sent as index 3 after the gap) and 3: every one arrives.
-        let got = requests(&mut rig, d, 3);
-        for (k, r) in got.iter().enumerate() {
-            assert!(r.is_ok(), "{d}: request {k}: {r:?}");
+        // Three different requests: replies 1, 2 (sent as index 3 after the gap) and 3 each
+        // arrive, as the answer to their own request.
+        let ops = [
+            Op::GetParams,
+            Op::WifiScan,
+            Op::SetWifi {
+                ssid: format!("skip-{i}"),
+                password: "secret".into(),
+            },
+        ];
+        for (k, op) in ops.into_iter().enumerate() {
+            let now = rig.net.now();
+            let id = rig.controller().op(now, op).unwrap();
+            let r = outcome(&mut rig, id, Duration::from_secs(10)).expect("an outcome");
+            let reply = r.unwrap_or_else(|e| panic!("{d}: request {k}: {e:?}"));
+            assert_eq!(answered(&reply), want[k], "{d}: request {k}: {reply}");
+            assert_ne!(reply["result"], -1, "{d}: request {k}: {reply}");
         }
+        let cam = rig.camera().stats();
+        assert_eq!(
+            cam.wifi,
+            Some((format!("skip-{i}"), "secret".into())),
+            "{d}: the last request took effect"
+        );
         let cs = rig.controller_ref().stats();
         assert_eq!(cs.command_skips, 1, "{d}: the skip is counted");
         assert_eq!(cs.conn.recv[0].skipped, 1, "{d}");

@@ -14,7 +14,9 @@ use std::time::{Duration, Instant};
 use common::*;
 use pppp::proto::controller::{Controller, Event};
 use pppp::proto::Transmit;
-use pppp::sim::{CameraConfig, Endpoint, FakeCamera, Handshake, LinkConfig, Network, Node};
+use pppp::sim::{
+    CameraConfig, CameraStats, Endpoint, FakeCamera, Handshake, LinkConfig, Network, Node,
+};
 
 const FRAMES: usize = 5;
 
@@ -23,6 +25,24 @@ const VARIANTS: [Handshake; 3] = [
     Handshake::RdyFirst,
     Handshake::CloseThenRdy,
 ];
+
+/// The camera's counters show that it ran `cam`'s variant, not another one: a camera that
+/// ignored the setting would connect just as well.
+fn assert_variant_ran(cam: &CameraConfig, s: &CameraStats, what: &str) {
+    assert!(s.sessions >= 1 && s.rdy_sent > 0, "{what}: {s:?}");
+    let (rdy_answers, closes) = match cam.handshake {
+        Handshake::Echo => (0, 0),
+        // Every search is answered with P2P_RDY; the handshake sends no CLOSE.
+        Handshake::RdyFirst => (s.searches, 0),
+        // One CLOSE before the P2P_RDY burst of every session opened.
+        Handshake::CloseThenRdy => (0, s.sessions),
+    };
+    assert!(s.searches > 0, "{what}: {s:?}");
+    assert_eq!(s.searches_answered_rdy, rdy_answers, "{what}: {s:?}");
+    assert_eq!(s.handshake_closes, closes, "{what}: {s:?}");
+    let long = if cam.long_rdy { s.rdy_sent } else { 0 };
+    assert_eq!(s.long_rdy_sent, long, "{what}: 28-byte P2P_RDYs: {s:?}");
+}
 
 /// Connects, logs in and streams `FRAMES` intact frames; returns the rig for more checks.
 fn run(cam: CameraConfig, link: LinkConfig, seed: u64) -> Rig {
@@ -36,7 +56,9 @@ fn run(cam: CameraConfig, link: LinkConfig, seed: u64) -> Rig {
     rig.stream(FRAMES, Duration::from_secs(30));
     assert_frames_intact(&rig.frames(), &cam, FRAMES);
     assert_eq!(rig.closed(), None, "{:?} seed {seed}", cam.handshake);
-    assert_eq!(rig.camera().stats().active_sessions, 1);
+    let stats = rig.camera().stats();
+    assert_eq!(stats.active_sessions, 1);
+    assert_variant_ran(&cam, &stats, &format!("{:?} seed {seed}", cam.handshake));
     rig
 }
 
@@ -67,6 +89,7 @@ fn rdy_first_handshake() {
     cam.handshake = Handshake::RdyFirst;
     let rig = run(cam, LinkConfig::perfect(), 2);
     assert_eq!(rig.camera().stats().sessions, 1);
+    assert!(rig.camera().stats().searches_answered_rdy >= 1);
 }
 
 #[test]
@@ -74,7 +97,8 @@ fn close_then_rdy_handshake() {
     let mut cam = camera_config();
     cam.handshake = Handshake::CloseThenRdy;
     let rig = run(cam, LinkConfig::perfect(), 3);
-    // The CLOSE that is part of this handshake must not have ended anything.
+    // The CLOSE that is part of this handshake was sent, and must not have ended anything.
+    assert_eq!(rig.camera().stats().handshake_closes, 1);
     assert_eq!(rig.camera().stats().sessions, 1);
     assert!(rig.controller_ref().conn().is_connected());
 }
@@ -85,7 +109,12 @@ fn long_28_byte_rdy_with_every_variant() {
         let mut cam = camera_config();
         cam.handshake = hs;
         cam.long_rdy = true;
-        run(cam, LinkConfig::perfect(), 10 + i as u64);
+        let rig = run(cam, LinkConfig::perfect(), 10 + i as u64);
+        let s = rig.camera().stats();
+        assert!(
+            s.long_rdy_sent > 0 && s.long_rdy_sent == s.rdy_sent,
+            "{hs:?}: {s:?}"
+        );
     }
 }
 
@@ -257,6 +286,7 @@ fn controller_follows_the_device_to_its_session_port() {
         let cs = net.get::<Tap>(tap).cam.stats();
         assert_eq!(cs.sessions, 1, "{hs:?}");
         assert_eq!(cs.logins_ok, 1, "{hs:?}");
+        assert_variant_ran(&cam, &cs, &format!("{hs:?}"));
     }
 }
 

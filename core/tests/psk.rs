@@ -65,16 +65,37 @@ fn table_matches_cipher_json() {
     assert_eq!(order, ALL_IN_ORDER);
 }
 
+/// The "none" row of the PSK table (docs/protocol.md §5.3), written out here rather than
+/// read from the library, so that the test checks the list instead of restating it.
+const PLAIN_ROW: &str = "AES ASH BRTC BRTD CTW ESN EST GBE HWAA ICB IKB JWEV KBC LAM MATE MEYE \
+    MIL OBJ OEMAAAA OEMAAAB OPCS PPCN PPCS PROCAM RTOS SPCN TSD VSTB VSTC WXH WXO XHA XLT ZSKJ";
+
 #[test]
 fn plain_prefixes() {
-    assert_eq!(PLAIN_PREFIXES.len(), 34);
-    for p in PLAIN_PREFIXES {
-        assert!(is_plain_prefix(p));
+    let row: Vec<&str> = PLAIN_ROW.split_whitespace().collect();
+    assert_eq!(row.len(), 34);
+    assert_eq!(PLAIN_PREFIXES, row.as_slice());
+    for p in &row {
+        assert!(is_plain_prefix(p), "{p}");
+        assert!(
+            is_plain_prefix(&p.to_ascii_lowercase()),
+            "{p} in lower case"
+        );
         assert!(for_prefix(p).is_empty(), "{p} has a PSK");
+        // Plain prefixes are exact, not families.
+        assert!(!is_plain_prefix(&format!("{p}X")), "{p}X");
+        assert!(!is_plain_prefix(&p[..p.len() - 1]), "{p} shortened");
     }
-    assert!(is_plain_prefix("vstc"));
-    assert!(!is_plain_prefix("DGOA"));
-    assert!(!is_plain_prefix(""));
+    // Every prefix with a PSK in the vector file is not plain.
+    let doc = load("cipher.json");
+    for entry in doc["psks"].as_array().unwrap() {
+        for p in entry["prefixes"].as_array().unwrap() {
+            assert!(!is_plain_prefix(p.as_str().unwrap()), "{p}");
+        }
+    }
+    for p in ["DGOA", "VSTJ", "VE", "VEAB", "ZZZZ", "", "VST", " VSTC"] {
+        assert!(!is_plain_prefix(p), "{p:?}");
+    }
 }
 
 #[test]

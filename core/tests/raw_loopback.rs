@@ -28,6 +28,12 @@ fn connect(cam: &CameraServer) -> RawSession {
 
 const LONG: Option<Duration> = Some(Duration::from_secs(10));
 
+/// Returns once `n` calls of `s` are blocked at the same time, so that what ends them next
+/// provably wakes blocked calls (rather than refusing calls that had not started yet).
+fn until_blocked(s: &RawSession, n: usize) {
+    common::spin_until(&format!("{n} calls blocked"), || s.blocked_calls() >= n);
+}
+
 fn command(s: &RawSession, json: &str) -> serde_json::Value {
     s.write(0, &encode_shix(SHIX_REQUEST, json.as_bytes()))
         .unwrap();
@@ -96,30 +102,34 @@ fn commands_video_and_partial_reads() {
 fn close_wakes_blocked_readers_on_other_threads() {
     let cam = camera();
     let s = Arc::new(connect(&cam));
-    let readers: Vec<_> = (0..4)
-        .map(|i| {
-            let s = s.clone();
-            std::thread::spawn(move || {
-                let mut b = [0u8; 8];
-                if i % 2 == 0 {
-                    s.read(5, &mut b, None).map(|_| ())
-                } else {
-                    s.recv_packet(6, &mut b, None).map(|_| ())
-                }
-            })
-        })
-        .collect();
+    let (done, ended) = std::sync::mpsc::channel();
+    for i in 0..4 {
+        let (s, done) = (s.clone(), done.clone());
+        std::thread::spawn(move || {
+            let mut b = [0u8; 8];
+            let r = if i % 2 == 0 {
+                s.read(5, &mut b, None).map(|_| ())
+            } else {
+                s.recv_packet(6, &mut b, None).map(|_| ())
+            };
+            let _ = done.send(r);
+        });
+    }
     // Writers on other channels meanwhile.
     for ch in 2..5 {
         s.write(ch, &[ch; 3000]).unwrap();
     }
+    until_blocked(&s, 4);
     s.close();
-    for r in readers {
-        assert!(matches!(
-            r.join().unwrap(),
-            Err(Error::Closed(ClosedBy::Local))
-        ));
+    for _ in 0..4 {
+        // Calls without a time limit: only the close can end them (a generous bound turns a
+        // missed wake-up into a failure instead of a hang).
+        let r = ended
+            .recv_timeout(Duration::from_secs(60))
+            .expect("the close woke every blocked call");
+        assert!(matches!(r, Err(Error::Closed(ClosedBy::Local))), "{r:?}");
     }
+    assert_eq!(s.blocked_calls(), 0);
 }
 
 #[test]
@@ -132,6 +142,7 @@ fn abort_ends_a_pending_connect() {
         let s = s.clone();
         std::thread::spawn(move || s.wait_connected())
     };
+    until_blocked(&s, 1);
     s.abort();
     assert!(matches!(
         waiter.join().unwrap(),

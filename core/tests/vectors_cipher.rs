@@ -113,11 +113,71 @@ fn unverified_is_empty() {
     assert_eq!(load()["unverified"].as_array().map(Vec::len), Some(0));
 }
 
+/// Every `(psk, plaintext, ciphertext)` triple of the file.
+fn all_vectors(doc: &Value) -> Vec<(String, Vec<u8>, Vec<u8>)> {
+    doc["psks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|entry| {
+            let psk = entry["psk"].as_str().unwrap().to_owned();
+            entry["vectors"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(move |v| (psk.clone(), unhex(&v["plain_hex"]), unhex(&v["cipher_hex"])))
+        })
+        .collect()
+}
+
 #[test]
-fn round_trip_arbitrary() {
-    let key = Key::derive(b"vstarcam2019").unwrap();
-    let data: Vec<u8> = (0..=255u8).cycle().take(1500).collect();
-    assert_eq!(key.decrypt_vec(&key.encrypt_vec(&data)), data);
-    // The state is reset per datagram: encrypting twice gives the same bytes.
-    assert_eq!(key.encrypt_vec(&data), key.encrypt_vec(&data));
+fn the_state_starts_afresh_with_every_datagram() {
+    // One key for every vector of its PSK, in reverse order this time: each datagram still
+    // gives the file's ciphertext, whatever was encrypted or decrypted before it.
+    let doc = load();
+    let vectors = all_vectors(&doc);
+    for (psk, plain, wire) in vectors.iter().rev() {
+        let key = Key::derive(psk.as_bytes()).unwrap();
+        let mut buf = wire.clone();
+        key.decrypt(&mut buf);
+        assert_eq!(&buf, plain, "{psk}");
+        key.encrypt(&mut buf);
+        assert_eq!(&buf, wire, "{psk}");
+    }
+}
+
+#[test]
+fn each_byte_depends_only_on_the_bytes_before_it() {
+    // Ciphertext feedback: the first n bytes of a vector encrypt to the first n bytes of its
+    // ciphertext, and the bytes after them do not change those.
+    let doc = load();
+    for (psk, plain, wire) in all_vectors(&doc) {
+        let key = Key::derive(psk.as_bytes()).unwrap();
+        for n in 0..=plain.len() {
+            assert_eq!(key.encrypt_vec(&plain[..n]), wire[..n], "{psk}: {n} bytes");
+            assert_eq!(key.decrypt_vec(&wire[..n]), plain[..n], "{psk}: {n} bytes");
+        }
+    }
+}
+
+#[test]
+fn a_long_datagram_starts_with_the_vector_it_starts_with() {
+    // The longest vector, followed by 1300 more bytes: a 1.5 kB datagram whose start is known.
+    let doc = load();
+    let (psk, plain, wire) = all_vectors(&doc)
+        .into_iter()
+        .max_by_key(|(_, p, _)| p.len())
+        .unwrap();
+    assert!(plain.len() >= 180, "{psk}: {} bytes", plain.len());
+    let key = Key::derive(psk.as_bytes()).unwrap();
+    let mut data = plain.clone();
+    data.extend((0..=255u8).cycle().take(1300));
+    let sealed = key.encrypt_vec(&data);
+    assert_eq!(sealed[..wire.len()], wire[..]);
+    assert_ne!(
+        sealed[wire.len()..],
+        data[wire.len()..],
+        "the tail is enciphered too"
+    );
+    assert_eq!(key.decrypt_vec(&sealed), data);
 }

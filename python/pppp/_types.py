@@ -266,6 +266,25 @@ class CameraStats:
     preset_stored: Optional[int] = None
     preset_recalled: Optional[int] = None
     binary_resolution: Optional[int] = None
+    lamp: Optional[bool] = None
+    """The lamp as last set (SHIX ``dev_control`` field ``lamp``); None until set."""
+    ptz_commands: int = 0
+    """PTZ commands received, stops included (every dialect)."""
+    searches_answered_rdy: int = 0
+    """LAN searches answered with P2P_RDY (the ``rdy-first`` handshake)."""
+    handshake_closes: int = 0
+    """MSG_CLOSE sent before the P2P_RDY burst (the ``close-then-rdy`` handshake)."""
+    rdy_sent: int = 0
+    """P2P_RDY datagrams sent."""
+    long_rdy_sent: int = 0
+    """P2P_RDY datagrams sent in the 28-byte form (``long_rdy=True``)."""
+    link_offered: int = 0
+    """Datagrams through the emulated link (``loss``/``dup``/``reorder``/``latency``), both
+    directions; the ``link_*`` counters stay 0 without impairments."""
+    link_lost: int = 0
+    link_duplicated: int = 0
+    link_reordered: int = 0
+    link_delayed: int = 0
 
     @classmethod
     def from_dict(cls, d: Mapping[str, Any]) -> CameraStats:

@@ -260,6 +260,17 @@ impl FakeCamera {
         d.set_item("preset_stored", s.preset_stored)?;
         d.set_item("preset_recalled", s.preset_recalled)?;
         d.set_item("binary_resolution", s.binary_resolution)?;
+        d.set_item("lamp", s.lamp)?;
+        d.set_item("ptz_commands", s.ptz_commands)?;
+        d.set_item("searches_answered_rdy", s.searches_answered_rdy)?;
+        d.set_item("handshake_closes", s.handshake_closes)?;
+        d.set_item("rdy_sent", s.rdy_sent)?;
+        d.set_item("long_rdy_sent", s.long_rdy_sent)?;
+        d.set_item("link_offered", s.link.offered)?;
+        d.set_item("link_lost", s.link.lost)?;
+        d.set_item("link_duplicated", s.link.duplicated)?;
+        d.set_item("link_reordered", s.link.reordered)?;
+        d.set_item("link_delayed", s.link.delayed)?;
         Ok(d)
     }
 

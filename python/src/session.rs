@@ -247,6 +247,13 @@ impl Session {
         self.session().close_reason().map(close_reason_name)
     }
 
+    /// Threads blocked right now in `next_frame`, `next_audio` or a frame iterator of this
+    /// session (a test hook: a test knows a reader is waiting before it checks what wakes it).
+    #[getter]
+    fn blocked_readers(&self) -> usize {
+        self.session().blocked_readers()
+    }
+
     /// Counters, as a dict of ints.
     fn stats<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
         let s = self.session().stats();

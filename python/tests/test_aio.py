@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
-from typing import Any, Coroutine, TypeVar
+import inspect
+import time
+from typing import Any, Callable, Coroutine, TypeVar
 
 import pytest
 
@@ -16,6 +18,15 @@ T = TypeVar("T")
 
 def run(coro: Coroutine[Any, Any, T]) -> T:
     return asyncio.run(coro)
+
+
+async def eventually(cond: Callable[[], bool], what: str, limit: float = 10.0) -> None:
+    """`conftest.eventually` for coroutines: the loop keeps running while it waits."""
+    deadline = time.monotonic() + limit
+    while not cond():
+        if time.monotonic() > deadline:
+            pytest.fail(f"never happened: {what}")
+        await asyncio.sleep(0.02)
 
 
 def test_discover_connect_command_stream(fake: pppp.FakeCamera) -> None:
@@ -38,8 +49,13 @@ def test_discover_connect_command_stream(fake: pppp.FakeCamera) -> None:
             # Commands run while frames keep coming.
             params, frame2 = await asyncio.gather(cam.params(), cam.next_frame(timeout=5.0))
             assert params.firmware and frame2 is not None
+            moves = fake.stats().ptz_commands
             await cam.ptz("up", duration=0.01)
-            await cam.talk(b"\x10\x00" * 512)
+            await eventually(lambda: fake.stats().ptz_commands == moves + 2, "start and stop")
+            assert fake.stats().last_ptz == (0, 1), "the last command stopped the move up"
+            await cam.talk(b"\x10\x00" * 512)  # one frame of 512 samples
+            await eventually(lambda: fake.stats().talk_samples >= 512, "the talk-back arrives")
+            assert (fake.stats().talk_frames, fake.stats().talk_samples) == (1, 512)
             assert cam.stats().video_frames >= 6
         assert not cam.is_open
         assert cam.close_reason is pppp.CloseReason.LOCAL
@@ -50,19 +66,28 @@ def test_discover_connect_command_stream(fake: pppp.FakeCamera) -> None:
 def test_the_event_loop_stays_free_while_waiting(fake: pppp.FakeCamera) -> None:
     async def main() -> None:
         async with await pppp.aio.connect(UID, host=fake.lan_addr, timeout=5.0) as cam:
-            ticks = 0
+            # Audio is never started: only the timeout or the close can end this wait.
+            wait = cam.next_audio(timeout=30.0)
+            waiter = asyncio.ensure_future(wait)
+            seen: list[tuple[str, bool, int]] = []
+            ran = asyncio.Event()
 
-            async def ticker() -> None:
-                nonlocal ticks
-                while True:
-                    ticks += 1
-                    await asyncio.sleep(0.01)
+            def callback() -> None:
+                # Scheduled after the waiter's first step: if that step had blocked the loop,
+                # the wait would be over (timed out) by the time this runs.
+                try:
+                    readers = cam.camera.session.blocked_readers
+                    seen.append((inspect.getcoroutinestate(wait), waiter.done(), readers))
+                finally:
+                    ran.set()
 
-            t = asyncio.ensure_future(ticker())
-            # Audio is never started: this waits its whole timeout.
-            assert await cam.next_audio(timeout=0.5) is None
-            t.cancel()
-            assert ticks > 5, "the loop was blocked while waiting for a frame"
+            asyncio.get_running_loop().call_soon(callback)
+            await asyncio.wait_for(ran.wait(), timeout=60.0)
+            # The wait was suspended (not finished), and no thread was blocked for it.
+            assert seen == [(inspect.CORO_SUSPENDED, False, 0)]
+            await cam.close()
+            with pytest.raises(pppp.Closed):
+                await asyncio.wait_for(waiter, timeout=60.0)
 
     run(main())
 
@@ -76,8 +101,10 @@ def test_async_iterator_ends_on_close(fake: pppp.FakeCamera) -> None:
             async for chunk in cam.audio(start=False):  # blocks: audio never started
                 got.append(chunk.index)
 
-        task = asyncio.ensure_future(consume())
+        consumer = consume()
+        task = asyncio.ensure_future(consumer)
         await asyncio.sleep(0)  # let it start waiting
+        assert inspect.getcoroutinestate(consumer) == inspect.CORO_SUSPENDED, "it waits"
         await cam.close()
         await asyncio.wait_for(task, timeout=10.0)
         assert got == []

@@ -22,8 +22,12 @@ def test_vstarcam_cgi_camera() -> None:
             eventually(lambda: fake.stats().preset_stored == 3, "preset stored")
             cam.ptz_goto_preset(3)
             eventually(lambda: fake.stats().preset_recalled == 3, "preset recalled")
+            moves = fake.stats().ptz_commands
             cam.ptz(pppp.PtzDirection.UP_LEFT)  # CGI cameras move diagonally
+            eventually(lambda: fake.stats().last_ptz_command == 90, "decoder_control 90: up-left")
             cam.ptz_stop()
+            eventually(lambda: fake.stats().last_ptz_command == 1, "decoder_control 1: stop")
+            assert fake.stats().ptz_commands == moves + 2
             assert next(iter(cam.video(timeout=10.0))).codec is pppp.Codec.MJPEG
             assert next(iter(cam.audio(timeout=10.0))).codec.is_audio
 

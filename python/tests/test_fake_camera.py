@@ -31,11 +31,20 @@ def test_properties_and_lifecycle() -> None:
         pppp.connect(fake.uid, host=fake.lan_addr, timeout=0.3)
 
 
+@pytest.mark.parametrize("long_rdy", [False, True])
 @pytest.mark.parametrize("handshake", list(pppp.Handshake))
-def test_handshake_variants(handshake: pppp.Handshake) -> None:
-    with pppp.FakeCamera(handshake=handshake, long_rdy=True) as fake:
+def test_handshake_variants(handshake: pppp.Handshake, long_rdy: bool) -> None:
+    with pppp.FakeCamera(handshake=handshake, long_rdy=long_rdy) as fake:
         with fake.connect(timeout=5.0) as cam:
             assert cam.params().firmware
+        # The camera did what the variant says (one ignoring it would connect just as well).
+        s = fake.stats()
+        assert s.sessions == 1 and s.searches >= 1 and s.rdy_sent > 0, s
+        rdy_first = s.searches if handshake is pppp.Handshake.RDY_FIRST else 0
+        assert s.searches_answered_rdy == rdy_first, s
+        closes = 1 if handshake is pppp.Handshake.CLOSE_THEN_RDY else 0
+        assert s.handshake_closes == closes, s
+        assert s.long_rdy_sent == (s.rdy_sent if long_rdy else 0), s
 
 
 def test_answering_from_the_lan_port() -> None:
@@ -59,6 +68,36 @@ def test_impairments_and_latency() -> None:
         with fake.connect(timeout=10.0) as cam:
             for _ in range(3):
                 assert cam.params().firmware
+        # The link did impair the traffic: a camera ignoring the options would pass the above.
+        s = fake.stats()
+        assert s.link_offered >= s.datagrams_sent, s
+        assert s.link_lost > 0 and s.link_duplicated > 0 and s.link_reordered > 0, s
+        assert s.link_delayed == s.link_offered - s.link_lost, "10 ms latency delays every one"
+
+
+@pytest.mark.parametrize(
+    "option, counter",
+    [("loss", "link_lost"), ("dup", "link_duplicated"), ("reorder", "link_reordered")],
+)
+def test_each_impairment_alone(option: str, counter: str) -> None:
+    kwargs: dict[str, Any] = {option: 0.3, "seed": 5}
+    with pppp.FakeCamera(**kwargs) as fake:
+        with fake.connect(timeout=10.0) as cam:
+            assert cam.params().firmware
+        s = fake.stats()
+        link = {k: v for k, v in vars(s).items() if k.startswith("link_")}
+        assert s.link_offered > 0 and getattr(s, counter) > 0, link
+        others = {"link_lost", "link_duplicated", "link_reordered"} - {counter}
+        assert all(link[k] == 0 for k in others), link
+        assert s.link_delayed == (s.link_reordered if option == "reorder" else 0), link
+
+
+def test_no_impairment_means_no_link() -> None:
+    with pppp.FakeCamera() as fake:
+        with fake.connect(timeout=5.0) as cam:
+            assert cam.params().firmware
+        s = fake.stats()
+        assert s.datagrams_sent > 0 and s.link_offered == 0, s
 
 
 @pytest.mark.parametrize(

@@ -42,6 +42,7 @@ def test_typed_helpers(fake: pppp.FakeCamera, cam: pppp.Camera) -> None:
     assert p.battery == 90 and p.signal == 100 and p.ir is False and p.flip_mirror == 0
     assert p.time is not None and p.time >= 1_700_000_000
     assert p.raw["sysver"] == p.firmware
+    assert fake.stats().ptz_commands == 0
     cam.ptz("left")
     eventually(lambda: fake.stats().last_ptz == (0, 4), "ptz left start")
     cam.ptz_stop()
@@ -50,6 +51,7 @@ def test_typed_helpers(fake: pppp.FakeCamera, cam: pppp.Camera) -> None:
     eventually(lambda: fake.stats().last_ptz == (0, 3), "ptz down, then stop")
     cam.ptz_center()
     eventually(lambda: fake.stats().last_ptz == (1, 132), "ptz centre")
+    assert fake.stats().ptz_commands == 5, "start, stop, start, stop, centre"
     cam.ir(True)
     eventually(lambda: fake.stats().ir, "night vision on")
     cam.white_light(True)
@@ -57,7 +59,9 @@ def test_typed_helpers(fake: pppp.FakeCamera, cam: pppp.Camera) -> None:
     cam.set_flip_mirror(pppp.FlipMirror.MIRROR)
     eventually(lambda: fake.stats().flip_mirror == 2, "mirrored")
     cam.lamp(False)
+    eventually(lambda: fake.stats().lamp is False, "lamp off")
     cam.set_params({"lamp": 1})
+    eventually(lambda: fake.stats().lamp is True, "lamp on through set_params")
     cam.set_time(1_800_000_000, tz_offset=3600)
     eventually(lambda: fake.stats().clock == 1_800_000_000, "clock set")
     nets = cam.wifi_scan()
@@ -274,10 +278,14 @@ def test_blocking_waits_release_the_gil(fake: pppp.FakeCamera, cam: pppp.Camera)
     t = threading.Thread(target=waiter)
     t.start()
     started.wait()
+    eventually(lambda: cam.session.blocked_readers == 1, "the waiter blocks in the native call")
     for _ in range(3):
         assert cam.params().firmware
+    assert not outcome, "the wait ended by itself"
+    eventually(lambda: cam.session.blocked_readers == 1, "the waiter still blocks")
     cam.close()
-    t.join()
+    t.join(timeout=60)
+    assert not t.is_alive(), "the close did not end the blocked wait"
     assert len(outcome) == 1 and isinstance(outcome[0], pppp.Closed)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 
 import pytest
 
@@ -26,8 +27,6 @@ def test_video_frames(cam: pppp.Camera) -> None:
         assert isinstance(f.data, bytes) and is_jpeg(f.data)
         assert len(f) == len(f.data) == len(bytes(f))
         assert f.channel == 1 and f.keyframe
-        assert f.timestamp == f.timestamp_ms / 1000
-        assert f.timestamp > 1_600_000_000
     indexes = [f.index for f in frames]
     assert indexes == sorted(indexes) and len(set(indexes)) == 20
     stamps = [f.timestamp_ms for f in frames]
@@ -39,6 +38,30 @@ def test_video_frames(cam: pppp.Camera) -> None:
         frames[0].index = 5  # type: ignore[misc]
     s = cam.stats()
     assert s.video_frames >= 20 and s.media_bytes >= sum(len(f) for f in frames)
+
+
+# The emulator's clock starts at this time (seconds since the epoch) when the camera starts,
+# and its AV headers carry it to the millisecond.
+EMULATOR_EPOCH = 1_700_000_000
+
+
+def test_frame_timestamps_are_the_camera_clock() -> None:
+    started = time.monotonic()
+    with pppp.FakeCamera(fps=25, width=160, height=120) as fake, fake.connect(timeout=5.0) as cam:
+        frames = []
+        for f in cam.video():
+            frames.append(f)
+            if len(frames) == 20:
+                break
+        elapsed = time.monotonic() - started
+    # Stamped by the camera while this test ran, in milliseconds and in seconds.
+    for f in frames:
+        assert EMULATOR_EPOCH * 1000 <= f.timestamp_ms <= (EMULATOR_EPOCH + elapsed) * 1000, f
+        assert EMULATOR_EPOCH <= f.timestamp <= EMULATOR_EPOCH + elapsed, f
+        assert isinstance(f.timestamp, float) and isinstance(f.timestamp_ms, int)
+    # 20 frames at 25 fps span most of a second: the fractions of a second are kept.
+    assert len({f.timestamp_ms % 1000 for f in frames}) > 1
+    assert len({round(f.timestamp % 1, 3) for f in frames}) > 1
 
 
 def test_frames_survive_a_lossy_link() -> None:
@@ -92,9 +115,13 @@ def test_iterator_blocked_in_another_thread_ends_on_close(cam: pppp.Camera) -> N
     t = threading.Thread(target=consume)
     t.start()
     started.wait()
+    # The consumer is inside the native wait before the close (not about to start it).
+    eventually(lambda: cam.session.blocked_readers == 1, "the consumer blocks")
     cam.close()
-    t.join()
+    t.join(timeout=60)
+    assert not t.is_alive(), "the close did not end the blocked iterator"
     assert done.is_set() and got == []
+    assert cam.session.blocked_readers == 0
 
 
 def test_iterator_timeout(cam: pppp.Camera) -> None:

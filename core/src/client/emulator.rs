@@ -90,6 +90,7 @@ impl CameraServer {
             delayed: BinaryHeap::new(),
             out: VecDeque::new(),
             seq: 0,
+            saturated: 0,
             shared: shared.clone(),
         };
         let driver = config.driver.unwrap_or_else(|| Driver::global().clone());
@@ -113,7 +114,7 @@ impl CameraServer {
         self.session
     }
 
-    /// The camera's counters.
+    /// The camera's counters, with what the emulated link did in [`CameraStats::link`].
     pub fn stats(&self) -> CameraStats {
         self.shared.stats.lock().clone()
     }
@@ -146,10 +147,22 @@ struct CameraEndpoint {
     delayed: BinaryHeap<Reverse<Delayed>>,
     out: VecDeque<Transmit>,
     seq: u64,
+    /// Datagrams lost because the emulated link held [`MAX_DELAYED`] already.
+    saturated: u64,
     shared: Arc<Shared>,
 }
 
 impl CameraEndpoint {
+    /// The camera's counters with its link's.
+    fn stats(&self) -> CameraStats {
+        let mut s = self.camera.stats();
+        if let Some((outbound, inbound)) = &self.links {
+            s.link = outbound.stats().sum(inbound.stats());
+            s.link.lost += self.saturated;
+        }
+        s
+    }
+
     fn delay(
         &mut self,
         at: Instant,
@@ -159,7 +172,8 @@ impl CameraEndpoint {
         data: &[u8],
     ) {
         if self.delayed.len() >= MAX_DELAYED {
-            return; // the emulated link is saturated: the datagram is lost
+            self.saturated += 1; // the emulated link is saturated: the datagram is lost
+            return;
         }
         self.seq += 1;
         self.delayed.push(Reverse(Delayed {
@@ -249,7 +263,7 @@ impl Endpoint for CameraEndpoint {
     fn publish(&mut self, _now: Instant) -> Flow {
         // What a request changed is visible before its reply leaves (replies wait for the
         // emulated processing delay), so a client that got a reply sees it in `stats()`.
-        *self.shared.stats.lock() = self.camera.stats();
+        *self.shared.stats.lock() = self.stats();
         if self.shared.stop.load(Ordering::Relaxed) {
             Flow::Stop
         } else {
@@ -260,7 +274,7 @@ impl Endpoint for CameraEndpoint {
 
 impl Drop for CameraEndpoint {
     fn drop(&mut self) {
-        *self.shared.stats.lock() = self.camera.stats();
+        *self.shared.stats.lock() = self.stats();
         *self.shared.ended.lock() = true;
         self.shared.cond.notify_all();
     }

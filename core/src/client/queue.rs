@@ -32,6 +32,8 @@ struct Inner<T> {
     items: VecDeque<T>,
     bytes: usize,
     closed: bool,
+    /// Threads blocked in `pop_timeout` right now.
+    waiting: usize,
 }
 
 /// See the module documentation.
@@ -52,6 +54,7 @@ impl<T: Weight> DropOldest<T> {
                 items: VecDeque::new(),
                 bytes: 0,
                 closed: false,
+                waiting: 0,
             }),
             cond: Condvar::new(),
             max_items: max_items.max(1),
@@ -100,7 +103,10 @@ impl<T: Weight> DropOldest<T> {
             if q.closed {
                 return Pop::Closed;
             }
-            if wait_until(&self.cond, &mut q, deadline) {
+            q.waiting += 1;
+            let timed_out = wait_until(&self.cond, &mut q, deadline);
+            q.waiting -= 1;
+            if timed_out {
                 return match q.items.pop_front() {
                     Some(item) => {
                         q.bytes -= item.weight();
@@ -117,6 +123,11 @@ impl<T: Weight> DropOldest<T> {
     pub(crate) fn close(&self) {
         self.inner.lock().closed = true;
         self.cond.notify_all();
+    }
+
+    /// Threads blocked in [`DropOldest::pop_timeout`] right now.
+    pub(crate) fn waiting(&self) -> usize {
+        self.inner.lock().waiting
     }
 
     /// Items and bytes held now.
@@ -197,8 +208,11 @@ mod tests {
         let q = std::sync::Arc::new(DropOldest::<Item>::new(4, 100));
         let q2 = q.clone();
         let waiter = std::thread::spawn(move || q2.pop_timeout(Duration::from_secs(600)));
-        // The waiter is blocked (or about to be): a close must end its wait either way.
+        while q.waiting() == 0 {
+            std::thread::yield_now(); // until the waiter is provably blocked
+        }
         q.close();
         assert_eq!(waiter.join().unwrap(), Pop::Closed);
+        assert_eq!(q.waiting(), 0);
     }
 }

@@ -70,6 +70,21 @@ pub struct LinkStats {
     pub duplicated: u64,
     /// Datagrams held back.
     pub reordered: u64,
+    /// Datagrams delivered later than they were offered (latency, jitter or reordering).
+    pub delayed: u64,
+}
+
+impl LinkStats {
+    /// The counters of two links added up (e.g. both directions of one path).
+    pub fn sum(self, other: LinkStats) -> LinkStats {
+        LinkStats {
+            offered: self.offered + other.offered,
+            lost: self.lost + other.lost,
+            duplicated: self.duplicated + other.duplicated,
+            reordered: self.reordered + other.reordered,
+            delayed: self.delayed + other.delayed,
+        }
+    }
 }
 
 /// Applies [`LinkConfig`] impairments: for each offered datagram it decides when (and how many
@@ -139,6 +154,9 @@ impl Link {
             self.stats.reordered += 1;
             at += self.delay(self.config.reorder_delay);
         }
+        if at > now {
+            self.stats.delayed += 1;
+        }
         let mut out = vec![at];
         if self.chance(self.config.dup) {
             self.stats.duplicated += 1;
@@ -163,5 +181,55 @@ mod tests {
         assert_eq!(ra, rb);
         let lost = a.stats().lost;
         assert!((250..350).contains(&lost), "{lost}");
+    }
+
+    #[test]
+    fn counts_what_it_did() {
+        let t = Instant::now();
+        let mut instant = Link::new(
+            LinkConfig {
+                latency: Duration::ZERO,
+                ..LinkConfig::default()
+            },
+            1,
+        );
+        for _ in 0..100 {
+            assert_eq!(instant.offer(t, 100), vec![t]);
+        }
+        assert_eq!(
+            instant.stats(),
+            LinkStats {
+                offered: 100,
+                ..LinkStats::default()
+            }
+        );
+        let mut bad = Link::new(
+            LinkConfig {
+                loss: 0.2,
+                dup: 0.2,
+                reorder: 0.2,
+                ..LinkConfig::default()
+            },
+            2,
+        );
+        let (mut delivered, mut late) = (0, 0);
+        for _ in 0..1000 {
+            let at = bad.offer(t, 100);
+            delivered += at.len() as u64;
+            late += u64::from(at.first().is_some_and(|a| *a > t));
+        }
+        let s = bad.stats();
+        assert_eq!(s.offered, 1000);
+        assert_eq!(delivered, s.offered - s.lost + s.duplicated);
+        assert_eq!(
+            late, s.delayed,
+            "1 ms latency delays every delivered datagram"
+        );
+        assert_eq!(s.delayed, s.offered - s.lost);
+        assert!(
+            s.lost > 100 && s.duplicated > 100 && s.reordered > 100,
+            "{s:?}"
+        );
+        assert_eq!(s.sum(s).lost, 2 * s.lost);
     }
 }

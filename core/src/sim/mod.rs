@@ -15,5 +15,5 @@ pub use camera::{
     MAX_REQUEST,
 };
 pub use clock::SimClock;
-pub use link::{Link, LinkConfig};
+pub use link::{Link, LinkConfig, LinkStats};
 pub use net::{Captured, Endpoint, Network, Node, NodeId};

@@ -43,6 +43,21 @@ pub fn loopback_config(uid: &str) -> CameraConfig {
     c
 }
 
+/// Spins until `cond()` holds, for state another thread reaches on real sockets (a call
+/// blocking, a counter published); fails after a generous minute of wall-clock time, so that a
+/// broken wake-up fails instead of hanging (the library itself never reads the clock).
+#[allow(clippy::disallowed_methods)]
+pub fn spin_until(what: &str, mut cond: impl FnMut() -> bool) {
+    let start = std::time::Instant::now();
+    while !cond() {
+        assert!(
+            start.elapsed() < Duration::from_secs(60),
+            "never happened: {what}"
+        );
+        std::thread::yield_now();
+    }
+}
+
 /// Starts `camera` on real sockets, with no simulated link.
 pub fn start_loopback(camera: CameraConfig) -> CameraServer {
     CameraServer::start(CameraServerConfig {

@@ -247,3 +247,15 @@ pub extern "C" fn PPPP_Listen(
         std::ptr::null(),
     )
 }
+
+/// Test hook of the vendor API (not in the vendor SDK): the calls blocked right now in
+/// `PPCS_Read` or `PPCS_PktRecv` on a session, so that a test knows a read is waiting before
+/// it checks that `PPCS_Close` wakes it. Returns the count (0 or more), or an `ERROR_PPCS_*`
+/// code (negative) for a handle that names no session.
+#[no_mangle]
+pub extern "C" fn pppp_ppcs_blocked_calls(session_handle: i32) -> i32 {
+    vendor(|| match super::state::session(session_handle) {
+        Ok(s) => i32::try_from(s.blocked_calls()).unwrap_or(i32::MAX),
+        Err(code) => code,
+    })
+}

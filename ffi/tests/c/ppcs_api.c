@@ -207,18 +207,23 @@ static void test_sessions(void) {
     char big[1025] = {0};
     CHECK_EQ(PPCS_PktSend(h, 3, big, 1025), ERROR_PPCS_INVALID_PARAMETER);
 
-    /* Close wakes a read blocked without a time limit on another thread. */
+    /* Close wakes a read blocked without a time limit on another thread: the close comes only
+     * once the read is provably blocked (pppp's test hook counts it), so the read cannot have
+     * started after the close. */
+    CHECK_EQ(pppp_ppcs_blocked_calls(h), 0);
     struct blocked_read br = {h, 1, -1};
     pthread_t t;
     pthread_create(&t, NULL, reader, &br);
-    struct timespec pause = {0, 100 * 1000 * 1000};
-    nanosleep(&pause, NULL);
+    for (long spins = 0; pppp_ppcs_blocked_calls(h) < 1 && spins < 60 * 1000; spins++) {
+        struct timespec pause = {0, 1000 * 1000};
+        nanosleep(&pause, NULL); /* polls the hook for up to about a minute */
+    }
+    CHECK_EQ(pppp_ppcs_blocked_calls(h), 1);
     CHECK_EQ(PPCS_Close(h), ERROR_PPCS_SUCCESSFUL);
     pthread_join(t, NULL); /* returns: the read without a time limit was woken */
-    /* CLOSED_CALLED when the read was blocked; INVALID_SESSION_HANDLE if the reader thread
-     * only got to call it after the close (a heavily loaded machine). */
-    CHECK(br.ret == ERROR_PPCS_SESSION_CLOSED_CALLED || br.ret == ERROR_PPCS_INVALID_SESSION_HANDLE);
+    CHECK_EQ(br.ret, ERROR_PPCS_SESSION_CLOSED_CALLED);
     CHECK_EQ(br.size, 0);
+    CHECK_EQ(pppp_ppcs_blocked_calls(h), ERROR_PPCS_INVALID_SESSION_HANDLE);
     CHECK_EQ(PPCS_Check(h, &si), ERROR_PPCS_INVALID_SESSION_HANDLE);
 }
 

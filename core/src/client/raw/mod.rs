@@ -25,7 +25,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use crossbeam_channel::{unbounded, Sender};
-use parking_lot::{Condvar, Mutex};
+use parking_lot::{Condvar, Mutex, MutexGuard};
 
 use super::driver::{Driver, EndpointWaker};
 use crate::error::{ClosedBy, Error, Result};
@@ -178,6 +178,26 @@ struct Shared {
     cond: Condvar,
 }
 
+impl Shared {
+    /// Waits for a notification (until `deadline`, if any), counted in
+    /// [`State::readers_waiting`] meanwhile; true when the deadline has passed.
+    fn wait(&self, st: &mut MutexGuard<'_, State>, deadline: Option<Instant>) -> bool {
+        if deadline.is_some_and(|d| super::now() >= d) {
+            return true;
+        }
+        st.readers_waiting += 1;
+        let timed_out = match deadline {
+            None => {
+                self.cond.wait(st);
+                false
+            }
+            Some(d) => self.cond.wait_until(st, d).timed_out(),
+        };
+        st.readers_waiting -= 1;
+        timed_out
+    }
+}
+
 #[derive(Debug)]
 struct State {
     phase: RawState,
@@ -205,7 +225,8 @@ struct State {
     stats: ConnStats,
     /// The I/O side is gone: nothing more will arrive.
     ended: bool,
-    /// Calls blocked in `read` right now (tests check that a waiter is really waiting).
+    /// Calls blocked in `read`, `recv_packet` or `wait_connected` right now (tests check that
+    /// a waiter is really waiting: [`RawSession::blocked_calls`]).
     readers_waiting: usize,
 }
 
@@ -342,7 +363,9 @@ impl RawSession {
             match st.phase {
                 RawState::Connected => return Ok(()),
                 RawState::Closed(r) => return Err(self.error_for(r)),
-                RawState::Connecting => self.shared.cond.wait(&mut st),
+                RawState::Connecting => {
+                    self.shared.wait(&mut st, None);
+                }
             }
         }
     }
@@ -379,6 +402,13 @@ impl RawSession {
     /// Transport counters (refreshed by the I/O thread a few times per second).
     pub fn stats(&self) -> ConnStats {
         self.shared.state.lock().stats.clone()
+    }
+
+    /// Calls blocked right now in [`RawSession::read`], [`RawSession::recv_packet`] or
+    /// [`RawSession::wait_connected`]: for tests that must know a call is waiting before they
+    /// check that something wakes it.
+    pub fn blocked_calls(&self) -> usize {
+        self.shared.state.lock().readers_waiting
     }
 
     /// Unreliable packets dropped because nobody called [`RawSession::recv_packet`] in time.
@@ -478,25 +508,12 @@ impl RawSession {
                 }
                 return Err(self.error_for(r));
             }
-            match deadline {
-                None => {
-                    st.readers_waiting += 1;
-                    self.shared.cond.wait(&mut st);
-                    st.readers_waiting -= 1;
-                }
-                Some(d) => {
-                    st.readers_waiting += 1;
-                    let timed_out =
-                        super::now() >= d || self.shared.cond.wait_until(&mut st, d).timed_out();
-                    st.readers_waiting -= 1;
-                    if timed_out {
-                        let n = take_into(&mut st.rx[c], &mut buf[got..]);
-                        return Ok(ReadOutcome {
-                            len: got + n,
-                            complete: got + n == buf.len(),
-                        });
-                    }
-                }
+            if self.shared.wait(&mut st, deadline) {
+                let n = take_into(&mut st.rx[c], &mut buf[got..]);
+                return Ok(ReadOutcome {
+                    len: got + n,
+                    complete: got + n == buf.len(),
+                });
             }
         }
     }
@@ -574,15 +591,8 @@ impl RawSession {
             if let RawState::Closed(r) = st.phase {
                 return Err(self.error_for(r));
             }
-            match deadline {
-                None => self.shared.cond.wait(&mut st),
-                Some(d) => {
-                    let expired =
-                        super::now() >= d || self.shared.cond.wait_until(&mut st, d).timed_out();
-                    if expired && st.packets[c].is_empty() {
-                        return Ok(None);
-                    }
-                }
+            if self.shared.wait(&mut st, deadline) && st.packets[c].is_empty() {
+                return Ok(None);
             }
         }
     }

@@ -465,6 +465,12 @@ impl Session {
         self.next_from(&self.shared.audio, timeout)
     }
 
+    /// Threads blocked right now in [`Session::next_frame`] or [`Session::next_audio`]: for
+    /// tests that must know a reader is waiting before they check that something wakes it.
+    pub fn blocked_readers(&self) -> usize {
+        self.shared.video.waiting() + self.shared.audio.waiting()
+    }
+
     /// Video and audio frames waiting to be read.
     pub fn queued_frames(&self) -> (usize, usize) {
         (self.shared.video.held().0, self.shared.audio.held().0)

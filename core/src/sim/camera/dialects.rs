@@ -186,6 +186,9 @@ impl FakeCamera {
                 if let Some(v) = i("rotmir") {
                     self.stats.flip_mirror = v;
                 }
+                if let Some(v) = i("lamp") {
+                    self.stats.lamp = Some(v != 0);
+                }
             }
             Some("set_whiteLight") => {
                 if let Some(v) = i("status") {
@@ -363,6 +366,7 @@ impl FakeCamera {
                     return self.cgi_reply(from, code, "result=-1;\r\n");
                 };
                 self.stats.last_ptz_command = Some(c);
+                self.stats.ptz_commands += 1;
                 if (30..=61).contains(&c) {
                     let preset = ((c - 30) / 2) as u8;
                     if c % 2 == 0 {
@@ -559,6 +563,7 @@ impl FakeCamera {
             cmd::PASSTHROUGH_STRING_PUT => match ilnk::parse_ptz_passthrough(&bb.payload) {
                 Some((cmd::PTZ_SET, 0, dir)) => {
                     self.stats.last_ptz_command = Some(dir as i64);
+                    self.stats.ptz_commands += 1;
                     self.binary_reply(from, bb.cmd, zero, &[]);
                 }
                 _ => self.stats.malformed_requests += 1,

@@ -28,7 +28,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::{json, Map, Value};
 
-use super::{jpeg, video};
+use super::{jpeg, video, LinkStats};
 use crate::proto::adpcm;
 use crate::proto::av::{self, AvHeader, FrameAssembler};
 use crate::proto::cipher::Cipher;
@@ -337,6 +337,24 @@ pub struct CameraStats {
     pub preset_recalled: Option<u8>,
     /// The resolution value of the last iLnk VIDEOPARAM_SET.
     pub binary_resolution: Option<u32>,
+    /// The lamp as last set (SHIX `dev_control` field `lamp`); `None` until set.
+    pub lamp: Option<bool>,
+    /// PTZ commands received, stops included (SHIX `ptz_control`, CGI `decoder_control`,
+    /// iLnk PTZ passthrough).
+    pub ptz_commands: u64,
+    /// LAN searches answered with P2P_RDY instead of PUNCH_PKT ([`Handshake::RdyFirst`]).
+    pub searches_answered_rdy: u64,
+    /// MSG_CLOSE sent in answer to a PUNCH_PKT, before the P2P_RDY burst
+    /// ([`Handshake::CloseThenRdy`]).
+    pub handshake_closes: u64,
+    /// P2P_RDY datagrams sent, in either form.
+    pub rdy_sent: u64,
+    /// P2P_RDY datagrams sent in the 28-byte form ([`CameraConfig::long_rdy`]).
+    pub long_rdy_sent: u64,
+    /// What the emulated link of a [`crate::client::CameraServer`] did to the datagrams, both
+    /// directions added up (all zero without impairments, and for a camera in a simulated
+    /// [`super::Network`], whose links count for themselves).
+    pub link: LinkStats,
 }
 
 const WINDOW: usize = 128;
@@ -651,8 +669,12 @@ impl FakeCamera {
 
     fn send_msg(&mut self, src: SocketAddr, dst: SocketAddr, msg: Message<'_>) {
         let mut v = msg.to_vec();
-        if self.config.long_rdy && matches!(msg, Message::P2pRdy(_)) {
-            v.extend_from_slice(&[0; 8]); // length field still says 20
+        if matches!(msg, Message::P2pRdy(_)) {
+            self.stats.rdy_sent += 1;
+            if self.config.long_rdy {
+                v.extend_from_slice(&[0; 8]); // length field still says 20
+                self.stats.long_rdy_sent += 1;
+            }
         }
         self.send_raw(src, dst, &v);
         if let Some(p) = self.peers.get_mut(&dst) {
@@ -722,6 +744,7 @@ impl FakeCamera {
             .get(&from)
             .map_or(self.session_local(), |p| p.local);
         if self.config.handshake == Handshake::RdyFirst {
+            self.stats.searches_answered_rdy += 1;
             self.send_msg(src, from, Message::P2pRdy(self.did));
         } else {
             self.send_msg(src, from, Message::PunchPkt(self.did));
@@ -763,6 +786,7 @@ impl FakeCamera {
             return;
         }
         if self.config.handshake == Handshake::CloseThenRdy {
+            self.stats.handshake_closes += 1;
             self.send_msg(local, from, Message::Close);
         }
         self.burst_rdy(from, 4);
@@ -972,6 +996,7 @@ impl FakeCamera {
                 json!({"cmd": answer, "result": 0})
             }
             128 => {
+                self.stats.ptz_commands += 1;
                 self.stats.last_ptz = Some((i("parms").unwrap_or(0), i("value").unwrap_or(0)));
                 json!({"cmd": 128, "result": 0})
             }
