@@ -4,7 +4,7 @@
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -76,6 +76,11 @@ pub(super) struct Shared {
     /// Set when the endpoint is gone: nothing more will arrive.
     pub(super) done: Mutex<bool>,
     pub(super) cond: Condvar,
+    /// The receiving end of the command channel (the endpoint holds a clone), so that a
+    /// command sent after the endpoint's last drain is failed by its sender.
+    commands: Receiver<Cmd>,
+    /// Set (before its last drain) when the endpoint takes no more commands.
+    commands_closed: AtomicBool,
 }
 
 #[derive(Debug, Default)]
@@ -95,6 +100,7 @@ impl Shared {
     pub(super) fn new(
         config: &SessionConfig,
         events: Receiver<SessionEvent>,
+        commands: Receiver<Cmd>,
         local: Option<SocketAddr>,
     ) -> Shared {
         Shared {
@@ -113,6 +119,30 @@ impl Shared {
             first: Mutex::new(None),
             done: Mutex::new(false),
             cond: Condvar::new(),
+            commands,
+            commands_closed: AtomicBool::new(false),
+        }
+    }
+
+    /// After a command was sent: when the endpoint takes no more commands, fails every one
+    /// still in the channel (the endpoint marks the channel closed before its last drain, so
+    /// a command is failed by one side or the other, never stranded).
+    pub(super) fn after_send(&self, error: impl Fn() -> Error) {
+        if self.commands_closed.load(Ordering::SeqCst) {
+            self.fail_commands(error);
+        }
+    }
+
+    /// Completes every command in the channel with `error` (they will never be applied).
+    fn fail_commands(&self, error: impl Fn() -> Error) {
+        while let Ok(cmd) = self.commands.try_recv() {
+            match cmd {
+                Cmd::Login(w) | Cmd::Request(_, w) => w.complete(Err(error())),
+                Cmd::Write(_, _, tx) | Cmd::Talk(_, tx) => {
+                    let _ = tx.send(Err(error()));
+                }
+                Cmd::TalkQueued(_) | Cmd::Close => {}
+            }
         }
     }
 
@@ -427,16 +457,10 @@ impl Drop for SessionEndpoint {
         for (_, w) in std::mem::take(&mut self.waiting) {
             w.complete(Err(self.closed_error()));
         }
-        // Requests still in the channel will never be applied.
-        while let Ok(cmd) = self.cmd.try_recv() {
-            match cmd {
-                Cmd::Login(w) | Cmd::Request(_, w) => w.complete(Err(self.closed_error())),
-                Cmd::Write(_, _, tx) | Cmd::Talk(_, tx) => {
-                    let _ = tx.send(Err(self.closed_error()));
-                }
-                Cmd::TalkQueued(_) | Cmd::Close => {}
-            }
-        }
+        // Requests still in the channel will never be applied; any sent from now on are
+        // failed by their sender (`Shared::after_send`).
+        self.shared.commands_closed.store(true, Ordering::SeqCst);
+        self.shared.fail_commands(|| self.closed_error());
         self.shared.video.close();
         self.shared.audio.close();
         *self.shared.done.lock() = true;

@@ -176,8 +176,13 @@ impl Session {
         let uid = cc.conn.uid.clone();
         let socket = super::bind_session(config.bind, config.host.is_none() && config.broadcast)?;
         let (events_tx, events_rx) = bounded(config.event_queue);
-        let shared = Arc::new(Shared::new(&config, events_rx, socket.local_addr().ok()));
         let (cmd_tx, cmd_rx) = unbounded();
+        let shared = Arc::new(Shared::new(
+            &config,
+            events_rx,
+            cmd_rx.clone(),
+            socket.local_addr().ok(),
+        ));
         let sup = Supervisor::new(
             SupervisorConfig {
                 controller: cc,
@@ -283,10 +288,12 @@ impl Session {
         }
     }
 
-    fn send(&self, cmd: Cmd) -> Result<()> {
-        self.cmd.send(cmd).map_err(|_| self.closed_error())?;
+    /// Hands `cmd` to the endpoint. The channel stays connected while `shared` holds its
+    /// receiver; a command sent once the endpoint takes no more is failed here, at once.
+    fn send(&self, cmd: Cmd) {
+        let _ = self.cmd.send(cmd);
+        self.shared.after_send(|| self.closed_error());
         self.waker.wake();
-        Ok(())
     }
 
     fn roundtrip<T>(
@@ -295,7 +302,7 @@ impl Session {
         wait: Duration,
     ) -> Result<T> {
         let (tx, rx) = bounded(1);
-        self.send(make(tx))?;
+        self.send(make(tx));
         match rx.recv_timeout(wait) {
             Ok(r) => r,
             Err(RecvTimeoutError::Timeout) => Err(Error::Timeout {
@@ -322,11 +329,7 @@ impl Session {
 
     /// Sends `request`; `w` receives the reply on an I/O thread.
     fn request_with(&self, request: Request, w: Waiter) {
-        if let Err(Cmd::Request(_, w)) = self.cmd.send(Cmd::Request(request, w)).map_err(|e| e.0) {
-            w.complete(Err(self.closed_error()));
-            return;
-        }
-        self.waker.wake();
+        self.send(Cmd::Request(request, w));
     }
 
     /// Logs in, in the camera's dialect (SHIX `check_user`, CGI `check_user.cgi`, iLnk
@@ -342,14 +345,7 @@ impl Session {
 
     /// [`Session::login`] without waiting: `done` receives the outcome on an I/O thread.
     pub fn login_with(&self, done: Completion) {
-        match self.cmd.send(Cmd::Login(Waiter::json(done))) {
-            Ok(()) => self.waker.wake(),
-            Err(e) => {
-                if let Cmd::Login(w) = e.0 {
-                    w.complete(Err(self.closed_error()));
-                }
-            }
-        }
+        self.send(Cmd::Login(Waiter::json(done)));
     }
 
     /// The channel-0 dialect in use: known after connecting when configured or given by the
@@ -497,7 +493,7 @@ impl Session {
     /// Starts closing and returns at once: [`Session::is_finished`] tells when nothing more can
     /// arrive (the [`Notify`] hook is called then).
     pub fn begin_close(&self) {
-        let _ = self.send(Cmd::Close);
+        self.send(Cmd::Close);
     }
 
     /// True once the session's I/O side is gone: no frame, event, completion or notify call
@@ -517,7 +513,7 @@ impl Session {
     /// call). Idempotent. Called from a [`Notify`] or [`Completion`] (on an I/O thread) it only
     /// starts the close.
     pub fn close(&self) {
-        let _ = self.send(Cmd::Close);
+        self.send(Cmd::Close);
         self.driver.await_end(&self.shared.done, &self.shared.cond);
     }
 }
