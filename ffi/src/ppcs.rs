@@ -359,51 +359,18 @@ unsafe fn text<'a>(p: *const c_char) -> Option<&'a [u8]> {
     (!p.is_null()).then(|| unsafe { CStr::from_ptr(p) }.to_bytes())
 }
 
-/// What an init string or server string says.
-#[derive(Debug, Default)]
-struct InitInfo {
-    servers: Vec<String>,
-    psk: Option<String>,
-    max_sessions: Option<usize>,
-    alive: Option<Duration>,
-    timeout_7x: Option<Duration>,
+/// Parses `InitString[:P2PKey]` or the JSON form (`{"InitString":…,"MaxNumSess":…,…}`).
+fn parse_init(s: &str) -> Result<initstring::InitConfig, String> {
+    initstring::parse_config(s).map_err(|e| e.to_string())
 }
 
-/// Parses `InitString[:P2PKey]` or the JSON form (`{"InitString":…,"MaxNumSess":…,…}`).
-fn parse_init(s: &str) -> Result<InitInfo, String> {
-    let s = s.trim();
-    let mut info = InitInfo::default();
-    let plain = if s.starts_with('{') {
-        let v: serde_json::Value = serde_json::from_str(s)
-            .map_err(|e| format!("the init string is not valid JSON: {e}"))?;
-        let num = |k: &str| v.get(k).and_then(serde_json::Value::as_u64);
-        info.max_sessions = num("MaxNumSess").map(|n| (n as usize).clamp(1, MAX_SESSIONS));
-        info.alive = num("SessAliveSec").map(|n| Duration::from_secs(n.clamp(6, 30)));
-        info.timeout_7x = num("0x7X_Timeout")
-            .filter(|n| *n > 0)
-            .map(|n| Duration::from_secs(n.min(3600)));
-        v.get("InitString")
-            .and_then(serde_json::Value::as_str)
-            .unwrap_or("")
-            .trim()
-            .to_owned()
-    } else {
-        s.to_owned()
-    };
-    if !plain.is_empty() {
-        match initstring::decode(&plain) {
-            Ok(d) => {
-                info.servers = d.servers;
-                info.psk = d.psk;
-            }
-            Err(e) => {
-                // Never used for anything but telling that servers were named.
-                tracing::warn!("init string not decoded ({e}); it is kept as naming servers");
-                info.servers = vec![format!("<undecoded: {e}>")];
-            }
-        }
-    }
-    Ok(info)
+/// The session limit an init string sets: its `MaxNumSess` bounded by the handle table.
+fn max_sessions(c: &initstring::InitConfig) -> usize {
+    c.max_sessions.map_or(DEFAULT_MAX_SESSIONS, |n| {
+        usize::try_from(n)
+            .unwrap_or(usize::MAX)
+            .clamp(1, MAX_SESSIONS)
+    })
 }
 
 fn initialize(param: *const c_char) -> i32 {
@@ -421,9 +388,9 @@ fn initialize(param: *const c_char) -> i32 {
         return ERROR_PPCS_ALREADY_INITIALIZED;
     }
     g.initialized = true;
+    g.max_sessions = max_sessions(&info);
     g.servers = info.servers;
     g.psk = info.psk;
-    g.max_sessions = info.max_sessions.unwrap_or(DEFAULT_MAX_SESSIONS);
     g.dead_after = info.alive;
     ERROR_PPCS_SUCCESSFUL
 }
@@ -1337,7 +1304,9 @@ mod tests {
         let i = parse_init("").unwrap();
         assert!(i.servers.is_empty());
         let i = parse_init(r#"{"MaxNumSess":2000,"SessAliveSec":1,"0x7X_Timeout":4}"#).unwrap();
-        assert_eq!(i.max_sessions, Some(MAX_SESSIONS));
+        assert_eq!(max_sessions(&i), MAX_SESSIONS);
+        assert_eq!(max_sessions(&parse_init(r#"{"MaxNumSess":0}"#).unwrap()), 1);
+        assert_eq!(max_sessions(&parse_init("").unwrap()), DEFAULT_MAX_SESSIONS);
         assert_eq!(i.alive, Some(Duration::from_secs(6)));
         assert_eq!(i.timeout_7x, Some(Duration::from_secs(4)));
         assert!(parse_init("{not json").is_err());

@@ -11,7 +11,10 @@
 //!   character (index mod 0x5E) + 0x20. The output is `N;host;host;…` (count first).
 //!
 //! Newer apps may pass JSON such as `{"InitString":"…","MaxNumSess":5}`; [`decode`] accepts that
-//! too and decodes the `InitString` member.
+//! too and decodes the `InitString` member; [`parse_config`] also reads the session settings
+//! of that form.
+
+use std::time::Duration;
 
 /// The 54-byte table of the CS2 style.
 pub const CS2_TABLE: [u8; 54] = [
@@ -107,6 +110,61 @@ pub fn decode(init: &str) -> Result<InitString, InitStringError> {
         return decode_plain(inner.trim());
     }
     decode_plain(text)
+}
+
+/// What a PPCS init string or server string configures (`PPCS_Initialize`,
+/// `PPCS_ConnectByServer`): `InitString[:P2PKey]`, or the JSON form
+/// `{"InitString":…,"MaxNumSess":…,"SessAliveSec":…,"0x7X_Timeout":…}` (docs/protocol.md §5.6).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct InitConfig {
+    /// The P2P servers it names. A non-empty string that does not decode still names servers:
+    /// one placeholder entry `<undecoded: …>` (never contacted; pppp has no server support).
+    pub servers: Vec<String>,
+    /// The datagram PSK after `:` (CS2 style).
+    pub psk: Option<String>,
+    /// `MaxNumSess` as given (the caller bounds it by what it can hold).
+    pub max_sessions: Option<u64>,
+    /// `SessAliveSec`, clamped to 6–30 s.
+    pub alive: Option<Duration>,
+    /// `0x7X_Timeout` (seconds, 0 ignored), at most an hour.
+    pub timeout_7x: Option<Duration>,
+}
+
+/// Parses an init or server string: empty is no configuration, `{…}` must be valid JSON
+/// (only that is an error), anything else is decoded as an init string.
+pub fn parse_config(s: &str) -> Result<InitConfig, InitStringError> {
+    let s = s.trim();
+    let mut config = InitConfig::default();
+    let plain = if s.starts_with('{') {
+        let v: serde_json::Value =
+            serde_json::from_str(s).map_err(|e| InitStringError::Json(e.to_string()))?;
+        let num = |k: &str| v.get(k).and_then(serde_json::Value::as_u64);
+        config.max_sessions = num("MaxNumSess");
+        config.alive = num("SessAliveSec").map(|n| Duration::from_secs(n.clamp(6, 30)));
+        config.timeout_7x = num("0x7X_Timeout")
+            .filter(|n| *n > 0)
+            .map(|n| Duration::from_secs(n.min(3600)));
+        v.get("InitString")
+            .and_then(serde_json::Value::as_str)
+            .unwrap_or("")
+            .trim()
+            .to_owned()
+    } else {
+        s.to_owned()
+    };
+    if !plain.is_empty() {
+        match decode(&plain) {
+            Ok(d) => {
+                config.servers = d.servers;
+                config.psk = d.psk;
+            }
+            Err(e) => {
+                tracing::warn!("init string not decoded ({e}); it is kept as naming servers");
+                config.servers = vec![format!("<undecoded: {e}>")];
+            }
+        }
+    }
+    Ok(config)
 }
 
 /// Decodes a non-JSON init string; the first `:` or `-` decides the style.
@@ -230,5 +288,26 @@ mod tests {
             decode("AAAA-$$"),
             Err(InitStringError::BadIlnkCount { .. })
         ));
+    }
+
+    #[test]
+    fn config_strings() {
+        assert_eq!(parse_config("  "), Ok(InitConfig::default()));
+        let c = parse_config(r#"{"MaxNumSess":2000,"SessAliveSec":1,"0x7X_Timeout":4}"#).unwrap();
+        assert_eq!(c.max_sessions, Some(2000));
+        assert_eq!(c.alive, Some(Duration::from_secs(6)));
+        assert_eq!(c.timeout_7x, Some(Duration::from_secs(4)));
+        assert!(c.servers.is_empty());
+        let c = parse_config(r#"{"SessAliveSec":99,"0x7X_Timeout":0}"#).unwrap();
+        assert_eq!(c.alive, Some(Duration::from_secs(30)));
+        assert_eq!(c.timeout_7x, None);
+        assert!(matches!(
+            parse_config("{not json"),
+            Err(InitStringError::Json(_))
+        ));
+        // Something that is no init string still counts as naming servers.
+        let c = parse_config("abc").unwrap();
+        assert_eq!(c.servers.len(), 1);
+        assert!(c.servers[0].starts_with("<undecoded: "));
     }
 }
