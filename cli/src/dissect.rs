@@ -59,9 +59,14 @@ pub fn read_capture(path: &Path) -> Result<(Vec<Captured>, u64), CliError> {
     std::fs::File::open(path)
         .and_then(|mut f| f.read_to_end(&mut data))
         .map_err(|e| CliError::msg(format!("cannot read {}: {e}", path.display())))?;
-    let bad = |e: pcap_file::PcapError| {
-        CliError::msg(format!("{}: not a valid capture: {e}", path.display()))
-    };
+    parse_capture(data, &path.display().to_string())
+}
+
+/// The UDP datagrams of a capture (pcap, pcapng or hex dump) held in memory, in file order,
+/// with times relative to the first; and the number of frames that were not UDP. `name`
+/// (the file's) prefixes error messages.
+pub fn parse_capture(data: Vec<u8>, name: &str) -> Result<(Vec<Captured>, u64), CliError> {
+    let bad = |e: pcap_file::PcapError| CliError::msg(format!("{name}: not a valid capture: {e}"));
     let mut out = Vec::new();
     let mut skipped = 0u64;
     let mut push = |link: u32, t: Duration, frame: &[u8]| match dissect::udp_from_link(link, frame)
@@ -102,12 +107,11 @@ pub fn read_capture(path: &Path) -> Result<(Vec<Captured>, u64), CliError> {
         Kind::Text => {
             let text = String::from_utf8(data).map_err(|_| {
                 CliError::usage(format!(
-                    "{}: neither a pcap/pcapng capture nor a text hex dump",
-                    path.display()
+                    "{name}: neither a pcap/pcapng capture nor a text hex dump"
                 ))
             })?;
             out = dissect::parse_hex_dump(&text)
-                .map_err(|e| CliError::usage(format!("{}: {e}", path.display())))?;
+                .map_err(|e| CliError::usage(format!("{name}: {e}")))?;
         }
     }
     // Times relative to the first datagram.

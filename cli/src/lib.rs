@@ -22,6 +22,9 @@ use std::ffi::OsString;
 use clap::{Parser, Subcommand};
 
 pub use common::CliError;
+/// How `pppp dissect` reads a capture (pcap, pcapng or hex dump) held in memory; public for
+/// the fuzz crate.
+pub use dissect::parse_capture;
 
 /// Talk to PPPP / CS2 / iLnkP2P cameras on your LAN, privately.
 #[derive(Debug, Parser)]
