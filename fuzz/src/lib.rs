@@ -11,6 +11,37 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod capi_strings;
+pub mod capture_parse;
+pub mod cgi_vstc2;
+pub mod drw_receiver;
+pub mod drw_sender;
+pub mod operation_args;
+
+/// A target's body.
+pub type Target = fn(&[u8]);
+
+/// Every target by name (the names of `fuzz_targets/` and `corpus/`) with its body.
+pub const TARGETS: &[(&str, Target)] = &[
+    ("packet_decode", packet_decode::run),
+    ("uid_parse", uid_parse::run),
+    ("block_decoder", block_decoder::run),
+    ("frame_assembler", frame_assembler::run),
+    ("psk_detect", psk_detect::run),
+    ("conn_datagram", conn_datagram::run),
+    ("initstring_decode", initstring_decode::run),
+    ("adpcm_decode", adpcm_decode::run),
+    ("dissect", dissect::run),
+    ("channel0_dialects", channel0_dialects::run),
+    ("media_probe", media_probe::run),
+    ("drw_receiver", drw_receiver::run),
+    ("drw_sender", drw_sender::run),
+    ("capture_parse", capture_parse::run),
+    ("operation_args", operation_args::run),
+    ("cgi_vstc2", cgi_vstc2::run),
+    ("capi_strings", capi_strings::run),
+];
+
 /// Reads structured values from the front of a fuzz input; past the end everything is zero.
 #[derive(Debug)]
 pub struct Reader<'a> {
