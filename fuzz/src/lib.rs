@@ -603,11 +603,10 @@ pub mod conn_datagram {
                             let n = usize::from(r.u8()) * 8;
                             let bytes = r.bytes(n);
                             let channel = what >> 5;
-                            // Channel 0 carries the fuzz bytes inside one SHIX block: the
-                            // emulator panics when a single DRW holds two non-SHIX blocks
-                            // (sim/camera.rs `on_block` after the peer was removed), which is
-                            // not what this target is about.
-                            let data = if channel == 0 {
+                            // On channel 0, bit 4 wraps the bytes in a SHIX request (the
+                            // emulator answers those); otherwise they go raw, blocks of any
+                            // dialect included (the emulator closes on a foreign one).
+                            let data = if channel == 0 && what & 0x10 != 0 {
                                 command::encode_shix(command::SHIX_REQUEST, bytes)
                             } else {
                                 bytes.to_vec()
