@@ -12,7 +12,9 @@ mod send;
 
 use std::time::Duration;
 
-pub use recv::{Delivery, DrwReceiver, RecvOutcome, RecvStats, DELIVERY_OVERHEAD};
+pub use recv::{
+    Delivery, DrwReceiver, RecvOutcome, RecvStats, DELIVERY_OVERHEAD, IN_ORDER_RESERVE,
+};
 pub use send::{DrwSender, SendStats, WriteError};
 
 /// Channel numbers by convention (docs/protocol.md §3.2).
@@ -38,7 +40,7 @@ pub struct DrwConfig {
     /// Bytes a channel may hold received but not yet read (in order or out of order), each
     /// packet counted as its data plus [`DELIVERY_OVERHEAD`] (so that empty packets count
     /// too). Beyond it new packets are dropped unacknowledged, so the peer retransmits them
-    /// later.
+    /// later; packets ahead of a gap may only use all but [`IN_ORDER_RESERVE`] of it.
     pub recv_buffer: usize,
     /// How far ahead of the next expected index a packet may be and still be buffered.
     pub reorder_window: u16,

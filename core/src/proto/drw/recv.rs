@@ -4,12 +4,19 @@ use std::collections::VecDeque;
 use std::time::Instant;
 
 use super::DrwConfig;
+use crate::proto::packet::MAX_DRW_DATA;
 use crate::proto::seq;
 
 /// What holding one packet costs beyond its data, counted against
 /// [`DrwConfig::recv_buffer`]: the queue slot and allocation of a delivery. Without it, a peer
 /// could make the receiver hold any number of empty packets.
 pub const DELIVERY_OVERHEAD: usize = 64;
+
+/// The part of [`DrwConfig::recv_buffer`] out-of-order packets leave free: room for the next
+/// in-order packet. Were the budget full of packets waiting behind a gap, the packet that fills
+/// the gap could never be taken and the channel would stall for good (a peer's window may well
+/// hold more than the budget).
+pub const IN_ORDER_RESERVE: usize = MAX_DRW_DATA + DELIVERY_OVERHEAD;
 
 /// What the receiver did with one DRW packet.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -140,7 +147,8 @@ impl DrwReceiver {
             return RecvOutcome::Duplicate;
         }
         let cost = data.len() + DELIVERY_OVERHEAD;
-        if self.held + cost > config.recv_buffer {
+        let reserve = if d == 0 { 0 } else { IN_ORDER_RESERVE };
+        if self.held + cost + reserve > config.recv_buffer {
             self.stats.dropped += 1;
             return RecvOutcome::Dropped;
         }
@@ -371,13 +379,43 @@ mod tests {
         assert_eq!(r.read(), Some(Delivery::Data(Vec::new())));
         assert_eq!(r.held(), 99 * DELIVERY_OVERHEAD);
         assert_eq!(r.handle(&c, t, 100, &[]), RecvOutcome::Delivered);
-        // Out-of-order empty packets are counted too.
+        // Out-of-order empty packets are counted too (leaving room for the in-order one).
         let mut r = DrwReceiver::new();
         let buffered = (1..2000u16)
             .filter(|&i| r.handle(&c, t, i, &[]) == RecvOutcome::Buffered)
             .count();
-        assert_eq!(buffered, 100);
+        assert_eq!(
+            buffered,
+            (c.recv_buffer - IN_ORDER_RESERVE) / DELIVERY_OVERHEAD
+        );
         assert!(r.held() <= c.recv_buffer);
+    }
+
+    /// Found by the `drw_sender` fuzz target: a peer whose window exceeds the budget filled it
+    /// with packets behind a lost one, and the retransmission of the lost one was then dropped
+    /// for want of room, forever.
+    #[test]
+    fn out_of_order_packets_leave_room_for_the_next_in_order_one() {
+        let c = DrwConfig {
+            recv_buffer: 4 * (MAX_DRW_DATA + DELIVERY_OVERHEAD),
+            ..DrwConfig::default()
+        };
+        let t = Instant::now();
+        let mut r = DrwReceiver::new();
+        let full = [7u8; MAX_DRW_DATA];
+        for i in 1..20u16 {
+            r.handle(&c, t, i, &full);
+        }
+        assert!(r.held() <= c.recv_buffer);
+        assert_eq!(r.handle(&c, t, 0, &full), RecvOutcome::Delivered);
+        // Reading makes room for the rest of the window, as the peer resends it.
+        for i in 0..20u16 {
+            while r.read().is_some() {}
+            r.handle(&c, t, i, &full);
+        }
+        while r.read().is_some() {}
+        assert_eq!(r.next_expected(), 20);
+        assert_eq!(r.held(), 0);
     }
 
     #[test]
