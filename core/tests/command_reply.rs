@@ -1,4 +1,4 @@
-//! Commands and their replies (PROTOCOL.md §4.2, §8.1): raw JSON commands are matched to their
+//! Commands and their replies (docs/protocol.md §4.2, §8.1): raw JSON commands are matched to their
 //! replies even when the device answers with another number (set_datetime 126 → 128), several
 //! may be in flight, unknown ones get result −1, and commands fail cleanly on a closed session
 //! or after the command timeout.
@@ -254,7 +254,7 @@ fn command_times_out_when_nothing_answers() {
     // The timeout is the command's, not the session's: the session is still up (for now).
     assert_eq!(rig.closed(), None);
     assert!(rig.controller_ref().conn().is_connected());
-    // The command was retransmitted meanwhile (same index, PROTOCOL.md §3.5).
+    // The command was retransmitted meanwhile (same index, docs/protocol.md §3.5).
     assert!(rig.controller_ref().stats().conn.send[0].retransmits > 0);
 }
 

@@ -1,4 +1,4 @@
-//! Devices that skip a channel-0 index and never send it (PROTOCOL.md §3.3): with
+//! Devices that skip a channel-0 index and never send it (docs/protocol.md §3.3): with
 //! `command_skip_after` the command channel gives up on the missing index after that long,
 //! resynchronises on the next command header and goes on; the skip is counted. Without it the
 //! channel stalls (which the test shows, so the option is known to matter). Media channels keep

@@ -1,4 +1,4 @@
-//! The three channel-0 dialects end to end against the emulator (PROTOCOL.md §4, §8): login
+//! The three channel-0 dialects end to end against the emulator (docs/protocol.md §4, §8): login
 //! (accepted and refused), raw commands, the typed command catalogue and video in SHIX, VStarcam
 //! CGI and iLnk binary; dialect selection by UID prefix, by probing (silent cameras and cameras
 //! that close the session), a forced wrong dialect, and malformed replies.

@@ -1,5 +1,5 @@
 //! Every frame delivered intact and in order under loss, duplication and reordering, over many
-//! seeds (PROTOCOL.md §3: same-index retransmission, duplicate suppression, reordering window).
+//! seeds (docs/protocol.md §3: same-index retransmission, duplicate suppression, reordering window).
 
 mod common;
 

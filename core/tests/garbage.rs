@@ -1,7 +1,7 @@
 //! Arbitrary input never panics and never costs more memory than it brings: the packet codec,
 //! the transport and the controller fed garbage from the peer's own address, the channel-0
 //! block decoder and the media frame assembler. Plus the specific malformed datagrams of
-//! PROTOCOL.md §3.1–§3.2 (huge ACK counts, channel ≥ 8, ACK counts beyond the payload).
+//! docs/protocol.md §3.1–§3.2 (huge ACK counts, channel ≥ 8, ACK counts beyond the payload).
 //!
 //! Proptest runs with a fixed seed so that every run is the same.
 

@@ -1,4 +1,4 @@
-//! Every handshake variant a camera may use (PROTOCOL.md §7.2) connects and streams: the CS2
+//! Every handshake variant a camera may use (docs/protocol.md §7.2) connects and streams: the CS2
 //! echo, P2P_RDY first, CLOSE then P2P_RDY, the 28-byte P2P_RDY of a real BATE camera, and a
 //! camera that runs its session from the LAN-search port. The controller must follow the
 //! device to the address its answers come from (§7.1).

@@ -1,4 +1,4 @@
-//! DRW indexes wrap 65535 → 0 (PROTOCOL.md §3.2–§3.3): in order delivery, duplicate
+//! DRW indexes wrap 65535 → 0 (docs/protocol.md §3.2–§3.3): in order delivery, duplicate
 //! suppression, retransmission with the same index and acknowledgement all keep working across
 //! the wrap, under loss, duplication and reordering.
 //!

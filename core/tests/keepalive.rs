@@ -1,4 +1,4 @@
-//! Keepalive and liveness (PROTOCOL.md §7.3): an idle session lives as long as ALIVEs flow;
+//! Keepalive and liveness (docs/protocol.md §7.3): an idle session lives as long as ALIVEs flow;
 //! the controller declares a silent device dead after `dead_after`; the camera drops a
 //! controller that went silent after its idle timeout.
 

@@ -1,4 +1,4 @@
-//! Known PSKs, `PskChoice` parsing, candidate order and PSK detection (PROTOCOL.md §5.3).
+//! Known PSKs, `PskChoice` parsing, candidate order and PSK detection (docs/protocol.md §5.3).
 
 use pppp::proto::cipher::Cipher;
 use pppp::proto::psk::{

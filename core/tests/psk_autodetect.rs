@@ -1,4 +1,4 @@
-//! PSK detection end to end (PROTOCOL.md §5.3, §7.1): with `PskChoice::Auto` the controller
+//! PSK detection end to end (docs/protocol.md §5.3, §7.1): with `PskChoice::Auto` the controller
 //! searches under every candidate cipher and keeps the one the camera's answer decodes under;
 //! with an explicit PSK it only ever speaks that one.
 
@@ -83,7 +83,7 @@ fn auto_detects_each_known_psk() {
 
 #[test]
 fn auto_uses_the_prefix_psk() {
-    // DGOA devices use "camera" (PROTOCOL.md §5.3); the prefix's PSK is tried right after plain.
+    // DGOA devices use "camera" (docs/protocol.md §5.3); the prefix's PSK is tried right after plain.
     assert_eq!(psk::for_prefix("DGOA"), ["camera"]);
     let got = connect_with(
         camera("DGOA-933765-NDBND", Some("camera")),

@@ -1,4 +1,4 @@
-//! Datagrams from anywhere but the device's session address change nothing (PROTOCOL.md §7.2:
+//! Datagrams from anywhere but the device's session address change nothing (docs/protocol.md §7.2:
 //! "from then on both sides talk to the address and port the other side's punch packets came
 //! from"): valid-looking DRW, DRW_ACK, CLOSE, ALIVE, P2P_RDY and PUNCH_PKT, encrypted with the
 //! session's PSK or plain, from another host or from another port of the camera itself.

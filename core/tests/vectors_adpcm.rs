@@ -1,4 +1,4 @@
-//! IMA ADPCM, the VStarCam variant and A-law against `tests/vectors/adpcm.json` (PROTOCOL.md §6.3).
+//! IMA ADPCM, the VStarCam variant and A-law against `tests/vectors/adpcm.json` (docs/protocol.md §6.3).
 
 use pppp::proto::adpcm::{
     alaw_decode, alaw_encode, decode, decode_with, encode, encode_with, pcm_from_le_bytes,

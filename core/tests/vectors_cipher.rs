@@ -1,4 +1,4 @@
-//! The datagram cipher against `tests/vectors/cipher.json` (PROTOCOL.md §5.1–5.3).
+//! The datagram cipher against `tests/vectors/cipher.json` (docs/protocol.md §5.1–5.3).
 
 use pppp::proto::cipher::{Cipher, Key, TABLE};
 use serde_json::Value;

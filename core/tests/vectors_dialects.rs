@@ -1,4 +1,4 @@
-//! The channel-0 dialect vectors of `vectors/packets.json` (PROTOCOL.md Appendix A11–A18, B8):
+//! The channel-0 dialect vectors of `vectors/packets.json` (docs/protocol.md Appendix A11–A18, B8):
 //! iLnk binary blocks decode to the published fields and XqBytes-decoded payloads, the blocks
 //! pppp builds are byte-identical to the published builders, and the real VStarcam CGI request
 //! of B8 has the layout pppp sends.
@@ -197,7 +197,7 @@ fn b8_real_cgi_request_has_the_layout_pppp_sends() {
         assert_eq!(req.get("pwd"), Some("888888"));
     }
     // pppp's request is the same text with the clear password in loginpas (this firmware
-    // family puts a derived value there; PROTOCOL.md §4.3).
+    // family puts a derived value there; docs/protocol.md §4.3).
     let ours = CgiRequest::parse("get_status.cgi")
         .unwrap()
         .encode("admin", "888888")

@@ -1,4 +1,4 @@
-//! Init-string decoding against `tests/vectors/initstring.json` (PROTOCOL.md §5.6).
+//! Init-string decoding against `tests/vectors/initstring.json` (docs/protocol.md §5.6).
 
 use pppp::proto::initstring::{
     decode, decode_cs2_raw, decode_ilnk_raw, InitString, InitStringError, InitStyle, CS2_TABLE,

@@ -1,4 +1,4 @@
-//! Real and derived datagrams of `vectors/packets.json` (PROTOCOL.md Appendix A): decryption,
+//! Real and derived datagrams of `vectors/packets.json` (docs/protocol.md Appendix A): decryption,
 //! header and payload decoding, channel-0 blocks, and byte-exact re-encoding of the message
 //! types the library sends.
 

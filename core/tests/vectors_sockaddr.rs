@@ -1,4 +1,4 @@
-//! The 16-byte byte-swapped sockaddr against PROTOCOL.md §2.2 and `tests/vectors/packets.json`.
+//! The 16-byte byte-swapped sockaddr against docs/protocol.md §2.2 and `tests/vectors/packets.json`.
 
 use std::net::{Ipv4Addr, SocketAddrV4};
 

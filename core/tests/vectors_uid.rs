@@ -1,4 +1,4 @@
-//! UID text and wire forms against `tests/vectors/uid.json` (PROTOCOL.md §2.1).
+//! UID text and wire forms against `tests/vectors/uid.json` (docs/protocol.md §2.1).
 
 use pppp::proto::uid::{Uid, UidError};
 use proptest::prelude::*;

@@ -1,4 +1,4 @@
-//! A wrong password (PROTOCOL.md §4.2: result −3): the login is refused, every later command is
+//! A wrong password (docs/protocol.md §4.2: result −3): the login is refused, every later command is
 //! answered with −3, and no video starts; the right password works on the same camera.
 
 mod common;

@@ -66,7 +66,7 @@ pub struct Spec {
 
 const S: &str = "Ljava/lang/String;";
 
-/// The fixed callbacks (§2.2 of the vendor API notes, newest generation first).
+/// The fixed callbacks (docs/vendor-api.md §2.2, newest generation first).
 const FIXED: &[(&str, &str, &[&str])] = &[
     ("PPPPMsgNotify", "(Ljava/lang/String;II)V", &["did", "type", "param"]),
     ("MessageNotify", "(Ljava/lang/String;II)V", &["did", "type", "param"]),

@@ -1,4 +1,4 @@
-//! The library in a real JVM: our own Java programs (written from the vendor API notes, in
+//! The library in a real JVM: our own Java programs (written from docs/vendor-api.md, in
 //! `tests/java/`) declare the natives of the newest and the oldest vstc2 SDK generation and of
 //! a SHIX-family `object.p2pipcam` app, and run against emulated cameras on loopback, found
 //! through `PPPP_LAN_TARGETS`. The programs ask this harness about the cameras (`ASK …` lines)

@@ -4,7 +4,7 @@
 //! ## Audio sample rates
 //!
 //! Device audio (channel 2) carries IMA ADPCM (SHIX, VStarcam), G.711 A-law (iLnk, always
-//! 8000 Hz) or raw 16-bit PCM. PROTOCOL.md §6.3/§10.7 records a conflict for ADPCM: the working
+//! 8000 Hz) or raw 16-bit PCM. docs/protocol.md §6.3/§10.7 records a conflict for ADPCM: the working
 //! A9 player and the VStarCam SDK play it at 8000 Hz, while the MAG-DOC write-up says
 //! **11025 Hz**. pppp decodes it as 11025 Hz by default ([`DEFAULT_ADPCM_RATE`], the rate the
 //! project's media specification names), and lets the rate be chosen ([`AudioProfile`], e.g.
@@ -63,7 +63,7 @@ pub enum MediaError {
 }
 
 /// Decodes an audio frame to 16-bit mono PCM samples: IMA ADPCM (state reset per frame,
-/// PROTOCOL.md §6.3), A-law, or little-endian PCM.
+/// docs/protocol.md §6.3), A-law, or little-endian PCM.
 pub fn decode_audio(frame: &Frame) -> Result<Vec<i16>, MediaError> {
     match frame.codec {
         Codec::Adpcm => Ok(crate::proto::adpcm::decode(&frame.data)),

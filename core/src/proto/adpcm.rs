@@ -1,4 +1,4 @@
-//! Audio codecs of the device audio and talk channels (PROTOCOL.md §6.3–6.4).
+//! Audio codecs of the device audio and talk channels (docs/protocol.md §6.3–6.4).
 //!
 //! * 4-bit IMA/DVI ADPCM, mono, **high nibble first** (the first sample of a byte is in bits
 //!   7–4). The codec state ([`AdpcmState`]) is reset to predictor 0 / index 0 at the start of

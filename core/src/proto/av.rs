@@ -1,4 +1,4 @@
-//! The media stream layer of channels 1–3: the 32-byte AV header (PROTOCOL.md §6.1) and a
+//! The media stream layer of channels 1–3: the 32-byte AV header (docs/protocol.md §6.1) and a
 //! reassembler that turns the channel's byte stream into frames.
 //!
 //! A channel carries records `AV header · len bytes of media`; a record longer than one DRW
@@ -18,7 +18,7 @@ pub const DEFAULT_MAX_FRAME: usize = 8 * 1024 * 1024;
 /// making the audio reassembler hold megabytes.
 pub const DEFAULT_MAX_AUDIO_FRAME: usize = 64 * 1024;
 
-/// Byte 4 values: the codec/type byte (vendor-specific, PROTOCOL.md §6.1).
+/// Byte 4 values: the codec/type byte (vendor-specific, docs/protocol.md §6.1).
 pub mod codec_byte {
     /// H.264 I-frame (VStarcam).
     pub const H264_I: u8 = 0x00;

@@ -1,4 +1,4 @@
-//! The VStarcam CGI dialect of channel 0 (PROTOCOL.md §4.3, §8.3): request building with the
+//! The VStarcam CGI dialect of channel 0 (docs/protocol.md §4.3, §8.3): request building with the
 //! credentials, the response-code table, and parsing of `var key=value;` replies.
 //!
 //! A request is `01 0a 00 00 · u16 LE length · 00 00 · "GET /name.cgi?params&loginuse=U&loginpas=P&user=U&pwd=P&"`

@@ -1,4 +1,4 @@
-//! The datagram cipher "P2P_Proprietary" (PROTOCOL.md §5.1–5.2).
+//! The datagram cipher "P2P_Proprietary" (docs/protocol.md §5.1–5.2).
 //!
 //! When a pre-shared key (PSK) is configured, every datagram — header included — is XORed with a
 //! keystream drawn from a fixed 256-byte [`TABLE`]. The 4-byte [`Key`] is derived from the PSK and

@@ -1,4 +1,4 @@
-//! LAN discovery, sans-IO (PROTOCOL.md §7.1): LAN_SEARCH probes to broadcast and unicast
+//! LAN discovery, sans-IO (docs/protocol.md §7.1): LAN_SEARCH probes to broadcast and unicast
 //! targets under every candidate cipher, PUNCH_PKT answers collected as devices.
 //!
 //! One [`Device`] per UID: the first address that answered for it, and in

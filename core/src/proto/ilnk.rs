@@ -1,4 +1,4 @@
-//! The iLnk binary dialect of channel 0 (PROTOCOL.md §4.4, §8.4; Appendix A11–A18).
+//! The iLnk binary dialect of channel 0 (docs/protocol.md §4.4, §8.4; Appendix A11–A18).
 //!
 //! Block = `11 0a · cmd u16 LE · len u16 LE (= 4 + payload) · dest u16 · ticket[4] · payload`.
 //! A non-empty payload is "XqBytes"-obfuscated: every byte has its lowest bit flipped and the
@@ -10,7 +10,7 @@
 //! Login (0x1020, dest `ff 00`): the payload is the user name in a 32-byte NUL-padded field and
 //! the password in a 128-byte field. The reply (0x1120) in its 12-byte form carries a payload
 //! that decodes to `ff 00 00 00` followed by the ticket (accepted); the 4-byte form (`0e fc ff
-//! ff`, i32 −1010) is a refusal code (PROTOCOL.md §4.4 and §10 item 15 — AIO labels the two the
+//! ff`, i32 −1010) is a refusal code (docs/protocol.md §4.4 and §10 item 15 — AIO labels the two the
 //! other way round, a real reply quoted by CR settles it).
 
 use serde_json::{Map, Value};

@@ -1,4 +1,4 @@
-//! Init-string decoding, "PPPP_DecodeString" (PROTOCOL.md §5.6).
+//! Init-string decoding, "PPPP_DecodeString" (docs/protocol.md §5.6).
 //!
 //! Vendor apps pass the CS2 library an *init string* that hides the list of P2P servers. This is
 //! unrelated to the datagram cipher of [`crate::proto::cipher`]. Two styles exist:

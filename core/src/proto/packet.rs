@@ -1,7 +1,7 @@
 //! The PPPP datagram codec: the 4-byte header and the payloads of the LAN message types.
 //!
 //! Every UDP datagram is one message: `F1 · type · u16 BE payload length · payload`
-//! (PROTOCOL.md §1). [`decode`] accepts any byte string and never panics; it takes the payload
+//! (docs/protocol.md §1). [`decode`] accepts any byte string and never panics; it takes the payload
 //! from the length field and ignores surplus bytes (real devices send 28-byte P2P_RDY with a
 //! length of 20 and ALIVE with trailing zeros). [`Message::encode`] always writes exact lengths.
 
@@ -13,7 +13,7 @@ pub const MAGIC: u8 = 0xF1;
 pub const HEADER_LEN: usize = 4;
 /// Size of the DRW / DRW_ACK sub-header (`D1 · channel · u16`).
 pub const DRW_HEADER_LEN: usize = 4;
-/// Largest amount of data one DRW carries (PROTOCOL.md §3.2).
+/// Largest amount of data one DRW carries (docs/protocol.md §3.2).
 pub const MAX_DRW_DATA: usize = 1024;
 /// Largest DRW datagram (`4 + 4 + 1024`).
 pub const MAX_DRW_DATAGRAM: usize = HEADER_LEN + DRW_HEADER_LEN + MAX_DRW_DATA;
@@ -28,7 +28,7 @@ pub const DID_LEN: usize = 20;
 /// Most indexes one DRW_ACK may carry before the CS2 receiver aborts the session.
 pub const MAX_ACK_INDEXES: usize = 0x51;
 
-/// Message type numbers (PROTOCOL.md §1.2) used by the LAN path, plus a few for naming.
+/// Message type numbers (docs/protocol.md §1.2) used by the LAN path, plus a few for naming.
 pub mod msg {
     /// Client/device → P2P server greeting.
     pub const HELLO: u8 = 0x00;

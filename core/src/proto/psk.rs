@@ -1,4 +1,4 @@
-//! Known pre-shared keys by UID prefix and PSK auto-detection (PROTOCOL.md §5.3).
+//! Known pre-shared keys by UID prefix and PSK auto-detection (docs/protocol.md §5.3).
 //!
 //! Cheap cameras encrypt their LAN traffic with a PSK chosen by the vendor, which is tied to the
 //! UID prefix. [`KNOWN_PSKS`] lists the public ones; [`auto_candidates`] orders them for
@@ -21,7 +21,7 @@ pub struct KnownPsk {
     pub note: &'static str,
 }
 
-/// Every PSK of PROTOCOL.md §5.3, in the order auto-detection tries them after the prefix's own.
+/// Every PSK of docs/protocol.md §5.3, in the order auto-detection tries them after the prefix's own.
 pub static KNOWN_PSKS: &[KnownPsk] = &[
     KnownPsk {
         psk: "camera",

@@ -1,4 +1,4 @@
-//! 16-bit serial-number arithmetic for DRW indexes (PROTOCOL.md §3.3).
+//! 16-bit serial-number arithmetic for DRW indexes (docs/protocol.md §3.3).
 //!
 //! Indexes wrap 65535 → 0; the difference of two indexes modulo 65536 is read as a signed
 //! value, so "newer" means "ahead by less than half the space".

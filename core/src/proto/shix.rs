@@ -1,4 +1,4 @@
-//! The SHIX JSON dialect of channel 0 (PROTOCOL.md §4.2, §8.1): request building, reply
+//! The SHIX JSON dialect of channel 0 (docs/protocol.md §4.2, §8.1): request building, reply
 //! parsing and the per-app-family command numbering.
 //!
 //! A request is `06 0a a0 80 · u32 LE length · JSON`, the JSON always carrying `pro` (name),
@@ -34,7 +34,7 @@ pub const DEFAULT_USER: &str = "admin";
 pub const DEFAULT_PASSWORD: &str = "6666";
 
 /// Numbering of SHIX commands in one app family. Command numbers are data, not protocol
-/// constants: apps of different families disagree (PROTOCOL.md §8.2).
+/// constants: apps of different families disagree (docs/protocol.md §8.2).
 #[derive(Debug)]
 pub struct Family {
     /// Family name.
@@ -43,7 +43,7 @@ pub struct Family {
     pub commands: &'static [(&'static str, i64)],
     /// `(request cmd, reply cmd)` pairs where the device answers with another number.
     pub reply_aliases: &'static [(i64, i64)],
-    /// Field names of `set_datetime` in this family (PROTOCOL.md §10 item 9).
+    /// Field names of `set_datetime` in this family (docs/protocol.md §10 item 9).
     pub datetime: DatetimeFields,
 }
 
@@ -86,7 +86,7 @@ pub static VI365: Family = Family {
     datetime: DatetimeFields::TzTime,
 };
 
-/// The HDWiFiCam Pro app family (SHIXAPP, PROTOCOL.md §8.2): numbers shared with vi365 up to
+/// The HDWiFiCam Pro app family (SHIXAPP, docs/protocol.md §8.2): numbers shared with vi365 up to
 /// 114, SD card and user management at 103–110, talk at 129/130. Inferred ("≈") numbers of the
 /// notes are left out.
 pub static HDWIFICAM_PRO: Family = Family {
@@ -131,7 +131,7 @@ pub static HDWIFICAM_PRO: Family = Family {
     datetime: DatetimeFields::TzOffsetMinUtcDateTime,
 };
 
-/// The LookCam Pro app family (LCP, PROTOCOL.md §8.2): `set_parms` at 103, PTZ query at 119.
+/// The LookCam Pro app family (LCP, docs/protocol.md §8.2): `set_parms` at 103, PTZ query at 119.
 /// The numbers it shares with the other families (check_user, get_parms, dev_control, stream,
 /// Wi-Fi) are assumed.
 pub static LOOKCAM_PRO: Family = Family {

@@ -1,4 +1,4 @@
-//! The 16-byte "byte-swapped `sockaddr_in`" of server and relay messages (PROTOCOL.md §2.2).
+//! The 16-byte "byte-swapped `sockaddr_in`" of server and relay messages (docs/protocol.md §2.2).
 //!
 //! | offset | size | content |
 //! |---|---|---|

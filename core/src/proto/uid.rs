@@ -1,4 +1,4 @@
-//! Device identifiers (UID / DID): text form and 20-byte wire form (PROTOCOL.md §2.1).
+//! Device identifiers (UID / DID): text form and 20-byte wire form (docs/protocol.md §2.1).
 //!
 //! A UID such as `DGOA-933765-NDBND` has three parts: a vendor prefix, a serial number and a
 //! check code. On the wire it is 20 bytes: the prefix NUL-padded to 8 bytes, the serial as a

@@ -67,7 +67,7 @@ pub struct SessionConfig {
     /// names).
     pub dialect: DialectChoice,
     /// Numbering of SHIX commands: [`shix::VI365`] (default), `hdwificam-pro` or
-    /// `lookcam-pro` (PROTOCOL.md §8.2; [`crate::client::parse_family`] reads the names).
+    /// `lookcam-pro` (docs/protocol.md §8.2; [`crate::client::parse_family`] reads the names).
     pub family: &'static Family,
     /// How long each login attempt waits while other dialects remain to be probed.
     pub probe_timeout: Duration,

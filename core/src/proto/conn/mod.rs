@@ -1,5 +1,5 @@
 //! The controller's transport session: LAN search, handshake, keepalive, DRW channels and
-//! close (PROTOCOL.md §3, §7). One state machine, sans-IO.
+//! close (docs/protocol.md §3, §7). One state machine, sans-IO.
 //!
 //! ```text
 //! Searching ──PUNCH_PKT(our DID)──▶ Punching ──P2P_RDY──▶ Connected ──close()──▶ Closing ──▶ Closed

@@ -1,5 +1,5 @@
 //! MSG_DRW reliability: one [`DrwSender`] and one [`DrwReceiver`] per channel and direction
-//! (PROTOCOL.md §3).
+//! (docs/protocol.md §3).
 //!
 //! Each channel is an independent reliable, ordered byte stream carried in DRW packets of at
 //! most 1024 bytes, indexed by a per-channel u16 that wraps. The receiver delivers in order,
@@ -30,7 +30,7 @@ pub mod channel {
 }
 
 /// Tunables of the DRW layer. The defaults follow the CS2 library where it is known
-/// (PROTOCOL.md §3.4–3.5) and are conservative elsewhere.
+/// (docs/protocol.md §3.4–3.5) and are conservative elsewhere.
 #[derive(Clone, Debug)]
 pub struct DrwConfig {
     /// Packets in flight (sent, not yet acknowledged) per channel.
@@ -58,7 +58,7 @@ pub struct DrwConfig {
     /// missing indexes and go on (used for channel 0 of devices that skip an index).
     pub skip_stalled_after: Option<Duration>,
     /// Index of the first DRW packet of every channel, in both directions. Real devices and
-    /// controllers start at 0 (PROTOCOL.md §3.2) and both ends must agree; other values exist
+    /// controllers start at 0 (docs/protocol.md §3.2) and both ends must agree; other values exist
     /// so that tests can reach the 65535 → 0 wrap without sending 65536 packets first.
     pub first_index: u16,
 }

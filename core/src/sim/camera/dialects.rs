@@ -1,6 +1,6 @@
 //! The fake camera's channel-0 dialects beyond the vi365 SHIX commands of `camera.rs`: the
 //! other SHIX families' numbering, the VStarcam CGI dialect and the iLnk binary dialect —
-//! written as a device from PROTOCOL.md §4.3/§4.4/§8 and the sources cited there, sharing only
+//! written as a device from docs/protocol.md §4.3/§4.4/§8 and the sources cited there, sharing only
 //! the codecs with the controller.
 //!
 //! What the emulator does, per dialect:
@@ -24,7 +24,7 @@
 //!   [`PUSH_CODE`] (a channel-0 message nobody asked for, as controllers must expect).
 //!   Responses carry `00 01` in bytes 6–7, as real ones do.
 //! * **iLnk binary** (`11 0a`): the login (0x1020) is answered in the 12-byte form with a
-//!   ticket, or with the 4-byte refusal `0e fc ff ff` (PROTOCOL.md §4.4); commands without the
+//!   ticket, or with the 4-byte refusal `0e fc ff ff` (docs/protocol.md §4.4); commands without the
 //!   session ticket are ignored (what real firmware does is undocumented). Answered with
 //!   `cmd + 0x100`: status 0x1008 (124-byte payload shaped like Appendix A16), live video and
 //!   audio start/stop, VIDEOPARAM_SET, IR toggle 0x300A, reboot 0x1011, Wi-Fi scan 0x6003 (92-byte

@@ -1,4 +1,4 @@
-//! A complete fake camera, written from PROTOCOL.md as a *device*: it answers LAN search, runs
+//! A complete fake camera, written from docs/protocol.md as a *device*: it answers LAN search, runs
 //! every handshake variant, keeps sessions alive and drops silent ones, speaks the SHIX JSON
 //! dialect on channel 0, streams MJPEG on channel 1 and ADPCM audio on channel 2, retransmits
 //! its own data, and serves several controllers at once.
@@ -44,7 +44,7 @@ use crate::Uid;
 // the camera's private state).
 mod dialects;
 
-/// How the device completes the handshake (PROTOCOL.md §7.2).
+/// How the device completes the handshake (docs/protocol.md §7.2).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
 pub enum Handshake {
     /// CS2 device: the controller echoes PUNCH_PKT, the device answers with a P2P_RDY burst.

@@ -1,4 +1,4 @@
-// The newest SDK generation's natives (VENDOR_API.md §2.1 column C), written for the tests.
+// The newest SDK generation's natives (docs/vendor-api.md §2.1 column C), written for the tests.
 package vstc2.nativecaller;
 
 import android.content.Context;

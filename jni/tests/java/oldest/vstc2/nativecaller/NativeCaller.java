@@ -1,4 +1,4 @@
-// The oldest SDK generation's natives (VENDOR_API.md §2.1 column A), written for the tests.
+// The oldest SDK generation's natives (docs/vendor-api.md §2.1 column A), written for the tests.
 package vstc2.nativecaller;
 
 public class NativeCaller {

@@ -1,4 +1,4 @@
-// A SHIX-family app's natives (VENDOR_API.md §3.1, §3.2b), written for the tests.
+// A SHIX-family app's natives (docs/vendor-api.md §3.1, §3.2b), written for the tests.
 package object.p2pipcam.nativecaller;
 
 public class NativeCaller {
