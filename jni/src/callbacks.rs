@@ -66,85 +66,43 @@ pub struct Spec {
 
 const S: &str = "Ljava/lang/String;";
 
-/// The fixed callbacks (docs/vendor-api.md §2.2, newest generation first).
-const FIXED: &[(&str, &str, &[&str])] = &[
-    ("PPPPMsgNotify", "(Ljava/lang/String;II)V", &["did", "type", "param"]),
-    ("MessageNotify", "(Ljava/lang/String;II)V", &["did", "type", "param"]),
-    (
-        "VideoData",
-        "(Ljava/lang/String;[BIIIIISIII)V",
-        &["did", "buf", "h264", "len", "width", "height", "time", "milli", "sessid", "version", "origlen"],
-    ),
-    (
-        "VideoData",
-        "(Ljava/lang/String;[BIIIIIII)V",
-        &["did", "buf", "h264", "len", "width", "height", "time", "sessid", "version"],
-    ),
-    (
-        "VideoData",
-        "(Ljava/lang/String;[BIIIIII)V",
-        &["did", "buf", "h264", "len", "width", "height", "time", "sessid"],
-    ),
-    (
-        "VideoData",
-        "(Ljava/lang/String;[BIIIII)V",
-        &["did", "buf", "h264", "len", "width", "height", "time"],
-    ),
-    (
-        "CallBack_H264Data",
-        "(Ljava/lang/String;[BIIISII)V",
-        &["did", "buf", "type", "len", "time", "milli", "sessid", "version"],
-    ),
-    (
-        "CallBack_H264Data",
-        "(Ljava/lang/String;[BIIIII)V",
-        &["did", "buf", "type", "len", "time", "sessid", "version"],
-    ),
-    (
-        "CallBack_H264Data",
-        "(Ljava/lang/String;[BIII)V",
-        &["did", "buf", "type", "len", "time"],
-    ),
-    ("CallBack_H264Data", "(Ljava/lang/String;[BII)V", &["did", "buf", "type", "len"]),
-    (
-        "CallBack_VideoTrans_H264H265",
-        "(Ljava/lang/String;[BIII)V",
-        &["did", "buf", "type", "len", "time"],
-    ),
-    ("AudioData", "([BI)V", &["buf", "len"]),
-    (
-        "SearchResult",
-        "(Ljava/lang/String;Ljava/lang/String;Ljava/lang/String;Ljava/lang/String;Ljava/lang/String;Ljava/lang/String;I)V",
-        &["sysver", "appver", "mac", "name", "did", "ip", "port"],
-    ),
-    (
-        "SearchResult",
-        "(ILjava/lang/String;Ljava/lang/String;Ljava/lang/String;Ljava/lang/String;I)V",
-        &["camtype", "mac", "name", "did", "ip", "port"],
-    ),
-    (
-        "CallBack_SetSystemParamsResult",
-        "(Ljava/lang/String;II)V",
-        &["did", "type", "result"],
-    ),
-    (
-        "CallBackTransCMDString",
-        "(Ljava/lang/String;Ljava/lang/String;)V",
-        &["did", "text"],
-    ),
-    (
-        "CallBackTransferMessage",
-        "(Ljava/lang/String;Ljava/lang/String;IIIIIIII)V",
-        &["did", "text", "cmd", "-", "-", "-", "-", "-", "-", "-"],
-    ),
-    (
-        "CallBackTransferMessage",
-        "(Ljava/lang/String;Ljava/lang/String;I)V",
-        &["did", "text", "cmd"],
-    ),
-    ("CallBack_Snapshot", "(Ljava/lang/String;[BI)V", &["did", "buf", "len"]),
-    ("PPPPSnapshotNotify", "(Ljava/lang/String;[BI)V", &["did", "buf", "len"]),
+/// The fixed callbacks (docs/vendor-api.md §2.2, newest generation first): each signature's
+/// name and the event value of each parameter, whose Java type [`java_type`] gives.
+#[rustfmt::skip]
+const FIXED: &[(&str, &str)] = &[
+    ("PPPPMsgNotify", "did type param"),
+    ("MessageNotify", "did type param"),
+    ("VideoData", "did buf h264 len width height time milli sessid version origlen"),
+    ("VideoData", "did buf h264 len width height time sessid version"),
+    ("VideoData", "did buf h264 len width height time sessid"),
+    ("VideoData", "did buf h264 len width height time"),
+    ("CallBack_H264Data", "did buf type len time milli sessid version"),
+    ("CallBack_H264Data", "did buf type len time sessid version"),
+    ("CallBack_H264Data", "did buf type len time"),
+    ("CallBack_H264Data", "did buf type len"),
+    ("CallBack_VideoTrans_H264H265", "did buf type len time"),
+    ("AudioData", "buf len"),
+    ("SearchResult", "sysver appver mac name did ip port"),
+    ("SearchResult", "camtype mac name did ip port"),
+    ("CallBack_SetSystemParamsResult", "did type result"),
+    ("CallBackTransCMDString", "did text"),
+    ("CallBackTransferMessage", "did text cmd - - - - - - -"),
+    ("CallBackTransferMessage", "did text cmd"),
+    ("CallBack_Snapshot", "did buf len"),
+    ("PPPPSnapshotNotify", "did buf len"),
 ];
+
+/// The Java type of a fixed callback's parameter, by the event value it takes: text is a
+/// `String`, `buf` a `byte[]`, `milli` a `short`, anything else (`-`: a parameter no event
+/// fills) an `int`.
+fn java_type(field: &str) -> &'static str {
+    match field {
+        "did" | "text" | "sysver" | "appver" | "mac" | "name" | "ip" => S,
+        "buf" => "[B",
+        "milli" => "S",
+        _ => "I",
+    }
+}
 
 /// Every callback signature: the fixed ones and one per reply layout of the core's vstc2
 /// catalogue (`CallBack_*Params`, `CallBack_WifiScanResult`), whose descriptors follow from
@@ -152,10 +110,14 @@ const FIXED: &[(&str, &str, &[&str])] = &[
 pub fn specs() -> Vec<Spec> {
     let mut v: Vec<Spec> = FIXED
         .iter()
-        .map(|(name, desc, fields)| Spec {
-            name,
-            desc: (*desc).to_owned(),
-            fields: fields.to_vec(),
+        .map(|(name, fields)| {
+            let fields: Vec<&str> = fields.split_whitespace().collect();
+            let params: String = fields.iter().map(|f| java_type(f)).collect();
+            Spec {
+                name,
+                desc: format!("({params})V"),
+                fields,
+            }
         })
         .collect();
     let layouts = vstc2::LAYOUTS.iter().chain([&vstc2::WIFI_SCAN_RESULT]);
@@ -403,5 +365,39 @@ mod tests {
         );
         let alarm = layout_spec(&vstc2::ALARM_PARAMS);
         assert_eq!(parameter_types(&alarm.desc).len(), 57);
+    }
+
+    #[test]
+    fn fixed_descriptors_are_the_sdks() {
+        let fixed: Vec<String> = specs()
+            .iter()
+            .take(FIXED.len())
+            .map(|s| format!("{}{}", s.name, s.desc))
+            .collect();
+        assert_eq!(
+            fixed,
+            [
+                "PPPPMsgNotify(Ljava/lang/String;II)V",
+                "MessageNotify(Ljava/lang/String;II)V",
+                "VideoData(Ljava/lang/String;[BIIIIISIII)V",
+                "VideoData(Ljava/lang/String;[BIIIIIII)V",
+                "VideoData(Ljava/lang/String;[BIIIIII)V",
+                "VideoData(Ljava/lang/String;[BIIIII)V",
+                "CallBack_H264Data(Ljava/lang/String;[BIIISII)V",
+                "CallBack_H264Data(Ljava/lang/String;[BIIIII)V",
+                "CallBack_H264Data(Ljava/lang/String;[BIII)V",
+                "CallBack_H264Data(Ljava/lang/String;[BII)V",
+                "CallBack_VideoTrans_H264H265(Ljava/lang/String;[BIII)V",
+                "AudioData([BI)V",
+                "SearchResult(Ljava/lang/String;Ljava/lang/String;Ljava/lang/String;Ljava/lang/String;Ljava/lang/String;Ljava/lang/String;I)V",
+                "SearchResult(ILjava/lang/String;Ljava/lang/String;Ljava/lang/String;Ljava/lang/String;I)V",
+                "CallBack_SetSystemParamsResult(Ljava/lang/String;II)V",
+                "CallBackTransCMDString(Ljava/lang/String;Ljava/lang/String;)V",
+                "CallBackTransferMessage(Ljava/lang/String;Ljava/lang/String;IIIIIIII)V",
+                "CallBackTransferMessage(Ljava/lang/String;Ljava/lang/String;I)V",
+                "CallBack_Snapshot(Ljava/lang/String;[BI)V",
+                "PPPPSnapshotNotify(Ljava/lang/String;[BI)V",
+            ]
+        );
     }
 }

@@ -22,7 +22,7 @@ use pppp::proto::dialect::Dialect;
 use pppp::proto::operation::{Outcome, Refusal};
 use pppp::proto::ops::{Op, Params};
 use pppp::proto::reconnect::ReconnectPolicy;
-use pppp::proto::vstc2::{self, status, Arg, Getter};
+use pppp::proto::vstc2::{self, status, Getter};
 use pppp::Error;
 use pppp::Uid;
 use serde_json::Value;
@@ -855,9 +855,4 @@ fn hex_bytes(s: &str) -> Vec<u8> {
     (0..s.len() / 2)
         .filter_map(|i| u8::from_str_radix(s.get(2 * i..2 * i + 2)?, 16).ok())
         .collect()
-}
-
-/// Typed-method arguments of a setter whose first Java argument is the DID.
-pub fn int_args(v: &[i32]) -> Vec<Arg> {
-    v.iter().map(|n| Arg::Int((*n).into())).collect()
 }
