@@ -46,6 +46,11 @@ def _targets(to: Union[str, Iterable[str], None]) -> Optional[list[str]]:
     return targets
 
 
+def _device(d: tuple[str, str, int, str]) -> Device:
+    """A device from its native tuple ``(uid, ip, port, cipher)``."""
+    return Device(uid=d[0], ip=d[1], port=d[2], cipher=d[3])
+
+
 def discover(
     timeout: float = 2.0,
     to: Union[str, Iterable[str], None] = None,
@@ -66,10 +71,8 @@ def discover(
     Raises `InvalidAddress`, `UnknownPsk`, `InvalidArgument` or `NetworkError`. Ctrl-C
     interrupts the wait.
     """
-    found = _native.discover(
-        timeout, _targets(to), broadcast=broadcast, psk=psk, port=port, bind=bind
-    )
-    return [Device(uid=u, ip=ip, port=p, cipher=c) for (u, ip, p, c) in found]
+    search = Search(timeout, to, broadcast=broadcast, psk=psk, port=port, bind=bind)
+    return [_device(d) for d in search._native.wait_found()]
 
 
 class Search:
@@ -110,7 +113,7 @@ class Search:
         returned. Ctrl-C interrupts the wait."""
         _check_seconds(timeout, "timeout")
         d = self._native.next_device(timeout)
-        return None if d is None else Device(uid=d[0], ip=d[1], port=d[2], cipher=d[3])
+        return None if d is None else _device(d)
 
     @property
     def is_finished(self) -> bool:

@@ -145,16 +145,16 @@ async def discover(
     """`pppp.discover()` without blocking the event loop."""
     r = _reactor()
     signal = _Signal()
-    search = _native.Search(
-        timeout, _camera._targets(to), broadcast=broadcast, psk=psk, port=port, bind=bind
-    )
+    search = _camera.Search(
+        timeout, to, broadcast=broadcast, psk=psk, port=port, bind=bind
+    )._native
     search.watch(r.native, r.watch(signal.fire))
     found: list[Device] = []
     try:
         while True:
             d = search.try_next_device()
             if d is not None:
-                found.append(Device(uid=d[0], ip=d[1], port=d[2], cipher=d[3]))
+                found.append(_camera._device(d))
                 continue
             if search.is_finished:
                 return found
