@@ -5,10 +5,11 @@ from __future__ import annotations
 import array
 import time
 from types import TracebackType
-from typing import Any, Iterable, Iterator, Mapping, Optional, Union
+from typing import Any, Iterable, Iterator, Mapping, Optional, TypeVar, Union
 
-from . import _native
+from . import _native, _ops
 from ._native import Frame, FrameIterator
+from ._ops import check_seconds as _check_seconds
 from ._types import (
     CameraParams,
     CameraStats,
@@ -29,6 +30,8 @@ from ._types import (
 
 __all__ = ["Camera", "FakeCamera", "Search", "connect", "discover"]
 
+T = TypeVar("T")
+
 BytesLike = Union[bytes, bytearray, memoryview, "array.array[Any]"]
 """Anything with the buffer protocol: bytes, bytearray, memoryview, array.array."""
 
@@ -44,6 +47,11 @@ def _targets(to: Union[str, Iterable[str], None]) -> Optional[list[str]]:
         if not isinstance(t, str):
             raise TypeError(f"addresses in 'to' must be str, not {type(t).__name__}")
     return targets
+
+
+def _device(d: tuple[str, str, int, str]) -> Device:
+    """A device from its native tuple ``(uid, ip, port, cipher)``."""
+    return Device(uid=d[0], ip=d[1], port=d[2], cipher=d[3])
 
 
 def discover(
@@ -66,10 +74,8 @@ def discover(
     Raises `InvalidAddress`, `UnknownPsk`, `InvalidArgument` or `NetworkError`. Ctrl-C
     interrupts the wait.
     """
-    found = _native.discover(
-        timeout, _targets(to), broadcast=broadcast, psk=psk, port=port, bind=bind
-    )
-    return [Device(uid=u, ip=ip, port=p, cipher=c) for (u, ip, p, c) in found]
+    search = Search(timeout, to, broadcast=broadcast, psk=psk, port=port, bind=bind)
+    return [_device(d) for d in search._native.wait_found()]
 
 
 class Search:
@@ -110,7 +116,7 @@ class Search:
         returned. Ctrl-C interrupts the wait."""
         _check_seconds(timeout, "timeout")
         d = self._native.next_device(timeout)
-        return None if d is None else Device(uid=d[0], ip=d[1], port=d[2], cipher=d[3])
+        return None if d is None else _device(d)
 
     @property
     def is_finished(self) -> bool:
@@ -235,61 +241,12 @@ def _reconnect_args(reconnect: Union[bool, ReconnectPolicy]) -> dict[str, Any]:
     return {"reconnect": reconnect}
 
 
-def _check_seconds(value: Optional[float], name: str) -> None:
-    """Raises `ValueError` unless `value` (the argument `name`) is None or a number of
-    seconds >= 0 (NaN is refused)."""
-    if value is not None and not value >= 0:
-        raise ValueError(f"{name} must be a non-negative number of seconds")
+class _SessionState:
+    """What `Camera` and `pppp.aio.AsyncCamera` tell of their session without blocking."""
 
+    __slots__ = ()
 
-def _video_args(
-    resolution: Union[Resolution, int], stream: Optional[int], substream: Optional[int]
-) -> dict[str, Any]:
-    """`start_video`'s arguments for the operation table."""
-    if substream is not None and stream is None:
-        raise ValueError("a substream needs its stream")
-    args: dict[str, Any] = {"resolution": int(Resolution(resolution))}
-    if stream is not None:
-        args["stream"] = stream
-    if substream is not None:
-        args["substream"] = substream
-    return args
-
-
-def _clock(when: Optional[float], tz_offset: Optional[int]) -> tuple[int, int]:
-    """`set_time`'s arguments: `when` (default now) as whole seconds, and `tz_offset`
-    (default this machine's zone at that time)."""
-    epoch = time.time() if when is None else when
-    if isinstance(epoch, bool) or not isinstance(epoch, (int, float)):
-        raise TypeError(f"when must be a number of seconds, not {type(epoch).__name__}")
-    if not 0 <= epoch < 2**34:
-        raise ValueError(f"when must be seconds since the epoch, not {epoch}")
-    if tz_offset is None:
-        local = time.localtime(epoch)
-        tz_offset = local.tm_gmtoff if local.tm_gmtoff is not None else -time.timezone
-    return int(epoch), tz_offset
-
-
-class Camera:
-    """A connected camera (from `connect()`; also a context manager that closes it).
-
-    Every method may be called from any thread. Blocking calls release the GIL and can be
-    interrupted with Ctrl-C. After the session closes, calls raise `Closed`.
-    """
-
-    __slots__ = ("_session",)
-
-    def __init__(self, session: _native.Session) -> None:
-        if not isinstance(session, _native.Session):
-            raise TypeError("use pppp.connect() to make a Camera")
-        self._session = session
-
-    # -- state -----------------------------------------------------------------------------
-
-    @property
-    def session(self) -> _native.Session:
-        """The native session under this camera."""
-        return self._session
+    _session: _native.Session
 
     @property
     def uid(self) -> str:
@@ -334,8 +291,33 @@ class Camera:
         return None if r is None else CloseReason(r)
 
     def stats(self) -> SessionStats:
-        """The session's counters."""
+        """The session's counters (does not block)."""
         return SessionStats.from_dict(self._session.stats())
+
+
+class Camera(_SessionState):
+    """A connected camera (from `connect()`; also a context manager that closes it).
+
+    Every method may be called from any thread. Blocking calls release the GIL and can be
+    interrupted with Ctrl-C. After the session closes, calls raise `Closed`.
+    """
+
+    __slots__ = ("_session",)
+
+    def __init__(self, session: _native.Session) -> None:
+        if not isinstance(session, _native.Session):
+            raise TypeError("use pppp.connect() to make a Camera")
+        self._session = session
+
+    def _run(self, op: _ops.Op[T]) -> T:
+        return op.result(self._session.call(op.name, op.args))
+
+    # -- state -----------------------------------------------------------------------------
+
+    @property
+    def session(self) -> _native.Session:
+        """The native session under this camera."""
+        return self._session
 
     def next_event(self, timeout: Optional[float] = None) -> Optional[Event]:
         """The next life event (connecting, connected, logged in, login refused, a message
@@ -358,93 +340,83 @@ class Camera:
         ``devmac`` and a missing ``cmd`` (from a known ``pro``) are filled in. Raises
         `TypeError`/`ValueError` for what cannot be JSON, `Timeout` when no reply comes.
         """
-        if not isinstance(cmd, Mapping):
-            raise TypeError(
-                "a command is a dict such as {'pro': 'get_parms', 'cmd': 101}, "
-                f"not {type(cmd).__name__}"
-            )
-        return self._session.command(dict(cmd))
+        return self._session.command(_ops.command(cmd))
 
     def params(self) -> CameraParams:
         """The camera's parameters, in any dialect: firmware, clock, night vision, ..."""
-        return CameraParams.from_dict(self._session.call("params"))
+        return self._run(_ops.params())
 
     def set_params(self, fields: Mapping[str, Any]) -> None:
         """Sets parameters by name (SHIX ``dev_control`` fields such as ``{"lamp": 1}``)."""
-        if not isinstance(fields, Mapping):
-            raise TypeError(f"fields must be a dict, not {type(fields).__name__}")
-        self._session.call("set_params", {"fields": dict(fields)})
+        self._run(_ops.set_params(fields))
 
     def reboot(self) -> None:
         """Reboots the camera. The session ends when it goes down."""
-        self._session.call("reboot")
+        self._run(_ops.reboot())
 
     def ptz(self, direction: Union[PtzDirection, str], *, duration: Optional[float] = None) -> None:
         """Starts moving the camera's head (``up``, ``down``, ``left``, ``right``, or a
         diagonal on cameras that have them) until `ptz_stop()`; with `duration` (seconds),
         moves for that long and then stops."""
-        d = PtzDirection(direction)
-        _check_seconds(duration, "duration")
-        self._session.call("ptz", {"direction": d.value})
+        self._run(_ops.ptz(direction, duration))
         if duration is not None:
             try:
                 time.sleep(duration)
             finally:
-                self._session.call("ptz_stop")
+                self._run(_ops.ptz_stop())
 
     def ptz_stop(self) -> None:
         """Stops moving the camera's head."""
-        self._session.call("ptz_stop")
+        self._run(_ops.ptz_stop())
 
     def ptz_center(self) -> None:
         """Moves the camera's head back to the centre / home position."""
-        self._session.call("ptz_center")
+        self._run(_ops.ptz_center())
 
     def ptz_preset(self, n: int) -> None:
         """Stores the current position as preset `n` (0-15; VStarcam CGI cameras)."""
-        self._session.call("ptz_preset", {"preset": n})
+        self._run(_ops.ptz_preset(n))
 
     def ptz_goto_preset(self, n: int) -> None:
         """Moves to preset `n` (0-15; VStarcam CGI cameras)."""
-        self._session.call("ptz_goto_preset", {"preset": n})
+        self._run(_ops.ptz_goto_preset(n))
 
     def ir(self, on: bool) -> None:
         """Switches night vision (the IR-cut filter) on or off."""
-        self._session.call("set_ir", {"on": bool(on)})
+        self._run(_ops.ir(on))
 
     def toggle_ir(self) -> None:
         """Toggles night vision (iLnk binary cameras have no on/off command)."""
-        self._session.call("toggle_ir")
+        self._run(_ops.toggle_ir())
 
     def lamp(self, on: bool) -> None:
         """Switches the camera's lamp on or off (SHIX cameras)."""
-        self._session.call("set_lamp", {"on": bool(on)})
+        self._run(_ops.lamp(on))
 
     def white_light(self, on: bool) -> None:
         """Switches the white light on or off."""
-        self._session.call("set_white_light", {"on": bool(on)})
+        self._run(_ops.white_light(on))
 
     def set_flip_mirror(self, value: Union[FlipMirror, int]) -> None:
         """Sets the picture orientation (normal, flip, mirror, both)."""
-        self._session.call("set_flip_mirror", {"value": int(FlipMirror(value))})
+        self._run(_ops.set_flip_mirror(value))
 
     def wifi_scan(self) -> list[WifiNetwork]:
         """The Wi-Fi networks the camera sees."""
-        return [WifiNetwork(**n) for n in self._session.call("wifi_scan")]
+        return self._run(_ops.wifi_scan())
 
     def set_wifi(self, ssid: str, password: str) -> None:
         """Makes the camera join a Wi-Fi network (it leaves the current one)."""
-        self._session.call("set_wifi", {"ssid": ssid, "password": password})
+        self._run(_ops.set_wifi(ssid, password))
 
     def set_time(self, when: Optional[float] = None, tz_offset: Optional[int] = None) -> None:
         """Sets the camera's clock to `when` (seconds since the epoch; default: now) and its
         time zone to `tz_offset` seconds east of UTC (default: this machine's)."""
-        epoch, tz = _clock(when, tz_offset)
-        self._session.call("set_time", {"epoch": epoch, "tz_offset": tz})
+        self._run(_ops.set_time(when, tz_offset))
 
     def sd_info(self) -> SdInfo:
         """The SD card: present, capacity, free space."""
-        return SdInfo.from_dict(self._session.call("sd_info"))
+        return self._run(_ops.sd_info())
 
     def cgi(self, request: str) -> dict[str, Any]:
         """Sends a VStarcam CGI request such as ``"get_status.cgi"`` (credentials are
@@ -468,19 +440,19 @@ class Camera:
         stream id (0-15: 0 main H.264, 1 sub H.264, 3 MJPEG sub stream, 10 the apps' live
         stream, the default) and `substream` (0-255) its substream; after a reconnection the
         same stream is asked for again."""
-        self._session.call("start_video", _video_args(resolution, stream, substream))
+        self._run(_ops.start_video(resolution, stream, substream))
 
     def stop_video(self) -> None:
         """Asks the camera to stop video."""
-        self._session.call("stop_video")
+        self._run(_ops.stop_video())
 
     def start_audio(self) -> None:
         """Asks the camera to send audio."""
-        self._session.call("start_audio")
+        self._run(_ops.start_audio())
 
     def stop_audio(self) -> None:
         """Asks the camera to stop audio."""
-        self._session.call("stop_audio")
+        self._run(_ops.stop_audio())
 
     def video(
         self,

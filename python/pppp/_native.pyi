@@ -31,7 +31,6 @@ __all__ = [
     "Reactor",
     "Search",
     "start",
-    "discover",
     "cli_main",
 ]
 
@@ -234,6 +233,7 @@ class Search:
     def next_device(
         self, timeout: Optional[float] = None
     ) -> Optional[tuple[str, str, int, str]]: ...
+    def wait_found(self) -> list[tuple[str, str, int, str]]: ...
     @property
     def is_finished(self) -> bool: ...
     def watch(self, reactor: Reactor, id: int) -> None: ...
@@ -261,13 +261,4 @@ def start(
     reconnect_max_backoff: float = 30.0,
     reconnect_attempts: Optional[int] = None,
 ) -> Session: ...
-def discover(
-    timeout: float = 2.0,
-    to: Optional[list[str]] = None,
-    *,
-    broadcast: Optional[bool] = None,
-    psk: str = ...,
-    port: Optional[int] = None,
-    bind: Optional[str] = None,
-) -> list[tuple[str, str, int, str]]: ...
 def cli_main(argv: list[str]) -> int: ...

@@ -179,9 +179,17 @@ class Device:
         return self.cipher if self.cipher in _native.KNOWN_PSKS else f"custom:{self.cipher}"
 
 
-def _from_dict(cls: Any, d: Mapping[str, Any]) -> Any:
-    names = {f.name for f in fields(cls)}
-    return cls(**{k: v for k, v in d.items() if k in names})
+def _from_dict(cls: Any, d: Mapping[str, Any], **rest: Any) -> Any:
+    """`cls` from the native dict `d`: the fields named in `d` (other keys are ignored), and
+    `rest`."""
+    names = {f.name for f in fields(cls)} - rest.keys()
+    return cls(**{k: v for k, v in d.items() if k in names}, **rest)
+
+
+def _from_reply(cls: Any, d: Mapping[str, Any]) -> Any:
+    """`cls` from the native dict of a reply: its fields by name, and in `raw` every field of
+    the reply (the native dict's ``fields``)."""
+    return _from_dict(cls, d, raw=dict(d.get("fields") or {}))
 
 
 @dataclass(frozen=True)
@@ -327,20 +335,8 @@ class CameraParams:
     @classmethod
     def from_dict(cls, d: Mapping[str, Any]) -> CameraParams:
         """Builds the parameters from the native dict."""
-        return cls(
-            firmware=d.get("firmware"),
-            name=d.get("name"),
-            time=d.get("time"),
-            tz=d.get("tz"),
-            ir=d.get("ir"),
-            flip_mirror=d.get("flip_mirror"),
-            signal=d.get("signal"),
-            battery=d.get("battery"),
-            mac=d.get("mac"),
-            app_version=d.get("app_version"),
-            mcu_version=d.get("mcu_version"),
-            raw=dict(d.get("fields") or {}),
-        )
+        params: CameraParams = _from_reply(cls, d)
+        return params
 
 
 @dataclass(frozen=True)
@@ -357,13 +353,8 @@ class SdInfo:
     @classmethod
     def from_dict(cls, d: Mapping[str, Any]) -> SdInfo:
         """Builds the information from the native dict."""
-        return cls(
-            present=d.get("present"),
-            status=d.get("status"),
-            total=d.get("total"),
-            free=d.get("free"),
-            raw=dict(d.get("fields") or {}),
-        )
+        info: SdInfo = _from_reply(cls, d)
+        return info
 
 
 @dataclass(frozen=True)

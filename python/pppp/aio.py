@@ -25,9 +25,9 @@ import itertools
 import time
 import weakref
 from types import TracebackType
-from typing import Any, Callable, Iterable, Mapping, Optional, Union
+from typing import Any, Callable, Iterable, Mapping, Optional, TypeVar, Union
 
-from . import _camera, _native
+from . import _camera, _native, _ops
 from ._camera import BytesLike, Camera
 from ._native import Frame
 from ._types import (
@@ -45,6 +45,8 @@ from ._types import (
 )
 
 __all__ = ["AsyncCamera", "AsyncFrameIterator", "connect", "discover"]
+
+T = TypeVar("T")
 
 
 class _Reactor:
@@ -145,16 +147,16 @@ async def discover(
     """`pppp.discover()` without blocking the event loop."""
     r = _reactor()
     signal = _Signal()
-    search = _native.Search(
-        timeout, _camera._targets(to), broadcast=broadcast, psk=psk, port=port, bind=bind
-    )
+    search = _camera.Search(
+        timeout, to, broadcast=broadcast, psk=psk, port=port, bind=bind
+    )._native
     search.watch(r.native, r.watch(signal.fire))
     found: list[Device] = []
     try:
         while True:
             d = search.try_next_device()
             if d is not None:
-                found.append(Device(uid=d[0], ip=d[1], port=d[2], cipher=d[3]))
+                found.append(_camera._device(d))
                 continue
             if search.is_finished:
                 return found
@@ -178,7 +180,7 @@ async def connect(uid: str, host: Optional[str] = None, **kwargs: Any) -> AsyncC
     return cam
 
 
-class AsyncCamera:
+class AsyncCamera(_camera._SessionState):
     """A connected camera for asyncio (from `pppp.aio.connect()`); an async context manager.
 
     The methods are those of `pppp.Camera`, as coroutines; `video()` and `audio()` return
@@ -216,47 +218,13 @@ class AsyncCamera:
     async def _request(self, kind: str, name: Optional[str] = None, args: Any = None) -> Any:
         return await self._attach().submit(self._session, kind, name, args)
 
-    async def _op(self, name: str, **args: Any) -> Any:
-        return await self._request("op", name, args)
+    async def _run(self, op: _ops.Op[T]) -> T:
+        return op.result(await self._request("op", op.name, op.args))
 
     @property
     def camera(self) -> Camera:
         """The synchronous `Camera` underneath."""
         return self._cam
-
-    @property
-    def uid(self) -> str:
-        """The camera's UID."""
-        return self._cam.uid
-
-    @property
-    def peer(self) -> Optional[str]:
-        """The camera's session address."""
-        return self._cam.peer
-
-    @property
-    def cipher(self) -> Optional[str]:
-        """``plain`` or the PSK in use."""
-        return self._cam.cipher
-
-    @property
-    def dialect(self) -> Optional[Dialect]:
-        """The command dialect in use."""
-        return self._cam.dialect
-
-    @property
-    def is_open(self) -> bool:
-        """True until the session is closed."""
-        return self._cam.is_open
-
-    @property
-    def close_reason(self) -> Optional[CloseReason]:
-        """Why the session closed (None while open)."""
-        return self._cam.close_reason
-
-    def stats(self) -> SessionStats:
-        """The session's counters (does not block)."""
-        return self._cam.stats()
 
     def next_event_nowait(self) -> Optional[Event]:
         """The next life event if one is queued (see `Camera.next_event`)."""
@@ -285,93 +253,83 @@ class AsyncCamera:
 
     async def command(self, cmd: Mapping[str, Any]) -> dict[str, Any]:
         """See `Camera.command`."""
-        if not isinstance(cmd, Mapping):
-            raise TypeError(
-                "a command is a dict such as {'pro': 'get_parms', 'cmd': 101}, "
-                f"not {type(cmd).__name__}"
-            )
-        reply: dict[str, Any] = await self._request("command", None, dict(cmd))
+        reply: dict[str, Any] = await self._request("command", None, _ops.command(cmd))
         return reply
 
     async def params(self) -> CameraParams:
         """See `Camera.params`."""
-        return CameraParams.from_dict(await self._op("params"))
+        return await self._run(_ops.params())
 
     async def reboot(self) -> None:
         """See `Camera.reboot`."""
-        await self._op("reboot")
+        await self._run(_ops.reboot())
 
     async def set_params(self, fields: Mapping[str, Any]) -> None:
         """See `Camera.set_params`."""
-        if not isinstance(fields, Mapping):
-            raise TypeError(f"fields must be a dict, not {type(fields).__name__}")
-        await self._op("set_params", fields=dict(fields))
+        await self._run(_ops.set_params(fields))
 
     async def ptz(
         self, direction: Union[PtzDirection, str], *, duration: Optional[float] = None
     ) -> None:
         """See `Camera.ptz` (the `duration` wait is an `asyncio.sleep`)."""
-        d = PtzDirection(direction)
-        _camera._check_seconds(duration, "duration")
-        await self._op("ptz", direction=d.value)
+        await self._run(_ops.ptz(direction, duration))
         if duration is not None:
             try:
                 await asyncio.sleep(duration)
             finally:
-                await self._op("ptz_stop")
+                await self._run(_ops.ptz_stop())
 
     async def ptz_stop(self) -> None:
         """See `Camera.ptz_stop`."""
-        await self._op("ptz_stop")
+        await self._run(_ops.ptz_stop())
 
     async def ptz_center(self) -> None:
         """See `Camera.ptz_center`."""
-        await self._op("ptz_center")
+        await self._run(_ops.ptz_center())
 
     async def ptz_preset(self, n: int) -> None:
         """See `Camera.ptz_preset`."""
-        await self._op("ptz_preset", preset=n)
+        await self._run(_ops.ptz_preset(n))
 
     async def ptz_goto_preset(self, n: int) -> None:
         """See `Camera.ptz_goto_preset`."""
-        await self._op("ptz_goto_preset", preset=n)
+        await self._run(_ops.ptz_goto_preset(n))
 
     async def ir(self, on: bool) -> None:
         """See `Camera.ir`."""
-        await self._op("set_ir", on=bool(on))
+        await self._run(_ops.ir(on))
 
     async def toggle_ir(self) -> None:
         """See `Camera.toggle_ir`."""
-        await self._op("toggle_ir")
+        await self._run(_ops.toggle_ir())
 
     async def lamp(self, on: bool) -> None:
         """See `Camera.lamp`."""
-        await self._op("set_lamp", on=bool(on))
+        await self._run(_ops.lamp(on))
 
     async def white_light(self, on: bool) -> None:
         """See `Camera.white_light`."""
-        await self._op("set_white_light", on=bool(on))
+        await self._run(_ops.white_light(on))
 
     async def set_flip_mirror(self, value: Union[FlipMirror, int]) -> None:
         """See `Camera.set_flip_mirror`."""
-        await self._op("set_flip_mirror", value=int(FlipMirror(value)))
+        await self._run(_ops.set_flip_mirror(value))
 
     async def wifi_scan(self) -> list[WifiNetwork]:
         """See `Camera.wifi_scan`."""
-        return [WifiNetwork(**n) for n in await self._op("wifi_scan")]
+        return await self._run(_ops.wifi_scan())
 
     async def set_wifi(self, ssid: str, password: str) -> None:
         """See `Camera.set_wifi`."""
-        await self._op("set_wifi", ssid=ssid, password=password)
+        await self._run(_ops.set_wifi(ssid, password))
 
     async def set_time(self, when: Optional[float] = None, tz_offset: Optional[int] = None) -> None:
         """See `Camera.set_time`."""
-        epoch, tz = _camera._clock(when, tz_offset)
-        await self._op("set_time", epoch=epoch, tz_offset=tz)
+        await self._run(_ops.set_time(when, tz_offset))
 
     async def sd_info(self) -> SdInfo:
         """See `Camera.sd_info`."""
-        return SdInfo.from_dict(await self._op("sd_info"))
+        return await self._run(_ops.sd_info())
 
     async def cgi(self, request: str) -> dict[str, Any]:
         """See `Camera.cgi`."""
@@ -394,19 +352,19 @@ class AsyncCamera:
         substream: Optional[int] = None,
     ) -> None:
         """See `Camera.start_video`."""
-        await self._op("start_video", **_camera._video_args(resolution, stream, substream))
+        await self._run(_ops.start_video(resolution, stream, substream))
 
     async def stop_video(self) -> None:
         """See `Camera.stop_video`."""
-        await self._op("stop_video")
+        await self._run(_ops.stop_video())
 
     async def start_audio(self) -> None:
         """See `Camera.start_audio`."""
-        await self._op("start_audio")
+        await self._run(_ops.start_audio())
 
     async def stop_audio(self) -> None:
         """See `Camera.stop_audio`."""
-        await self._op("stop_audio")
+        await self._run(_ops.stop_audio())
 
     def video(
         self,
@@ -421,8 +379,8 @@ class AsyncCamera:
         (unless ``start=False``; `stream`, `substream`: see `Camera.start_video`). Ends when
         the session closes; with `timeout`, raises `Timeout` when no frame comes for that
         many seconds."""
-        args = _camera._video_args(resolution, stream, substream)
-        begin = (lambda: self._op("start_video", **args)) if start else None
+        op = _ops.start_video(resolution, stream, substream)
+        begin = (lambda: self._run(op)) if start else None
         return AsyncFrameIterator(self, audio=False, timeout=timeout, begin=begin)
 
     def audio(self, *, timeout: Optional[float] = None, start: bool = True) -> AsyncFrameIterator:
@@ -489,7 +447,7 @@ class _Puller:
 
     async def next(self, timeout: Optional[float]) -> Optional[Frame]:
         """The next frame, None after `timeout` seconds (None: no limit), or `Closed`."""
-        _camera._check_seconds(timeout, "timeout")
+        _ops.check_seconds(timeout, "timeout")
         deadline = None if timeout is None else time.monotonic() + timeout
         self._cam._attach()
         while True:
@@ -517,7 +475,7 @@ class AsyncFrameIterator:
         timeout: Optional[float],
         begin: Optional[Callable[[], Any]] = None,
     ) -> None:
-        _camera._check_seconds(timeout, "timeout")
+        _ops.check_seconds(timeout, "timeout")
         self._cam = cam
         self._puller = cam._audio if audio else cam._video
         self._audio = audio

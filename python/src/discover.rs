@@ -1,12 +1,10 @@
-//! `discover()`: LAN search, blocking; `Search`: the same, started and polled (asyncio).
+//! `Search`: a LAN search, started and then waited for (`discover()`) or polled (asyncio).
 
 use std::sync::Arc;
 
 use pyo3::prelude::*;
 
-use pppp::client::{
-    discover as core_discover, parse_host, parse_psk, DiscoverOptions, Discovery, LAN_PORT,
-};
+use pppp::client::{parse_host, parse_psk, DiscoverOptions, Discovery, LAN_PORT};
 use pppp::proto::discovery::Device;
 
 use crate::blocking::{self, int_arg, opt_seconds, seconds};
@@ -23,29 +21,6 @@ fn tuple(d: &Device) -> DeviceTuple {
         d.addr.port(),
         d.cipher.to_string(),
     )
-}
-
-#[allow(clippy::too_many_arguments)]
-fn options(
-    py: Python<'_>,
-    timeout: f64,
-    to: Option<Vec<String>>,
-    broadcast: Option<bool>,
-    psk: String,
-    port: Option<&Bound<'_, PyAny>>,
-    bind: Option<String>,
-) -> PyResult<DiscoverOptions> {
-    let port: u16 = int_arg(port, "port", 1, 65535, LAN_PORT)?;
-    let to = to.unwrap_or_default();
-    Ok(DiscoverOptions {
-        broadcast: broadcast.unwrap_or(to.is_empty()),
-        to,
-        port,
-        timeout: seconds(py, timeout, "timeout")?,
-        psk: parse_psk(&psk).py_err(py)?,
-        bind: bind.map(|b| parse_host(&b, 0)).transpose().py_err(py)?,
-        driver: None,
-    })
 }
 
 /// A LAN search under way (for event loops): devices arrive with `try_next_device`; `watch`
@@ -68,9 +43,19 @@ impl Search {
         port: Option<&Bound<'_, PyAny>>,
         bind: Option<String>,
     ) -> PyResult<Search> {
-        let o = options(py, timeout, to, broadcast, psk, port, bind)?;
+        let port: u16 = int_arg(port, "port", 1, 65535, LAN_PORT)?;
+        let to = to.unwrap_or_default();
+        let options = DiscoverOptions {
+            broadcast: broadcast.unwrap_or(to.is_empty()),
+            to,
+            port,
+            timeout: seconds(py, timeout, "timeout")?,
+            psk: parse_psk(&psk).py_err(py)?,
+            bind: bind.map(|b| parse_host(&b, 0)).transpose().py_err(py)?,
+            driver: None,
+        };
         Ok(Search {
-            inner: Arc::new(Discovery::start(&o).py_err(py)?),
+            inner: Arc::new(Discovery::start(&options).py_err(py)?),
         })
     }
 
@@ -94,6 +79,18 @@ impl Search {
         Ok(got.flatten().map(|d| tuple(&d)))
     }
 
+    /// Waits until the search is over and returns every device found (core's `discover`),
+    /// as `(uid, ip, port, cipher)` tuples. Interruptible with Ctrl-C.
+    fn wait_found(&self, py: Python<'_>) -> PyResult<Vec<DeviceTuple>> {
+        let d = &self.inner;
+        let found = blocking::wait(py, None, |slice| {
+            // Devices are also kept in `found`; the queue only paces the wait.
+            let _ = d.next_device(slice);
+            d.is_finished().then(|| d.found())
+        })?;
+        Ok(found.unwrap_or_default().iter().map(tuple).collect())
+    }
+
     /// True once the search is over (devices may still wait to be read).
     #[getter]
     fn is_finished(&self) -> bool {
@@ -112,24 +109,4 @@ impl Search {
         let d = self.inner.clone();
         py.detach(|| d.cancel());
     }
-}
-
-/// Searches the LAN for cameras for `timeout` seconds and returns every one that answered
-/// as `(uid, ip, port, cipher)` tuples. Probes go by unicast to each `to` address
-/// (`HOST[:PORT]`, port 32108 by default), and by broadcast on every IPv4 interface when
-/// `broadcast` is true (default: only when `to` is empty).
-#[pyfunction]
-#[pyo3(signature = (timeout = 2.0, to = None, *, broadcast = None, psk = "auto".to_owned(), port = None, bind = None))]
-pub(crate) fn discover(
-    py: Python<'_>,
-    timeout: f64,
-    to: Option<Vec<String>>,
-    broadcast: Option<bool>,
-    psk: String,
-    port: Option<&Bound<'_, PyAny>>,
-    bind: Option<String>,
-) -> PyResult<Vec<DeviceTuple>> {
-    let options = options(py, timeout, to, broadcast, psk, port, bind)?;
-    let devices = blocking::run(py, move || core_discover(&options))?.py_err(py)?;
-    Ok(devices.iter().map(tuple).collect())
 }

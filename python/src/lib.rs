@@ -46,7 +46,6 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<reactor::Reactor>()?;
     m.add_class::<discover::Search>()?;
     m.add_function(wrap_pyfunction!(session::start, m)?)?;
-    m.add_function(wrap_pyfunction!(discover::discover, m)?)?;
     m.add_function(wrap_pyfunction!(cli::cli_main, m)?)?;
     Ok(())
 }

@@ -596,9 +596,19 @@ impl FrameIterator {
     }
 }
 
-/// The session configuration of `start`.
+/// Starts a session and returns at once (only bad arguments raise): the search, handshake
+/// and their outcome arrive as events (`try_next_event`, `watch`); log in with
+/// `submit(reactor, token, "login")`, or wait with `wait_connected` and `login`.
+#[pyfunction]
+#[pyo3(signature = (
+    uid, host = None, *, user = "admin".to_owned(), password = "6666".to_owned(), psk = "auto".to_owned(), timeout = 10.0,
+    command_timeout = 5.0, dead_after = 8.0, to = None, broadcast = None, bind = None,
+    video_queue = None, audio_queue = None, dialect = "auto".to_owned(),
+    family = "vi365".to_owned(), reconnect = false, reconnect_backoff = 0.5,
+    reconnect_max_backoff = 30.0, reconnect_attempts = None
+))]
 #[allow(clippy::too_many_arguments)]
-fn session_config(
+pub(crate) fn start(
     py: Python<'_>,
     uid: String,
     host: Option<String>,
@@ -619,7 +629,7 @@ fn session_config(
     reconnect_backoff: f64,
     reconnect_max_backoff: f64,
     reconnect_attempts: Option<&Bound<'_, PyAny>>,
-) -> PyResult<SessionConfig> {
+) -> PyResult<Session> {
     let video_queue: usize = int_arg(video_queue, "video_queue", 1, 1 << 20, 32)?;
     let audio_queue: usize = int_arg(audio_queue, "audio_queue", 1, 1 << 20, 64)?;
     let mut c = SessionConfig::new(uid)
@@ -660,65 +670,6 @@ fn session_config(
     c.psk = parse_psk(&psk).py_err(py)?;
     c.dialect = parse_dialect(&dialect).py_err(py)?;
     c.family = parse_family(&family).py_err(py)?;
-    Ok(c)
-}
-
-/// Starts a session and returns at once (only bad arguments raise): the search, handshake
-/// and their outcome arrive as events (`try_next_event`, `watch`); log in with
-/// `submit(reactor, token, "login")`, or wait with `wait_connected` and `login`.
-#[pyfunction]
-#[pyo3(signature = (
-    uid, host = None, *, user = "admin".to_owned(), password = "6666".to_owned(), psk = "auto".to_owned(), timeout = 10.0,
-    command_timeout = 5.0, dead_after = 8.0, to = None, broadcast = None, bind = None,
-    video_queue = None, audio_queue = None, dialect = "auto".to_owned(),
-    family = "vi365".to_owned(), reconnect = false, reconnect_backoff = 0.5,
-    reconnect_max_backoff = 30.0, reconnect_attempts = None
-))]
-#[allow(clippy::too_many_arguments)]
-pub(crate) fn start(
-    py: Python<'_>,
-    uid: String,
-    host: Option<String>,
-    user: String,
-    password: String,
-    psk: String,
-    timeout: f64,
-    command_timeout: f64,
-    dead_after: f64,
-    to: Option<Vec<String>>,
-    broadcast: Option<bool>,
-    bind: Option<String>,
-    video_queue: Option<&Bound<'_, PyAny>>,
-    audio_queue: Option<&Bound<'_, PyAny>>,
-    dialect: String,
-    family: String,
-    reconnect: bool,
-    reconnect_backoff: f64,
-    reconnect_max_backoff: f64,
-    reconnect_attempts: Option<&Bound<'_, PyAny>>,
-) -> PyResult<Session> {
-    let c = session_config(
-        py,
-        uid,
-        host,
-        user,
-        password,
-        psk,
-        timeout,
-        command_timeout,
-        dead_after,
-        to,
-        broadcast,
-        bind,
-        video_queue,
-        audio_queue,
-        dialect,
-        family,
-        reconnect,
-        reconnect_backoff,
-        reconnect_max_backoff,
-        reconnect_attempts,
-    )?;
     let s = CoreSession::start(c).py_err(py)?;
     Ok(Session {
         inner: Arc::new(Handle(Some(s))),
