@@ -10,13 +10,13 @@ use std::net::{IpAddr, SocketAddr};
 use pppp::proto::cgi::{CgiRequest, ReceivedRequest};
 use pppp::proto::dialect::DialectChoice;
 use pppp::proto::initstring;
-use pppp::proto::ops::{Op, PtzDirection, Wire};
+use pppp::proto::ops::{Op, PtzDirection};
 use pppp::proto::psk::PskChoice;
 use pppp::proto::shix;
 use pppp::Uid;
 use serde_json::Value;
 
-use crate::operation_args::{encode_wire, plan_everywhere};
+use crate::operation_args::{cgi_request, plan_everywhere, shix_command};
 
 /// Selector: an init or server string.
 pub const INIT: u8 = 0;
@@ -57,12 +57,12 @@ pub fn run(data: &[u8]) {
         COMMAND => {
             if let Ok(v) = serde_json::from_str::<Value>(text) {
                 for family in shix::FAMILIES {
-                    encode_wire(&Wire::Shix(v.clone()), family, "admin", "pass");
+                    shix_command(&v, family, "admin", "pass");
                 }
             }
         }
         CGI => match CgiRequest::parse(text) {
-            Ok(req) => encode_wire(&Wire::Cgi(req), &shix::VI365, "admin", "pass"),
+            Ok(req) => cgi_request(&req, "admin", "pass"),
             Err(e) => assert!(!e.to_string().is_empty()),
         },
         PTZ => {
@@ -147,5 +147,5 @@ fn credentials(user: &str, password: &str) {
     assert_eq!(got.get("loginpas"), Some(password));
     assert_eq!(got.get("pwd"), Some(password));
     let v = serde_json::json!({"pro": "get_parms"});
-    encode_wire(&Wire::Shix(v), &shix::VI365, user, password);
+    shix_command(&v, &shix::VI365, user, password);
 }

@@ -3,13 +3,12 @@
 //! getters, PTZ and camera-control numbers) building requests from input arguments.
 
 use pppp::proto::cgi::{self, CgiRequest, CgiValue, ReceivedRequest};
+use pppp::proto::dialect::{Dialect, Reply};
 use pppp::proto::operation::{Outcome, ReplyKind};
-use pppp::proto::ops::Wire;
-use pppp::proto::shix;
 use pppp::proto::vstc2::{self, Arg, Kind, Vstc2Error, LAYOUTS, SETTERS, WIFI_SCAN_RESULT};
 use serde_json::Value;
 
-use crate::operation_args::{encode_wire, plan_everywhere};
+use crate::operation_args::{cgi_request, plan_everywhere};
 use crate::Reader;
 
 /// True when `write_fields` writes this pair so that `parse_fields` reads it back unchanged.
@@ -59,7 +58,7 @@ pub fn run(data: &[u8]) {
         ReplyKind::WifiNetworks,
         ReplyKind::SdInfo,
     ] {
-        if let Ok(o) = Outcome::from_reply(kind, reply.clone()) {
+        if let Ok(o) = Outcome::from_reply(kind, Reply::new(Dialect::Cgi, reply.clone())) {
             let _ = o.to_json();
         }
     }
@@ -97,7 +96,7 @@ pub fn run(data: &[u8]) {
 
     // The body as a request line a user types, and as one a camera receives.
     if let Ok(req) = CgiRequest::parse(&text) {
-        encode_wire(&Wire::Cgi(req), &shix::VI365, "admin", "pass");
+        cgi_request(&req, "admin", "pass");
     }
     let _ = ReceivedRequest::parse(body);
 
@@ -132,7 +131,7 @@ pub fn run(data: &[u8]) {
             for ((key, _), arg) in setter.keys.iter().zip(&args) {
                 assert_eq!(got.get(key), Some(arg.text().as_str()), "{key}");
             }
-            encode_wire(&Wire::Cgi(req), &shix::VI365, "admin", "pass");
+            cgi_request(&req, "admin", "pass");
         }
         Err(Vstc2Error::ArgCount { expected, got, .. }) => {
             assert_eq!((expected, got), (setter.keys.len(), args.len()));
@@ -165,6 +164,6 @@ pub fn run(data: &[u8]) {
         vstc2::camera_control_request(a, b),
         vstc2::record_file_request(a, b),
     ] {
-        encode_wire(&Wire::Cgi(req), &shix::VI365, "admin", "pass");
+        cgi_request(&req, "admin", "pass");
     }
 }

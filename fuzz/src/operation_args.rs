@@ -1,93 +1,205 @@
 //! `operation_args`: the typed operations' JSON arguments (`operation::Op::from_args`, what
-//! `pppp_session_call`, Python and Java pass), planned in every dialect and SHIX family and
-//! encoded as the controller sends them; and the JSON as a camera's reply to every reply kind.
+//! `pppp_session_call`, Python and Java pass), planned in every dialect and SHIX family
+//! (`DialectRules::plan`, as the controller sends them); and the JSON as a camera's reply of
+//! every dialect to every reply kind.
 
-use pppp::proto::command::{BlockDecoder, BlockKind};
-use pppp::proto::dialect::Dialect;
-use pppp::proto::operation::{self, Outcome, ReplyKind, OPERATIONS};
-use pppp::proto::ops::{self, Op, PtzDirection, Wire};
-use pppp::proto::{cgi, ilnk, shix};
+use pppp::proto::cgi::{self, CgiRequest, ReceivedRequest};
+use pppp::proto::command::{Block, BlockDecoder};
+use pppp::proto::dialect::cgi::Cgi;
+use pppp::proto::dialect::shix::Shix;
+use pppp::proto::dialect::{Context, Dialect, Reply, WireRequest};
+use pppp::proto::ilnk::{self, BinaryBlock};
+use pppp::proto::operation::{self, Outcome, Refusal, ReplyKind, OPERATIONS};
+use pppp::proto::ops::{Op, PtzDirection};
+use pppp::proto::shix;
 use serde_json::Value;
 
 use crate::Reader;
 
-/// Encodes a planned request as the controller writes it on channel 0 (SHIX requests are
-/// completed with the credentials first) and checks that it is one block of its dialect.
-pub fn encode_wire(wire: &Wire, family: &shix::Family, user: &str, password: &str) {
-    let (block, kind) = match wire {
-        Wire::Shix(v) => match shix::complete_request(family, v.clone(), user, password) {
-            Ok((obj, _)) => {
-                let block = shix::encode_request(&obj);
-                let back = one_block(&block, BlockKind::Shix);
-                let parsed = shix::parse_reply(&back).expect("our request is JSON");
-                assert_eq!(
-                    parsed,
-                    Value::Object(obj),
-                    "the request changed on the wire"
-                );
-                return;
-            }
-            Err(e) => {
-                let _ = e.to_string();
-                return;
-            }
-        },
-        Wire::Cgi(r) => match r.encode(user, password) {
-            Ok(b) => (b, BlockKind::Cgi),
-            Err(e) => {
-                let _ = e.to_string();
-                return;
-            }
-        },
-        Wire::Binary { cmd, payload } => {
-            match ilnk::encode_command(*cmd, 0, [1, 2, 3, 4], payload) {
-                Ok(b) => (b, BlockKind::Binary),
-                Err(e) => {
-                    let _ = e.to_string();
-                    return;
-                }
-            }
+/// The session ticket the plans are made with (iLnk requests carry it).
+const TICKET: [u8; 4] = [1, 2, 3, 4];
+
+/// Decodes `bytes` with a [`BlockDecoder`] and returns the one block of `dialect` they must
+/// hold.
+fn one_block(bytes: &[u8], dialect: Dialect) -> Block {
+    let mut d = BlockDecoder::new(bytes.len().max(1));
+    d.push(bytes);
+    let b = d.next_block().expect("a whole block");
+    assert_eq!(b.kind, dialect);
+    assert!(d.next_block().is_none(), "one block");
+    b
+}
+
+/// The four credential parameters a CGI request ends with.
+fn cgi_credentials(user: &str, password: &str) -> Vec<(String, String)> {
+    [
+        ("loginuse", user),
+        ("loginpas", password),
+        ("user", user),
+        ("pwd", password),
+    ]
+    .map(|(k, v)| (k.to_owned(), v.to_owned()))
+    .to_vec()
+}
+
+/// Checks a request a dialect encoded (a planned operation or a login) as the camera reads
+/// it: one block of `dialect`; a SHIX request is JSON with the command number its reply is
+/// expected under and the credentials of `cx`; a CGI request parses, is named as its reply
+/// is expected, and ends with the credentials of `cx` (its own parameters come before them);
+/// an iLnk request is answered by the ACK its reply is expected under and carries the
+/// session ticket (a login: none, and the credentials in its payload). Returns the request
+/// as the camera reads it (JSON for SHIX, the parameters for CGI, the block for binary).
+pub fn check_request(dialect: Dialect, w: &WireRequest, cx: &Context<'_>, login: bool) -> Value {
+    let b = one_block(&w.block, dialect);
+    match dialect {
+        Dialect::Shix => {
+            let v = shix::parse_reply(&b.payload).expect("our request is JSON");
+            assert_eq!(w.expect.key, v["cmd"].as_i64(), "{v}");
+            assert!(v["pro"].is_string(), "{v}");
+            assert_eq!(v["user"], cx.user);
+            assert_eq!(v["pwd"], cx.password);
+            v
         }
-    };
-    let payload = one_block(&block, kind);
-    if let Wire::Cgi(r) = wire {
-        let got = cgi::ReceivedRequest::parse(&payload).expect("our request parses");
-        assert_eq!(got.name, r.name);
-        // The credentials are the last two parameters unless the query names its own.
-        let pairs = cgi::query_pairs(&r.params);
-        assert_eq!(got.params[..pairs.len()], pairs[..]);
+        Dialect::Cgi => {
+            let got = ReceivedRequest::parse(&b.payload).expect("our request parses");
+            assert_eq!(w.expect.name.as_deref(), Some(got.name.as_str()));
+            let creds = cgi_credentials(cx.user, cx.password);
+            let n = got.params.len();
+            assert!(n >= creds.len(), "{got:?}");
+            assert_eq!(got.params[n - creds.len()..], creds[..]);
+            let own = &got.params[..n - creds.len()];
+            assert!(
+                !own.iter().any(|(k, _)| creds.iter().any(|(c, _)| c == k)),
+                "{got:?}"
+            );
+            assert_eq!(
+                w.expect.key,
+                cgi::response_code(&got.name).map(i64::from),
+                "{got:?}"
+            );
+            Value::from(
+                own.iter()
+                    .map(|(k, v)| format!("{k}={v}"))
+                    .collect::<Vec<_>>(),
+            )
+        }
+        Dialect::Binary => {
+            let bb = BinaryBlock::decode(&b).expect("our block decodes");
+            assert_eq!(w.expect.key, Some(i64::from(ilnk::ack(bb.cmd))));
+            if login {
+                assert_eq!(bb.ticket, [0; 4]);
+                assert_eq!(
+                    bb.payload,
+                    ilnk::login_payload(cx.user, cx.password).unwrap()
+                );
+            } else {
+                assert_eq!((bb.dest, bb.ticket), (0, cx.ticket));
+            }
+            bb.to_value()
+        }
     }
 }
 
-/// Decodes `block` and returns the payload of the one block of `kind` it must hold.
-fn one_block(block: &[u8], kind: BlockKind) -> Vec<u8> {
-    let mut d = BlockDecoder::new(block.len().max(1));
-    d.push(block);
-    let b = d.next_block().expect("a whole block");
-    assert_eq!(b.kind, kind);
-    assert!(d.next_block().is_none(), "one block");
-    b.payload
+/// Encodes a raw SHIX command (`pppp_session_command`) as the controller does
+/// (`Shix::request`) and checks it reaches the wire unchanged: one SHIX block holding the
+/// JSON as given, completed with the command number, name and credentials it lacked.
+pub fn shix_command(v: &Value, family: &'static shix::Family, user: &str, password: &str) {
+    let cx = Context {
+        user,
+        password,
+        ..Context::sessionless(family)
+    };
+    match Shix::request(&cx, v.clone(), false) {
+        Ok(w) => {
+            let (obj, cmd) = shix::complete_request(family, v.clone(), user, password)
+                .expect("the controller completed it");
+            assert_eq!(w.expect.key, Some(cmd));
+            let back = shix::parse_reply(&one_block(&w.block, Dialect::Shix).payload)
+                .expect("our request is JSON");
+            assert_eq!(back, Value::Object(obj), "the request changed on the wire");
+            for (k, x) in v.as_object().expect("an object") {
+                if k != "cmd" || x.is_i64() {
+                    assert_eq!(&back[k], x, "{k} changed on the wire");
+                }
+            }
+        }
+        Err(e) => assert!(!e.to_string().is_empty()),
+    }
+}
+
+/// Encodes a raw CGI request (`pppp_session_cgi`) as the controller does (`Cgi::request`)
+/// and checks the camera reads it as given: one CGI block, the same name, its parameters
+/// first and unchanged, then the credentials (unless the query names its own `loginuse` or
+/// `user`).
+pub fn cgi_request(r: &CgiRequest, user: &str, password: &str) {
+    let cx = Context {
+        user,
+        password,
+        ..Context::sessionless(&shix::VI365)
+    };
+    match Cgi::request(&cx, r, false) {
+        Ok(w) => {
+            let b = one_block(&w.block, Dialect::Cgi);
+            let got = ReceivedRequest::parse(&b.payload).expect("our request parses");
+            assert_eq!(got.name, r.name);
+            assert_eq!(w.expect.name.as_deref(), Some(r.name.as_str()));
+            assert_eq!(w.expect.key, r.response_code().map(i64::from));
+            let pairs = cgi::query_pairs(&r.params);
+            let (own, added) = got.params.split_at(pairs.len());
+            assert_eq!(own, &pairs[..]);
+            let named = pairs.iter().any(|(k, _)| k == "loginuse" || k == "user");
+            if named {
+                assert!(added.is_empty(), "{got:?}");
+            } else {
+                assert_eq!(added, &cgi_credentials(user, password)[..]);
+            }
+        }
+        Err(e) => assert!(!e.to_string().is_empty()),
+    }
 }
 
 /// Plans `op` in every dialect (with every SHIX family, after and without a PTZ move) and
-/// encodes every request. A dialect that plans it is one the operation table declares.
+/// checks every request ([`check_request`]); logs in with the same credentials. A dialect
+/// that plans it is one [`operation::OpSpec::dialects`] lists; SHIX `set_params` fields
+/// reach the wire unchanged.
 pub fn plan_everywhere(op: &Op, user: &str, password: &str) {
+    let listed = op.spec().dialects();
     for dialect in Dialect::ALL {
         for family in shix::FAMILIES {
-            for last in [None, Some(PtzDirection::UpLeft)] {
-                match ops::plan(op, dialect, family, last) {
+            for last_ptz in [None, Some(PtzDirection::UpLeft)] {
+                let cx = Context {
+                    family,
+                    user,
+                    password,
+                    ticket: TICKET,
+                    last_ptz,
+                };
+                match dialect.rules().plan(op, &cx) {
                     Ok(reqs) => {
                         assert!(
-                            op.spec().dialects.contains(&dialect),
+                            listed.contains(&dialect),
                             "{op:?} planned in {dialect}, which the table does not list"
                         );
+                        assert!(!reqs.is_empty());
                         for r in &reqs {
-                            encode_wire(&r.wire, family, user, password);
+                            let sent = check_request(dialect, r, &cx, false);
+                            if let (Dialect::Shix, Op::SetParams(fields)) = (dialect, op) {
+                                for (k, v) in fields {
+                                    if !["pro", "cmd", "user", "pwd"].contains(&k.as_str()) {
+                                        assert_eq!(&sent[k], v, "{k} changed on the wire");
+                                    }
+                                }
+                            }
                         }
                     }
-                    Err(e) => {
-                        assert_eq!(e.dialect, dialect);
-                        let _ = e.to_string();
+                    Err(e) => assert!(!e.to_string().is_empty()),
+                }
+                if last_ptz.is_none() {
+                    match dialect.rules().login(&cx) {
+                        Ok(w) => {
+                            check_request(dialect, &w, &cx, true);
+                        }
+                        Err(e) => assert!(!e.to_string().is_empty()),
                     }
                 }
             }
@@ -99,7 +211,8 @@ pub fn plan_everywhere(op: &Op, user: &str, password: &str) {
 /// Python name, from [`OPERATIONS`]); past the table, the name is the text's first line and
 /// the JSON the rest. Checks: an operation that parses is the one named, re-parses from its
 /// own `args()` unchanged, and plans and encodes without panicking; an error has a message;
-/// the JSON as a reply of every kind gives a result or a refusal.
+/// the JSON as a reply of every kind and dialect gives a result or a refusal (with a
+/// non-zero result, credential refusals as the dialect says), the same as its JSON form.
 pub fn run(data: &[u8]) {
     let mut r = Reader::new(data);
     let sel = usize::from(r.u8());
@@ -129,15 +242,28 @@ pub fn run(data: &[u8]) {
         ReplyKind::WifiNetworks,
         ReplyKind::SdInfo,
     ] {
-        match Outcome::from_reply(kind, args.clone()) {
-            Ok(o) => {
-                let j = o.to_json();
-                assert_eq!(j.is_null(), kind == ReplyKind::Done);
-            }
-            Err(refusal) => {
-                assert_ne!(refusal.result, 0);
-                assert_eq!(refusal.reply, args);
+        for dialect in Dialect::ALL {
+            match Outcome::from_reply(kind, Reply::new(dialect, args.clone())) {
+                Ok(o) => {
+                    let j = o.to_json();
+                    assert_eq!(j.is_null(), kind == ReplyKind::Done);
+                }
+                Err(refusal) => {
+                    assert_ne!(refusal.result, 0);
+                    assert_eq!(refusal.reply, args);
+                    assert_eq!(
+                        refusal.credentials,
+                        dialect.rules().refuses_credentials(refusal.result)
+                    );
+                }
             }
         }
+    }
+    // The JSON form (whatever its `dialect` tag) is a refusal exactly when a typed reply is.
+    let typed = Refusal::check(Reply::new(Dialect::Cgi, args.clone()));
+    match (Refusal::check_json(args.clone()), typed) {
+        (Ok(v), Ok(r)) => assert_eq!(&v, r.json()),
+        (Err(a), Err(b)) => assert_eq!((a.result, a.reply), (b.result, b.reply)),
+        (a, b) => panic!("check_json {a:?} but check {b:?}"),
     }
 }

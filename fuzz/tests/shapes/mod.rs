@@ -9,7 +9,7 @@ use pcap_file::pcapng::blocks::enhanced_packet::EnhancedPacketBlock;
 use pcap_file::pcapng::blocks::interface_description::InterfaceDescriptionBlock;
 use pcap_file::pcapng::PcapNgWriter;
 use pcap_file::DataLink;
-use pppp::proto::dissect::ethernet_ipv4_udp;
+use pppp::capture::ethernet_ipv4_udp;
 use pppp::proto::operation::{ArgKind, OPERATIONS};
 use pppp_fuzz::{capi_strings as capi, drw_receiver as rx, drw_sender as tx};
 use serde_json::{json, Value};
