@@ -48,6 +48,9 @@ pub struct Args {
     /// Coalescing window of the driver in microseconds (0: read at once).
     #[arg(long, default_value_t = 500)]
     coalesce_us: u64,
+    /// Timer slack of the driver in microseconds (0: every deadline on time).
+    #[arg(long, default_value_t = 2000)]
+    timer_slack_us: u64,
     /// Cameras already running (lines `{"uid":…,"lan_addr":…}` of `pppp camera --count`)
     /// instead of starting the emulator.
     #[arg(long)]
@@ -233,6 +236,7 @@ fn bench(a: &Args, measure: Duration, psk: &PskChoice, targets: &[Target]) -> Cl
     let driver = Driver::new(DriverConfig {
         io_threads: a.io_threads,
         coalesce: Duration::from_micros(a.coalesce_us),
+        timer_slack: Duration::from_micros(a.timer_slack_us),
     });
     let bell = Arc::new(Bell::default());
     let t0 = now();
@@ -366,6 +370,7 @@ fn bench(a: &Args, measure: Duration, psk: &PskChoice, targets: &[Target]) -> Cl
         "idle": a.idle,
         "io_threads": a.io_threads,
         "coalesce_us": a.coalesce_us,
+        "timer_slack_us": a.timer_slack_us,
         "connect_s": connect_time.as_secs_f64(),
         "seconds": elapsed.as_secs_f64(),
         "frames": frames,

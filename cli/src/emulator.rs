@@ -225,11 +225,14 @@ pub fn run(a: Args) -> CliResult {
         cam.wall_clock = Some(wall_clock());
     }
     let duration = a.duration.map(|d| seconds(d, "--duration")).transpose()?;
-    // The emulator reads and sends at once (no coalescing pause) unless told otherwise: it
-    // stands for cameras, whose latency is not the client's to measure.
+    // The emulator reads and sends at once (no coalescing pause, frames on time) unless told
+    // otherwise: it stands for cameras, whose latency is not the client's to measure.
     let mut dc = DriverConfig::from_env();
     if std::env::var_os(pppp::client::driver::COALESCE_ENV).is_none() {
         dc.coalesce = Duration::ZERO;
+    }
+    if std::env::var_os(pppp::client::driver::TIMER_SLACK_ENV).is_none() {
+        dc.timer_slack = Duration::ZERO;
     }
     let driver = Driver::new(dc);
     if let Some(count) = a.count {

@@ -82,6 +82,7 @@ pub(crate) fn spawn(
         inbox: Mutex::new(Inbox::default()),
     });
     let coalesce = driver.config.coalesce;
+    let timer_slack = driver.config.timer_slack;
     let mut l = Loop {
         poll,
         events: Events::with_capacity(1024),
@@ -99,6 +100,8 @@ pub(crate) fn spawn(
         out: Vec::new(),
         scratch: Vec::new(),
         coalesce,
+        timer_slack,
+        busy: false,
         exiting: false,
     };
     let handle = std::thread::Builder::new()
@@ -140,6 +143,11 @@ struct Loop {
     out: Vec<Transmit>,
     scratch: Vec<u8>,
     coalesce: Duration,
+    timer_slack: Duration,
+    /// The last read found a burst (a socket had more than one datagram): datagrams that
+    /// arrive now are worth a coalescing pause. A thread of idle sessions, whose datagrams
+    /// come one at a time, reads them at once instead (no pause, no extra wake-up).
+    busy: bool,
     /// The last endpoint is gone and the thread retired: it ends after this iteration.
     exiting: bool,
 }
@@ -161,7 +169,7 @@ impl Loop {
             let timeout = if self.readable.is_empty() {
                 self.timers
                     .next()
-                    .map(|t| t.saturating_duration_since(super::super::now()))
+                    .map(|t| t.saturating_duration_since(super::super::now()) + self.timer_slack)
             } else {
                 Some(Duration::ZERO)
             };
@@ -191,7 +199,7 @@ impl Loop {
                     }
                 }
             }
-            if arrived && !self.coalesce.is_zero() {
+            if arrived && self.busy && !self.coalesce.is_zero() {
                 self.pause();
             }
             let now = super::super::now();
@@ -297,7 +305,11 @@ impl Loop {
     }
 
     fn read(&mut self, now: Instant) {
+        if self.readable.is_empty() {
+            return;
+        }
         let mut still = Vec::new();
+        let mut burst = false;
         for (i, n) in std::mem::take(&mut self.readable) {
             let Some(slot) = self.slots[i].as_mut() else {
                 continue;
@@ -330,7 +342,11 @@ impl Loop {
                 match r {
                     Ok(got) => {
                         Self::mark_dirty(&mut self.dirty, slot, i);
-                        quota = quota.saturating_sub(got.max(1));
+                        burst |= got.datagrams > 1;
+                        if got.drained {
+                            break true;
+                        }
+                        quota = quota.saturating_sub(got.datagrams.max(1));
                         if quota == 0 {
                             break false;
                         }
@@ -350,6 +366,7 @@ impl Loop {
             }
         }
         self.readable = still;
+        self.busy = burst;
     }
 
     fn fire_timers(&mut self, now: Instant) {

@@ -4,8 +4,11 @@
 //! Each I/O thread waits in one readiness poll (`mio`) for any of its sockets or its waker;
 //! there is no periodic tick. Per-endpoint deadlines sit in a timer heap ([`timers`]);
 //! datagrams are read in batches (`recvmmsg` through `quinn-udp`) and sent with segmentation
-//! offload where the kernel has it ([`udp`]). When datagrams arrive the thread may pause up to
-//! [`DriverConfig::coalesce`] before reading, so that a burst is read with one wake-up.
+//! offload where the kernel has it ([`udp`]). When datagrams arrive on a busy thread (its last
+//! read found a burst) it may pause up to [`DriverConfig::coalesce`] before reading, so that a
+//! burst is read with one wake-up; and it wakes for a deadline up to
+//! [`DriverConfig::timer_slack`] late, so that the keepalives of many idle sessions are served
+//! by one wake-up.
 //!
 //! An [`Endpoint`] is a sans-IO machine plus the glue to its user (channels, shared state).
 //! The user's side sends it commands through its own channel and calls
@@ -40,6 +43,9 @@ pub const IO_THREADS_ENV: &str = "PPPP_IO_THREADS";
 /// Environment variable: the coalescing window of the global driver, in microseconds
 /// (default 500; 0 reads every datagram as soon as it arrives).
 pub const COALESCE_ENV: &str = "PPPP_COALESCE_US";
+/// Environment variable: the timer slack of the global driver, in microseconds (default
+/// 2000; 0 wakes for every deadline on time).
+pub const TIMER_SLACK_ENV: &str = "PPPP_TIMER_SLACK_US";
 
 /// How a [`Driver`] runs.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -49,21 +55,26 @@ pub struct DriverConfig {
     /// Longest pause before reading datagrams that just arrived, so that a burst is read with
     /// one wake-up. Zero: lowest latency.
     pub coalesce: Duration,
+    /// How late the thread may wake for a deadline, so that deadlines close together are
+    /// served by one wake-up (keepalives and retransmissions are timed in hundreds of
+    /// milliseconds). Zero: every deadline on time.
+    pub timer_slack: Duration,
 }
 
 impl Default for DriverConfig {
-    /// One I/O thread, 500 µs coalescing.
+    /// One I/O thread, 500 µs coalescing, 2 ms timer slack.
     fn default() -> Self {
         DriverConfig {
             io_threads: 1,
             coalesce: Duration::from_micros(500),
+            timer_slack: Duration::from_millis(2),
         }
     }
 }
 
 impl DriverConfig {
-    /// The defaults, overridden by [`IO_THREADS_ENV`] and [`COALESCE_ENV`] when they hold
-    /// numbers (other values are ignored with a warning).
+    /// The defaults, overridden by [`IO_THREADS_ENV`], [`COALESCE_ENV`] and
+    /// [`TIMER_SLACK_ENV`] when they hold numbers (other values are ignored with a warning).
     pub fn from_env() -> Self {
         let mut c = DriverConfig::default();
         let num = |name: &str| {
@@ -81,6 +92,9 @@ impl DriverConfig {
         }
         if let Some(us) = num(COALESCE_ENV) {
             c.coalesce = Duration::from_micros(us.min(100_000));
+        }
+        if let Some(us) = num(TIMER_SLACK_ENV) {
+            c.timer_slack = Duration::from_micros(us.min(100_000));
         }
         c
     }

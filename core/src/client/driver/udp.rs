@@ -131,12 +131,12 @@ impl RecvBufs {
     }
 
     /// Reads one batch from `sock`, calling `f(from, datagram)` for each datagram. Returns
-    /// how many were read; `WouldBlock` when none was waiting.
+    /// what was read; `WouldBlock` when none was waiting.
     pub(super) fn recv(
         &mut self,
         sock: &Socket,
         mut f: impl FnMut(SocketAddr, &[u8]),
-    ) -> io::Result<usize> {
+    ) -> io::Result<Received> {
         let size = DATAGRAM * sock.state.gro_segments().max(1);
         if self.bufs.first().is_none_or(|b| b.len() < size) {
             self.bufs = (0..RECV_BATCH).map(|_| vec![0u8; size]).collect();
@@ -159,8 +159,25 @@ impl RecvBufs {
                 datagrams += 1;
             }
         }
-        Ok(datagrams)
+        Ok(Received {
+            datagrams,
+            // Only where a batch is one `recvmmsg` of `meta.len()` messages (elsewhere a call
+            // may read a single datagram whatever is queued).
+            drained: cfg!(target_os = "linux") && n < self.meta.len(),
+        })
     }
+}
+
+/// What one [`RecvBufs::recv`] call read.
+#[derive(Clone, Copy, Debug)]
+pub(super) struct Received {
+    /// Datagrams handed on (a GRO buffer counts each of its segments).
+    pub datagrams: usize,
+    /// The batch was not full (Linux), so the socket's queue was empty when it was read. A datagram
+    /// arriving after that raises a new readiness event (edge-triggered polling reports every
+    /// arrival on a UDP socket), so the socket needs no further read, saving the `recvmmsg`
+    /// that would only return `WouldBlock`.
+    pub drained: bool,
 }
 
 #[cfg(test)]
