@@ -648,6 +648,30 @@ fn every_target_over_the_vectors() {
     }
 }
 
+/// Every file of the committed corpora (`corpus/<target>/`, minimised after the campaign of
+/// FUZZING.md), through its target.
+#[test]
+fn every_target_over_the_corpus() {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("corpus");
+    for (t, run) in TARGETS {
+        let Ok(dir) = std::fs::read_dir(root.join(t)) else {
+            continue;
+        };
+        let mut files: Vec<PathBuf> = dir.map(|e| e.expect("corpus entry").path()).collect();
+        files.sort();
+        for f in files {
+            let input = std::fs::read(&f).expect("read corpus file");
+            if catch_unwind(AssertUnwindSafe(|| run(&input))).is_err() {
+                panic!(
+                    "fuzz target {t} panicked on {}: {}",
+                    f.display(),
+                    hex(&input)
+                );
+            }
+        }
+    }
+}
+
 /// Inputs that once failed (found by the smoke generators or by libFuzzer, see FUZZING.md),
 /// with the fix: each must pass now.
 const FINDINGS: &[(&str, &str)] = &[
