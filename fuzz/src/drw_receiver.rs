@@ -47,15 +47,21 @@ pub fn config(r: &mut Reader<'_>) -> (DrwConfig, u16) {
 /// over indexes never accepted; ACK batches list exactly the accepted and duplicate indexes
 /// in arrival order, never the dropped ones, at most `ack_batch` at a time; the bytes held
 /// match the model and never exceed the budget.
+///
+/// The model numbers packets by their unwrapped index (a `u64` that counts on where the `u16`
+/// wraps): stall skips move the expected index far ahead while earlier data is still unread,
+/// so the unread deliveries may span more than the 65,536 wire indexes, and a wire index may
+/// come round again (a new packet) before the application has read the old one.
 pub fn run(data: &[u8]) {
     let mut r = Reader::new(data);
     let (cfg, first) = config(&mut r);
     let mut clock = SimClock::new();
     let mut rx = DrwReceiver::expecting(first);
-    // Model: data accepted and not yet read, by index; the next index to be read; the ACKs
-    // owed, in order.
-    let mut accepted: HashMap<u16, Vec<u8>> = HashMap::new();
-    let mut read_pos = first;
+    // Model: data accepted and not yet read, by unwrapped index; the unwrapped index of the
+    // next one to be read and of the receiver's next expected one; the ACKs owed, in order.
+    let mut accepted: HashMap<u64, Vec<u8>> = HashMap::new();
+    let mut read_pos = u64::from(first);
+    let mut expected = u64::from(first);
     let mut acks_owed: Vec<u16> = Vec::new();
     let mut counter = 0u8;
     while !r.is_empty() {
@@ -75,19 +81,21 @@ pub fn run(data: &[u8]) {
                     })
                     .collect();
                 let next = rx.next_expected();
+                let ahead = pppp::proto::seq::diff(index, next);
+                let unwrapped = expected.wrapping_add_signed(i64::from(ahead));
                 let outcome = rx.handle(&cfg, clock.now(), index, &bytes);
                 match outcome {
                     RecvOutcome::Delivered | RecvOutcome::Buffered => {
                         assert_eq!(outcome == RecvOutcome::Delivered, index == next);
+                        assert!(ahead >= 0, "index {index} behind {next} accepted");
                         assert!(
-                            accepted.insert(index, bytes).is_none(),
-                            "index {index} accepted twice"
+                            accepted.insert(unwrapped, bytes).is_none(),
+                            "index {index} ({unwrapped}) accepted twice"
                         );
                         acks_owed.push(index);
                     }
                     RecvOutcome::Duplicate => {
-                        let behind = pppp::proto::seq::diff(index, next) < 0;
-                        assert!(behind || accepted.contains_key(&index));
+                        assert!(ahead < 0 || accepted.contains_key(&unwrapped));
                         acks_owed.push(index);
                     }
                     RecvOutcome::Dropped => {}
@@ -112,13 +120,13 @@ pub fn run(data: &[u8]) {
                         Some(Delivery::Data(v)) => {
                             let want = accepted.remove(&read_pos);
                             assert_eq!(want.as_ref(), Some(&v), "delivery of index {read_pos}");
-                            read_pos = read_pos.wrapping_add(1);
+                            read_pos += 1;
                         }
                         Some(Delivery::Skipped(n)) => {
                             assert!(n > 0 && cfg.skip_stalled_after.is_some());
                             for _ in 0..n {
                                 assert!(!accepted.contains_key(&read_pos), "skipped data");
-                                read_pos = read_pos.wrapping_add(1);
+                                read_pos += 1;
                             }
                         }
                         None => break,
@@ -126,6 +134,9 @@ pub fn run(data: &[u8]) {
                 }
             }
         }
+        // The expected index only moves forward (by less than the index space at a time).
+        expected += u64::from(rx.next_expected().wrapping_sub(expected as u16));
+        assert!(read_pos <= expected);
         let held: usize = accepted.values().map(Vec::len).sum();
         assert_eq!(rx.buffered(), held);
         assert_eq!(rx.held(), held + accepted.len() * DELIVERY_OVERHEAD);

@@ -648,9 +648,55 @@ fn every_target_over_the_vectors() {
     }
 }
 
+/// Every file of the committed corpora (`corpus/<target>/`, minimised after the campaign of
+/// FUZZING.md), through its target.
+#[test]
+fn every_target_over_the_corpus() {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("corpus");
+    for (t, run) in TARGETS {
+        let Ok(dir) = std::fs::read_dir(root.join(t)) else {
+            continue;
+        };
+        let mut files: Vec<PathBuf> = dir.map(|e| e.expect("corpus entry").path()).collect();
+        files.sort();
+        for f in files {
+            let input = std::fs::read(&f).expect("read corpus file");
+            if catch_unwind(AssertUnwindSafe(|| run(&input))).is_err() {
+                panic!(
+                    "fuzz target {t} panicked on {}: {}",
+                    f.display(),
+                    hex(&input)
+                );
+            }
+        }
+    }
+}
+
 /// Inputs that once failed (found by the smoke generators or by libFuzzer, see FUZZING.md),
 /// with the fix: each must pass now.
 const FINDINGS: &[(&str, &str)] = &[
+    // Stall skips moved the expected index round the 16-bit index space while earlier data
+    // was unread: a wire index came round again as a new packet (`accepted twice`) and a skip
+    // covered an index accepted in the next round (`skipped data`). The receiver was right; the
+    // harness model keyed data by the wrapping index (libFuzzer, a harness false positive;
+    // the model now unwraps indexes).
+    (
+        "drw_receiver",
+        "d5f800f3bc0005002836000624012ed4ffffffffffffffffffffffffffffffffff00021700b70202e500\
+         0000030003e301b1f7ef038e00041004021800081601ad61bd110e0502cf023b01717c10001a7325043f\
+         00021729021c023b01717c102700042a103f00021700b70202e5000600000000002400ffff000a2760f5\
+         0720000626000a270000030003e301b1f7ef038e00040210041800081601ad61bd110e0502cf023b0171\
+         7c10001a7325043f00021729021c023b01717c107325043f00021729021c023b01717c102700042a103f\
+         00021700b70202e5000600000000002400ffff000a271a7325043f00021729021c023b01717c10270004\
+         2a103f00021700b70202e5000000030003e301b1f7ef038e00041004021800081601ad61bd110e0502cf\
+         023b01717c10001a7325043f00021729021c023b01717c102700042a103f00022700042a103f00021700\
+         b70202e5000000030003e301b1f7ef038e00041004021800081601ad61bd110e0502cf023b01717c1000\
+         1a7325043f00021729021c023b01717c102700042a103f00021700b70202e500004100",
+    ),
+    (
+        "drw_receiver",
+        "d5f800f3bc0005000006240316110e10732500021701bd110e021729021c023b01",
+    ),
     // `U?loginuse`: a CGI request naming its own `loginuse` gets no credentials added, as
     // documented; the harness expected a `pwd` anyway (libFuzzer, a harness false positive).
     ("channel0_dialects", "553f6c6f67696e757365"),
