@@ -34,8 +34,15 @@ def interrupt_when_blocked(call: Callable[[], Any]) -> BaseException:
                 frame = frame.f_back
             if frame is not None:
                 # Inside the call (in native code, its Python frame stays on this line).
-                time.sleep(0.2)
-                os.kill(os.getpid(), signal.SIGINT)
+                # Ctrl-C again while it has not returned: CPython runs the handler of a
+                # signal that arrives while a finalizer runs on the main thread (here: an
+                # object of an earlier test released by an I/O thread) inside that finalizer,
+                # which swallows the KeyboardInterrupt ("Exception ignored in ..."), as a user
+                # would see it, and press Ctrl-C again.
+                stop.wait(0.2)
+                while not stop.is_set():
+                    os.kill(os.getpid(), signal.SIGINT)
+                    stop.wait(1.0)
                 return
             time.sleep(0.01)
 
