@@ -8,7 +8,6 @@
  */
 #define _POSIX_C_SOURCE 200809L
 #include <pthread.h>
-#include <unistd.h>
 #include <stdint.h>
 #include <stdatomic.h>
 #include <string.h>
@@ -117,7 +116,8 @@ int main(int argc, char **argv) {
        from the count a moment later, so read it until it settles (bounded: a thread left
        behind fails). */
     for (int i = 0; i < 30000 && threads() != before; i++) {
-        usleep(1000);
+        struct timespec ms = {0, 1000000};
+        nanosleep(&ms, NULL);
     }
     CHECK_EQ(threads(), before);
     CHECK_DONE("many_sessions");
