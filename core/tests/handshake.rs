@@ -231,8 +231,9 @@ fn controller_follows_the_device_to_its_session_port() {
             events.iter().any(|e| matches!(e, Event::Login { .. }))
         });
         assert!(done && login_sent, "{hs:?}: {events:?}");
-        // Some traffic after the login, to be sure the session keeps to its address.
-        net.drive_for(Duration::from_secs(3));
+        // Some traffic after the login (answers to the camera's keepalives), to be sure the
+        // session keeps to its address.
+        net.drive_for(Duration::from_secs(5));
 
         let found: Vec<_> = events
             .iter()

@@ -74,7 +74,8 @@ pub struct ConnConfig {
     pub punch_interval: Duration,
     /// Give up when no session is established after this long.
     pub connect_timeout: Duration,
-    /// Send ALIVE after this long without sending anything.
+    /// Send ALIVE after this long without sending or receiving anything. A device that sends
+    /// its own ALIVEs more often than this is only answered (docs/protocol.md §7.3).
     pub alive_interval: Duration,
     /// Declare the device dead after this long without hearing from it.
     pub dead_after: Duration,
@@ -103,7 +104,7 @@ impl ConnConfig {
             search_interval: Duration::from_millis(250),
             punch_interval: Duration::from_millis(150),
             connect_timeout: Duration::from_secs(10),
-            alive_interval: Duration::from_secs(1),
+            alive_interval: Duration::from_millis(1250),
             dead_after: Duration::from_secs(8),
             close_linger: Duration::from_secs(1),
             lan_search_ext: false,
@@ -236,6 +237,11 @@ pub struct Conn {
     senders: Vec<DrwSender>,
     receivers: Vec<DrwReceiver>,
     readable_flags: u8,
+    /// Channels whose sender or receiver may have work (data in flight or queued, ACKs owed,
+    /// a stall): the scans done after every datagram skip the others, so an idle session
+    /// touches one byte instead of sixteen channel states. Set by a write, a DRW or a DRW_ACK;
+    /// cleared when `next_data` finds the channel quiet.
+    active: u8,
     /// Control datagrams, already sealed.
     control: VecDeque<(SocketAddr, Vec<u8>)>,
     events: VecDeque<ConnEvent>,
@@ -290,6 +296,7 @@ impl Conn {
             last_tx: now,
             closing_deadline: None,
             readable_flags: 0,
+            active: 0,
             control: VecDeque::new(),
             events: VecDeque::new(),
             queued_packets: (0, 0),
@@ -400,6 +407,7 @@ impl Conn {
             return Err(ConnWriteError::NotConnected);
         }
         let cfg = channel_config(&self.ch0, &self.config.drw, c);
+        self.active |= 1 << c;
         self.senders[c]
             .write(cfg, data)
             .map_err(ConnWriteError::Buffer)
@@ -601,6 +609,7 @@ impl Conn {
                 }
                 self.got_data = true;
                 let c = channel as usize;
+                self.active |= 1 << c;
                 let cfg = channel_config(&self.ch0, &self.config.drw, c);
                 self.receivers[c].handle(cfg, self.now, index, data);
                 if self.receivers[c].has_data() {
@@ -612,6 +621,7 @@ impl Conn {
                 // a real one (e.g. a camera refusing a command of a dialect it does not speak).
                 self.got_data = true;
                 let c = channel as usize;
+                self.active |= 1 << c;
                 let cfg = channel_config(&self.ch0, &self.config.drw, c);
                 for i in indexes.iter() {
                     self.senders[c].handle_ack(cfg, self.now, i);
@@ -710,10 +720,10 @@ impl Conn {
             self.finish(CloseReason::PeerTimeout);
             return;
         }
-        if now >= self.last_tx + self.config.alive_interval {
+        if now >= self.alive_due() {
             self.queue_control(Message::Alive);
         }
-        for c in 0..CHANNELS {
+        for c in active_channels(self.active) {
             let cfg = channel_config(&self.ch0, &self.config.drw, c);
             self.senders[c].handle_timeout(cfg, now);
             let had = self.receivers[c].has_data();
@@ -726,6 +736,13 @@ impl Conn {
         if self.state == State::Closing {
             self.maybe_finish_close();
         }
+    }
+
+    /// When our own ALIVE is due: after `alive_interval` without a datagram either way. The
+    /// answer to a device's ALIVE counts as sent, so a device that keeps the session alive
+    /// itself costs one ALIVE and one ALIVE_ACK per period, not two of each.
+    fn alive_due(&self) -> Instant {
+        self.last_tx.max(self.last_rx) + self.config.alive_interval
     }
 
     /// The next datagram to send, if any. Drain after every `handle_*` call and after writes.
@@ -758,7 +775,7 @@ impl Conn {
         let peer = self.peer?;
         let now = self.now;
         // ACKs first: they unblock the device's window.
-        for c in 0..CHANNELS {
+        for c in active_channels(self.active) {
             let cfg = channel_config(&self.ch0, &self.config.drw, c);
             if let Some(batch) = self.receivers[c].take_acks(cfg, now, false) {
                 debug_assert!(batch.len() <= MAX_ACK_INDEXES);
@@ -770,11 +787,21 @@ impl Conn {
         // Data, round-robin over the channels.
         for k in 0..CHANNELS {
             let c = (self.rr + k) % CHANNELS;
+            if self.active & (1 << c) == 0 {
+                continue;
+            }
             let cfg = channel_config(&self.ch0, &self.config.drw, c);
             self.scratch.clear();
             if self.senders[c].poll_transmit(cfg, now, c as u8, &mut self.scratch) {
                 self.rr = (c + 1) % CHANNELS;
                 return Some((peer, self.scratch.clone()));
+            }
+        }
+        // Nothing left to send: channels with nothing in flight and nothing owed drop out of
+        // the scans until their next write, DRW or DRW_ACK.
+        for c in active_channels(self.active) {
+            if self.senders[c].is_idle() && self.receivers[c].is_quiet() {
+                self.active &= !(1 << c);
             }
         }
         None
@@ -801,9 +828,8 @@ impl Conn {
                 Some(self.next_probe.map_or(deadline, |p| p.min(deadline)))
             }
             State::Connected | State::Closing => {
-                let mut t = (self.last_rx + self.config.dead_after)
-                    .min(self.last_tx + self.config.alive_interval);
-                for c in 0..CHANNELS {
+                let mut t = (self.last_rx + self.config.dead_after).min(self.alive_due());
+                for c in active_channels(self.active) {
                     let cfg = channel_config(&self.ch0, &self.config.drw, c);
                     if let Some(x) = self.senders[c].poll_timeout(cfg) {
                         t = t.min(x);
@@ -822,6 +848,11 @@ impl Conn {
             }
         }
     }
+}
+
+/// The channels whose bit is set in `mask`.
+fn active_channels(mask: u8) -> impl Iterator<Item = usize> {
+    (0..CHANNELS).filter(move |c| mask & (1 << c) != 0)
 }
 
 /// The DRW tunables of channel `c`: channel 0 has its own (the stall skip), the others share

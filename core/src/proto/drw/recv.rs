@@ -282,6 +282,11 @@ impl DrwReceiver {
     pub fn has_data(&self) -> bool {
         !self.ready.is_empty()
     }
+
+    /// True when this receiver has no timer and nothing to send: no ACK owed, no stall.
+    pub fn is_quiet(&self) -> bool {
+        self.pending_acks.is_empty() && self.ack_deadline.is_none() && self.stalled_since.is_none()
+    }
 }
 
 impl Default for DrwReceiver {
