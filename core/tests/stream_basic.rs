@@ -37,3 +37,32 @@ fn connects_logs_in_and_streams_intact_frames() {
         .decode()
         .expect("a real JPEG");
 }
+
+#[test]
+fn a_frame_is_dated_by_the_datagram_that_completed_it() {
+    use pppp::proto::controller::Controller;
+    use pppp::sim::Endpoint;
+    let mut rig = Rig::simple(LinkConfig::perfect(), 2);
+    rig.connect_and_login();
+    let now = rig.net.now();
+    rig.controller().start_video(now, 1).unwrap();
+    let ctl = rig.ctl;
+    let mut dated = Vec::new();
+    rig.net.drive_until(Duration::from_secs(5), |net| {
+        // Polled after every step of the virtual network: a frame that is new here was
+        // completed by the datagram delivered at this instant.
+        let now = net.now();
+        let c = &mut net.get_mut::<Endpoint<Controller>>(ctl).machine;
+        while let Some(e) = c.poll_event() {
+            if let Event::Frame(f) = e {
+                dated.push((f.received_at, now));
+            }
+        }
+        dated.len() >= 10
+    });
+    assert_eq!(dated.len(), 10);
+    for (at, now) in &dated {
+        assert_eq!(*at, Some(*now));
+    }
+    assert!(dated.windows(2).all(|w| w[0].0 < w[1].0), "{dated:?}");
+}

@@ -480,6 +480,7 @@ mod tests {
             header: AvHeader::default(),
             dimensions: None,
             data: vec![0xff, 0xd8, index as u8, 0xff, 0xd9],
+            received_at: None,
         }
     }
 

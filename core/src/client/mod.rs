@@ -101,6 +101,15 @@ pub(crate) fn now() -> Instant {
     Instant::now()
 }
 
+/// The wall clock, since the Unix epoch: only to convert the kernel's receive timestamps
+/// (taken on that clock) to [`now`]'s.
+#[allow(clippy::disallowed_methods)]
+pub(crate) fn wall_now() -> std::time::Duration {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default()
+}
+
 /// Parses `HOST[:PORT]` (a name, an IPv4 address, or `[v6]:port`) into a socket address,
 /// using `default_port` when none is given. Names are resolved; IPv4 results are preferred.
 pub fn parse_host(s: &str, default_port: u16) -> Result<SocketAddr> {

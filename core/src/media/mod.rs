@@ -11,6 +11,8 @@ pub use audio::{
 };
 pub use picture::{jpeg_size, nal_units, picture_size};
 
+use std::time::Instant;
+
 use crate::proto::av::{self, AvFrame, AvHeader, Codec};
 use crate::proto::drw::channel;
 
@@ -37,6 +39,10 @@ pub struct Frame {
     pub dimensions: Option<(u16, u16)>,
     /// The media bytes.
     pub data: Vec<u8>,
+    /// When the datagram that completed this frame arrived: the time given with it to the
+    /// sans-IO core, which the client's driver takes from the kernel's receive timestamp
+    /// (Linux) or its read. `None` for a frame not reassembled from a session.
+    pub received_at: Option<Instant>,
 }
 
 impl std::fmt::Debug for Frame {
@@ -57,7 +63,8 @@ impl std::fmt::Debug for Frame {
 impl Frame {
     /// The frame of an AV record reassembled on `channel`: its codec sniffed from the type
     /// byte (and, for video, the payload), whether it is a key frame, its index and time.
-    /// `dimensions` is left `None` (the stream's last size is the receiver's to track).
+    /// `dimensions` and `received_at` are left `None` (the stream's last size is the
+    /// receiver's to track, the arrival its caller's).
     pub fn from_av(channel: u8, f: AvFrame) -> Frame {
         let codec = if channel == channel::AUDIO {
             Codec::sniff_audio(f.header.codec)
@@ -74,6 +81,7 @@ impl Frame {
             header: f.header,
             dimensions: None,
             data: f.data,
+            received_at: None,
         }
     }
 

@@ -93,9 +93,11 @@ pub(crate) fn spawn(
         free: Vec::new(),
         by_key: HashMap::new(),
         live: 0,
-        timers: Timers::new(),
+        timers: Timers::new(super::super::now()),
         recv: RecvBufs::new(),
         readable: Vec::new(),
+        reading: Vec::new(),
+        last_read: super::super::now(),
         dirty: Vec::new(),
         out: Vec::new(),
         scratch: Vec::new(),
@@ -139,6 +141,10 @@ struct Loop {
     recv: RecvBufs,
     /// Sockets with datagrams to read: `(slot, socket)`.
     readable: Vec<(usize, usize)>,
+    /// `readable` while it is being read (kept to reuse its allocation).
+    reading: Vec<(usize, usize)>,
+    /// `now` of the previous read: no datagram read since is dated earlier.
+    last_read: Instant,
     dirty: Vec<usize>,
     out: Vec<Transmit>,
     scratch: Vec<u8>,
@@ -203,10 +209,12 @@ impl Loop {
                 self.pause();
             }
             let now = super::super::now();
+            // Datagrams first: they carry their arrival times, all before `now`; then commands,
+            // timers and sends at `now`, so that each endpoint sees time move forward.
+            self.read(now);
             if woke {
                 self.take_inbox(now);
             }
-            self.read(now);
             self.fire_timers(now);
             self.flush_dirty(now);
             if self.exiting {
@@ -305,12 +313,15 @@ impl Loop {
     }
 
     fn read(&mut self, now: Instant) {
+        let floor = std::mem::replace(&mut self.last_read, now);
         if self.readable.is_empty() {
             return;
         }
-        let mut still = Vec::new();
+        let wall = super::super::wall_now();
+        // Sockets not drained go back to `readable`, emptied here.
+        std::mem::swap(&mut self.readable, &mut self.reading);
         let mut burst = false;
-        for (i, n) in std::mem::take(&mut self.readable) {
+        for (i, n) in self.reading.drain(..) {
             let Some(slot) = self.slots[i].as_mut() else {
                 continue;
             };
@@ -325,13 +336,14 @@ impl Loop {
                 let local = sock.local;
                 let endpoint = &mut slot.endpoint;
                 let mut panicked = false;
-                let r = self.recv.recv(sock, |from, data| {
+                let r = self.recv.recv(sock, |from, data, stamp| {
                     if panicked {
                         return;
                     }
+                    let at = arrival(stamp, wall, now, floor);
                     let ep = &mut *endpoint;
                     panicked = catch_unwind(AssertUnwindSafe(|| {
-                        ep.handle_datagram(now, local, from, data)
+                        ep.handle_datagram(at, local, from, data)
                     }))
                     .is_err();
                 });
@@ -362,10 +374,9 @@ impl Loop {
             if drained {
                 slot.queued[n] = false;
             } else {
-                still.push((i, n));
+                self.readable.push((i, n));
             }
         }
-        self.readable = still;
         self.busy = burst;
     }
 
@@ -377,10 +388,15 @@ impl Loop {
             if slot.key != key || !Timers::fired(&mut slot.armed, at) {
                 continue;
             }
-            if slot.endpoint.poll_timeout().is_some_and(|t| t <= now) {
-                guarded(slot, |e| e.handle_timeout(now));
+            match slot.endpoint.poll_timeout() {
+                Some(t) if t <= now => {
+                    guarded(slot, |e| e.handle_timeout(now));
+                    Self::mark_dirty(&mut self.dirty, slot, i);
+                }
+                // Not due yet (the deadline moved later since it was armed): nothing changed,
+                // so nothing to send or publish; only the entry is renewed.
+                later => self.timers.arm(&mut slot.armed, i, slot.key, later, now),
             }
-            Self::mark_dirty(&mut self.dirty, slot, i);
         }
     }
 
@@ -411,7 +427,7 @@ impl Loop {
                 continue;
             }
             let deadline = slot.endpoint.poll_timeout();
-            self.timers.arm(&mut slot.armed, i, slot.key, deadline);
+            self.timers.arm(&mut slot.armed, i, slot.key, deadline, now);
         }
     }
 
@@ -439,6 +455,19 @@ impl Loop {
             tracing::error!("an endpoint panicked while closing");
         }
     }
+}
+
+/// When a datagram arrived, on the monotonic clock: `now` less the age its kernel receive
+/// `stamp` (wall clock, read as `wall` with `now`) gives it, kept between `floor` (the
+/// previous read) and `now` so that a wall-clock step cannot move time back for an endpoint.
+/// Without a stamp, `now`. Frames report it as the arrival of their last datagram.
+fn arrival(stamp: Option<Duration>, wall: Duration, now: Instant, floor: Instant) -> Instant {
+    let Some(stamp) = stamp else {
+        return now;
+    };
+    now.checked_sub(wall.saturating_sub(stamp))
+        .map_or(floor, |t| t.max(floor))
+        .min(now)
 }
 
 /// Sends the datagrams of one endpoint, grouped by source socket.

@@ -6,15 +6,26 @@
 //! asks the endpoint for its real deadline: not due yet means it is re-armed, due means
 //! `handle_timeout`. Entries of removed endpoints, or superseded by an earlier one that
 //! already fired, are recognised by their key and armed time and skipped.
+//!
+//! A deadline far ahead (a keepalive, a liveness check) is rounded up to a grid of
+//! [`FAR_GRAIN`] so that those of many sessions fall on the same instants and share a
+//! wake-up; near ones (retransmissions, ACK flushes, coalescing) stay exact.
 
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
-use std::time::Instant;
+use std::time::{Duration, Instant};
+
+/// Deadlines at least this far ahead are rounded up to the grid.
+pub(super) const FAR: Duration = Duration::from_millis(250);
+/// The grid of far deadlines: at most this late, under 7 % of [`FAR`].
+pub(super) const FAR_GRAIN: Duration = Duration::from_millis(16);
 
 /// Deadlines of the endpoints of one I/O thread.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct Timers {
     heap: BinaryHeap<Reverse<(Instant, usize, u64)>>,
+    /// Origin of the grid of far deadlines.
+    epoch: Instant,
 }
 
 /// What a slot remembers of its armed deadline.
@@ -22,20 +33,44 @@ pub struct Timers {
 pub struct Armed(Option<Instant>);
 
 impl Timers {
-    /// An empty heap.
-    pub fn new() -> Self {
-        Timers::default()
+    /// An empty heap whose grid starts at `epoch`.
+    pub fn new(epoch: Instant) -> Self {
+        Timers {
+            heap: BinaryHeap::new(),
+            epoch,
+        }
     }
 
-    /// Makes sure slot `slot` (identified by `key`) is woken no later than `deadline`.
-    pub fn arm(&mut self, armed: &mut Armed, slot: usize, key: u64, deadline: Option<Instant>) {
+    /// Makes sure slot `slot` (identified by `key`) is woken no later than `deadline`, or
+    /// the grid point just after it when it is [`FAR`] or more after `now`.
+    pub fn arm(
+        &mut self,
+        armed: &mut Armed,
+        slot: usize,
+        key: u64,
+        deadline: Option<Instant>,
+        now: Instant,
+    ) {
         let Some(d) = deadline else {
             return; // an earlier entry may stay: firing early is harmless
         };
+        let d = self.coarsen(d, now);
         if armed.0.is_none_or(|a| d < a) {
             armed.0 = Some(d);
             self.heap.push(Reverse((d, slot, key)));
         }
+    }
+
+    /// `deadline`, or the first grid point at or after it when it is far from `now`.
+    fn coarsen(&self, deadline: Instant, now: Instant) -> Instant {
+        if deadline < now + FAR || deadline < self.epoch {
+            return deadline;
+        }
+        let grain = FAR_GRAIN.as_nanos();
+        let since = (deadline - self.epoch).as_nanos();
+        let up = (grain - since % grain) % grain;
+        // `up` < 16 ms: the cast cannot truncate.
+        deadline + Duration::from_nanos(up as u64)
     }
 
     /// The earliest deadline, if any.
@@ -85,10 +120,10 @@ mod tests {
     #[test]
     fn later_deadlines_do_not_grow_the_heap() {
         let t0 = Instant::now();
-        let mut t = Timers::new();
+        let mut t = Timers::new(t0);
         let mut a = Armed::default();
         for i in 0..1000u64 {
-            t.arm(&mut a, 0, 7, Some(t0 + Duration::from_millis(10 + i)));
+            t.arm(&mut a, 0, 7, Some(t0 + Duration::from_millis(10 + i)), t0);
         }
         assert_eq!(t.len(), 1);
         assert_eq!(t.next(), Some(t0 + Duration::from_millis(10)));
@@ -98,17 +133,17 @@ mod tests {
     fn earlier_deadline_fires_first_and_the_old_entry_is_stale() {
         let t0 = Instant::now();
         let ms = |n| t0 + Duration::from_millis(n);
-        let mut t = Timers::new();
+        let mut t = Timers::new(t0);
         let mut a = Armed::default();
-        t.arm(&mut a, 3, 9, Some(ms(50)));
-        t.arm(&mut a, 3, 9, Some(ms(20)));
+        t.arm(&mut a, 3, 9, Some(ms(50)), t0);
+        t.arm(&mut a, 3, 9, Some(ms(20)), t0);
         assert_eq!(t.len(), 2);
         assert_eq!(t.pop_due(ms(10)), None);
         let (slot, key, at) = t.pop_due(ms(20)).expect("due");
         assert_eq!((slot, key, at), (3, 9, ms(20)));
         assert!(Timers::fired(&mut a, at));
         // The machine now wants ms(80): re-armed, the entry at ms(50) is stale.
-        t.arm(&mut a, 3, 9, Some(ms(80)));
+        t.arm(&mut a, 3, 9, Some(ms(80)), ms(20));
         let (_, _, at) = t.pop_due(ms(60)).expect("stale entry pops");
         assert!(!Timers::fired(&mut a, at), "the superseded entry is stale");
         assert_eq!(t.next(), Some(ms(80)));
@@ -121,10 +156,10 @@ mod tests {
     fn entries_pop_in_deadline_order_across_slots() {
         let t0 = Instant::now();
         let ms = |n| t0 + Duration::from_millis(n);
-        let mut t = Timers::new();
+        let mut t = Timers::new(t0);
         let mut armed = [Armed::default(); 3];
         for (slot, d) in [(0usize, 30u64), (1, 10), (2, 20)] {
-            t.arm(&mut armed[slot], slot, slot as u64, Some(ms(d)));
+            t.arm(&mut armed[slot], slot, slot as u64, Some(ms(d)), t0);
         }
         let order: Vec<usize> =
             std::iter::from_fn(|| t.pop_due(ms(100)).map(|(s, _, _)| s)).collect();
@@ -133,10 +168,40 @@ mod tests {
 
     #[test]
     fn no_deadline_arms_nothing() {
-        let mut t = Timers::new();
+        let t0 = Instant::now();
+        let mut t = Timers::new(t0);
         let mut a = Armed::default();
-        t.arm(&mut a, 0, 1, None);
+        t.arm(&mut a, 0, 1, None, t0);
         assert!(t.is_empty());
         assert_eq!(a, Armed::default());
+    }
+
+    #[test]
+    fn far_deadlines_share_grid_points_and_near_ones_stay_exact() {
+        let t0 = Instant::now();
+        let mut t = Timers::new(t0);
+        let mut armed = [Armed::default(); 40];
+        let now = t0 + Duration::from_micros(123_457);
+        // Keepalives of 40 sessions spread over 300 ms, a second ahead.
+        for (slot, a) in armed.iter_mut().enumerate() {
+            let d = now + Duration::from_secs(1) + Duration::from_micros(7_500 * slot as u64);
+            t.arm(a, slot, slot as u64, Some(d), now);
+            let at = a.0.unwrap();
+            assert!(at >= d && at < d + FAR_GRAIN, "{:?} late", at - d);
+            assert_eq!((at - t0).as_nanos() % FAR_GRAIN.as_nanos(), 0);
+        }
+        let mut points: Vec<Instant> = armed.iter().map(|a| a.0.unwrap()).collect();
+        points.dedup();
+        assert!(
+            points.len() <= 20,
+            "{} wake-ups for 40 deadlines",
+            points.len()
+        );
+        // A retransmission 30 ms ahead is not moved.
+        let mut near = Armed::default();
+        let d = now + Duration::from_millis(30);
+        t.arm(&mut near, 99, 99, Some(d), now);
+        assert_eq!(near.0, Some(d));
+        assert_eq!(t.next(), Some(d));
     }
 }

@@ -3,6 +3,7 @@
 
 use std::io::{self, IoSliceMut};
 use std::net::SocketAddr;
+use std::time::Duration;
 
 use quinn_udp::{RecvMeta, UdpSockRef, UdpSocketState};
 
@@ -130,19 +131,23 @@ impl RecvBufs {
         }
     }
 
-    /// Reads one batch from `sock`, calling `f(from, datagram)` for each datagram. Returns
-    /// what was read; `WouldBlock` when none was waiting.
+    /// Reads one batch from `sock`, calling `f(from, datagram, stamp)` for each datagram,
+    /// `stamp` being the kernel's receive time on the wall clock where the platform gives one
+    /// (Linux). Returns what was read; `WouldBlock` when none was waiting.
     pub(super) fn recv(
         &mut self,
         sock: &Socket,
-        mut f: impl FnMut(SocketAddr, &[u8]),
+        mut f: impl FnMut(SocketAddr, &[u8], Option<Duration>),
     ) -> io::Result<Received> {
         let size = DATAGRAM * sock.state.gro_segments().max(1);
         if self.bufs.first().is_none_or(|b| b.len() < size) {
             self.bufs = (0..RECV_BATCH).map(|_| vec![0u8; size]).collect();
         }
-        let mut slices: Vec<IoSliceMut<'_>> =
-            self.bufs.iter_mut().map(|b| IoSliceMut::new(b)).collect();
+        let mut bufs = self.bufs.iter_mut();
+        let mut slices: [IoSliceMut<'_>; RECV_BATCH] = std::array::from_fn(|_| {
+            // `bufs` holds RECV_BATCH buffers (made just above when missing).
+            IoSliceMut::new(bufs.next().map_or(&mut [][..], |b| &mut b[..]))
+        });
         let n = sock
             .state
             .recv(UdpSockRef::from(&sock.io), &mut slices, &mut self.meta)?;
@@ -155,7 +160,7 @@ impl RecvBufs {
                 meta.stride
             };
             for d in data.chunks(stride.max(1)) {
-                f(meta.addr, d);
+                f(meta.addr, d, meta.timestamp);
                 datagrams += 1;
             }
         }

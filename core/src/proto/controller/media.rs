@@ -2,6 +2,7 @@
 //! video frame given the picture size of its stream.
 
 use std::collections::VecDeque;
+use std::time::Instant;
 
 use super::{ControllerStats, Event, Frame};
 use crate::proto::av::{Codec, FrameAssembler};
@@ -46,12 +47,14 @@ impl Media {
         self.assembler(c).reset_index();
     }
 
-    /// Takes one delivery of channel `c` (video or audio): complete frames become
-    /// [`Event::Frame`]s and are counted; skipped indexes resynchronise the reassembler.
+    /// Takes one delivery of channel `c` (video or audio), made at `now`: complete frames
+    /// become [`Event::Frame`]s received at `now` and are counted; skipped indexes
+    /// resynchronise the reassembler.
     pub(super) fn handle(
         &mut self,
         c: u8,
         d: Delivery,
+        now: Instant,
         stats: &mut ControllerStats,
         events: &mut VecDeque<Event>,
     ) {
@@ -65,6 +68,7 @@ impl Media {
         self.assembler(c).push(&v);
         while let Some(f) = self.assembler(c).next_frame() {
             let mut frame = Frame::from_av(c, f);
+            frame.received_at = Some(now);
             if c == channel::VIDEO {
                 frame.dimensions = picture_of(&mut self.picture, &frame);
                 stats.video_frames += 1;

@@ -461,7 +461,8 @@ impl Controller {
                     self.blocks.resync();
                 }
                 (channel::VIDEO | channel::AUDIO, d) => {
-                    self.media.handle(c, d, &mut self.stats, &mut self.events)
+                    self.media
+                        .handle(c, d, self.now, &mut self.stats, &mut self.events)
                 }
                 _ => {} // other channels carry nothing the controller understands
             }
