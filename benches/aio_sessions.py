@@ -2,7 +2,8 @@
 """Benchmark client: N sessions through `pppp.aio` on one asyncio event loop, against the
 cameras of `pppp camera --count N --frame-size ...` (lines of its JSON output in TARGETS).
 Prints one JSON object: connect time, frames, frames lost, packets, CPU, CPU per packet,
-frame latency p50/p99 (the emulator's stamp to the frame handed to this loop), RSS, threads.
+frame latency p50/p99 (the frame's last datagram in to the frame handed to this loop,
+`Frame.age`; and from the emulator's stamp, camera_latency_*), RSS, threads.
 
     python aio_sessions.py TARGETS SECONDS [--idle] [--psk camera]
 """
@@ -43,6 +44,7 @@ async def main(args: argparse.Namespace) -> dict[str, object]:
                            broadcast=False) for t in targets))
     connect_s = time.monotonic() - t0
     latencies: list[float] = []
+    cam_latencies: list[float] = []
     frames = 0
     gaps = 0
     measuring = asyncio.Event()
@@ -56,11 +58,14 @@ async def main(args: argparse.Namespace) -> dict[str, object]:
                 return
             if not measuring.is_set():
                 continue
+            age = f.age
             handed = time.time()
             frames += 1
+            if age is not None:
+                latencies.append(age)
             m = STAMP.search(f.data[:200])
             if m:
-                latencies.append(handed - int(m.group(1)) / 1e6)
+                cam_latencies.append(handed - int(m.group(1)) / 1e6)
             if last is not None:
                 gaps += max(0, (f.index - last - 1) & 0xFFFFFFFF if f.index > last else 0)
             last = f.index
@@ -94,10 +99,10 @@ async def main(args: argparse.Namespace) -> dict[str, object]:
     await asyncio.gather(*tasks, return_exceptions=True)
     await asyncio.gather(*(c.close() for c in cams))
     latencies.sort()
+    cam_latencies.sort()
 
-    def pct(p: float) -> float:
-        return latencies[min(len(latencies) - 1, round((len(latencies) - 1) * p))] * 1000 \
-            if latencies else 0.0
+    def pct(p: float, v: list[float] = latencies) -> float:
+        return v[min(len(v) - 1, round((len(v) - 1) * p))] * 1000 if v else 0.0
 
     used = c1 - c0
     pk = p1 - p0
@@ -115,6 +120,8 @@ async def main(args: argparse.Namespace) -> dict[str, object]:
         "us_per_packet": used * 1e6 / pk if pk else 0.0,
         "latency_p50_ms": pct(0.50),
         "latency_p99_ms": pct(0.99),
+        "camera_latency_p50_ms": pct(0.50, cam_latencies),
+        "camera_latency_p99_ms": pct(0.99, cam_latencies),
         "rss_mib": rss / 1024,
         "peak_rss_mib": hwm / 1024,
         "threads": threads_open,

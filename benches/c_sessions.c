@@ -2,8 +2,9 @@
  * c_sessions.c - benchmark client: N sessions through pppp.h in one C process, against the
  * cameras of `pppp camera --count N --frame-size ...` (its JSON lines in TARGETS). Frames
  * arrive by callback on pppp's callback pool. Prints one JSON object: connect time, frames,
- * frames lost, packets, CPU, CPU per packet, frame latency p50/p99 (the emulator's stamp to
- * the callback), RSS, threads.
+ * frames lost, packets, CPU, CPU per packet, frame latency p50/p99 (the frame's last datagram
+ * in to the callback, pppp_frame_age_us; and from the emulator's stamp, camera_latency_*),
+ * RSS, threads.
  *
  *   c_sessions TARGETS SECONDS [--idle] [--fps N]
  *
@@ -37,8 +38,10 @@ static char uids[MAX_SESSIONS][32];
 static char hosts[MAX_SESSIONS][64];
 static atomic_int measuring;
 static pthread_mutex_t lat_lock = PTHREAD_MUTEX_INITIALIZER;
-static double *latencies;
+static double *latencies;     /* last datagram in -> callback, ms */
+static double *cam_latencies; /* emulator stamp -> callback, ms */
 static long nlat;
+static long ncam;
 
 static double wall_us(void) {
     struct timespec t;
@@ -101,6 +104,7 @@ static void on_frame(const pppp_frame *f, void *userdata) {
     if (!atomic_load(&measuring)) {
         return;
     }
+    int64_t age = pppp_frame_age_us(f);
     double handed = wall_us();
     pppp_frame_info info;
     size_t len = 0;
@@ -114,13 +118,14 @@ static void on_frame(const pppp_frame *f, void *userdata) {
     }
     s->last_index = info.index;
     double stamp = stamp_of(data, len);
-    if (stamp > 0) {
-        pthread_mutex_lock(&lat_lock);
-        if (nlat < MAX_LATENCIES) {
-            latencies[nlat++] = (handed - stamp) / 1000.0;
-        }
-        pthread_mutex_unlock(&lat_lock);
+    pthread_mutex_lock(&lat_lock);
+    if (age >= 0 && nlat < MAX_LATENCIES) {
+        latencies[nlat++] = (double)age / 1000.0;
     }
+    if (stamp > 0 && ncam < MAX_LATENCIES) {
+        cam_latencies[ncam++] = (handed - stamp) / 1000.0;
+    }
+    pthread_mutex_unlock(&lat_lock);
 }
 
 static const char *last_error(void) {
@@ -152,12 +157,12 @@ static int cmp(const void *a, const void *b) {
     return (x > y) - (x < y);
 }
 
-static double pct(double p) {
-    if (nlat == 0) {
+static double pct(const double *v, long count, double p) {
+    if (count == 0) {
         return 0;
     }
-    long i = (long)((double)(nlat - 1) * p + 0.5);
-    return latencies[i];
+    long i = (long)((double)(count - 1) * p + 0.5);
+    return v[i];
 }
 
 static void sleep_s(double s) {
@@ -192,8 +197,9 @@ int main(int argc, char **argv) {
         }
     }
     latencies = malloc(sizeof(double) * MAX_LATENCIES);
+    cam_latencies = malloc(sizeof(double) * MAX_LATENCIES);
     FILE *f = fopen(argv[1], "r");
-    if (f == NULL || latencies == NULL) {
+    if (f == NULL || latencies == NULL || cam_latencies == NULL) {
         return 2;
     }
     int n = 0;
@@ -271,20 +277,24 @@ int main(int argc, char **argv) {
     }
     pthread_mutex_lock(&lat_lock);
     qsort(latencies, (size_t)nlat, sizeof(double), cmp);
+    qsort(cam_latencies, (size_t)ncam, sizeof(double), cmp);
     long lost = (l1 - l0) > gaps ? (l1 - l0) : gaps;
     long pk = p1 - p0;
     double used = c1 - c0;
     printf("{\"client\": \"C pppp.h\", \"sessions\": %d, \"idle\": %s, \"connect_s\": %.3f, "
            "\"seconds\": %.3f, \"frames\": %ld, \"frames_lost\": %ld, \"packets\": %ld, "
            "\"cpu_s\": %.3f, \"cpu_share_of_core\": %.4f, \"us_per_packet\": %.3f, "
-           "\"latency_p50_ms\": %.3f, \"latency_p99_ms\": %.3f, \"rss_mib\": %.1f, "
+           "\"latency_p50_ms\": %.3f, \"latency_p99_ms\": %.3f, "
+           "\"camera_latency_p50_ms\": %.3f, \"camera_latency_p99_ms\": %.3f, \"rss_mib\": %.1f, "
            "\"peak_rss_mib\": %.1f, \"threads\": %ld, \"threads_before\": %ld, "
            "\"threads_after_close\": %ld}\n",
            n, idle ? "true" : "false", connect_s, elapsed, frames, lost, pk, used,
-           used / elapsed, pk ? used * 1e6 / (double)pk : 0.0, pct(0.5), pct(0.99),
+           used / elapsed, pk ? used * 1e6 / (double)pk : 0.0, pct(latencies, nlat, 0.5),
+           pct(latencies, nlat, 0.99), pct(cam_latencies, ncam, 0.5), pct(cam_latencies, ncam, 0.99),
            (double)rss / 1024, (double)hwm / 1024, threads_open, threads_before,
            status("Threads:"));
     pthread_mutex_unlock(&lat_lock);
     free(latencies);
+    free(cam_latencies);
     return 0;
 }

@@ -282,7 +282,8 @@ typedef struct pppp_discovery pppp_discovery;
  * of a frame callback (keep it with `pppp_frame_copy`).
  *
  * Functions: `pppp_frame_get_info`, `pppp_frame_data`, `pppp_frame_width`,
- * `pppp_frame_height`, `pppp_frame_get_av_header`, `pppp_frame_copy`, `pppp_frame_free`.
+ * `pppp_frame_height`, `pppp_frame_get_av_header`, `pppp_frame_age_us`, `pppp_frame_copy`,
+ * `pppp_frame_free`.
  */
 typedef struct pppp_frame pppp_frame;
 
@@ -887,6 +888,13 @@ const char *pppp_event_kind_name(int32_t kind);
  * Describes `frame` into `*out`.
  */
 pppp_result pppp_frame_get_info(const struct pppp_frame *frame, struct pppp_frame_info *out);
+
+/**
+ * Microseconds since the last datagram of `frame` arrived (the kernel's receive time): asked
+ * as a frame is handed over, its latency in this library. -1 for a frame not received by a
+ * session, and for NULL.
+ */
+int64_t pppp_frame_age_us(const struct pppp_frame *frame);
 
 /**
  * The width in pixels of a video frame's picture: from the frame itself (JPEG SOF, the SPS of

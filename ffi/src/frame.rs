@@ -13,7 +13,8 @@ use crate::pppp_result;
 /// of a frame callback (keep it with `pppp_frame_copy`).
 ///
 /// Functions: `pppp_frame_get_info`, `pppp_frame_data`, `pppp_frame_width`,
-/// `pppp_frame_height`, `pppp_frame_get_av_header`, `pppp_frame_copy`, `pppp_frame_free`.
+/// `pppp_frame_height`, `pppp_frame_get_av_header`, `pppp_frame_age_us`, `pppp_frame_copy`,
+/// `pppp_frame_free`.
 #[derive(Debug)]
 pub struct pppp_frame {
     _private: [u8; 0],
@@ -143,6 +144,20 @@ pub unsafe extern "C" fn pppp_frame_get_info(
         // SAFETY: checked non-NULL; the caller provides a writable struct.
         unsafe { put(out, info) };
         Ok(())
+    })
+}
+
+/// Microseconds since the last datagram of `frame` arrived (the kernel's receive time): asked
+/// as a frame is handed over, its latency in this library. -1 for a frame not received by a
+/// session, and for NULL.
+#[no_mangle]
+pub unsafe extern "C" fn pppp_frame_age_us(frame: *const pppp_frame) -> i64 {
+    boundary_value(-1, || {
+        // SAFETY: header contract: NULL or a frame from this library.
+        let age = unsafe { borrow(frame) }
+            .ok()
+            .and_then(pppp::client::frame_age);
+        age.map_or(-1, |d| i64::try_from(d.as_micros()).unwrap_or(i64::MAX))
     })
 }
 

@@ -20,6 +20,7 @@ pub(crate) struct Frame {
     missing_before: u32,
     dimensions: Option<(u16, u16)>,
     header: AvHeader,
+    received_at: Option<std::time::Instant>,
 }
 
 static CODEC: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
@@ -39,6 +40,7 @@ impl Frame {
             missing_before: f.missing_before,
             dimensions: f.dimensions,
             header: f.header,
+            received_at: f.received_at,
         }
     }
 }
@@ -107,6 +109,15 @@ impl Frame {
     #[getter]
     fn width(&self) -> Option<u16> {
         self.dimensions.map(|(w, _)| w)
+    }
+
+    /// Seconds since the last datagram of this frame arrived (the kernel's receive time):
+    /// read as the frame is handed over, its latency in pppp. None for a frame not received
+    /// by a session.
+    #[getter]
+    fn age(&self) -> Option<f64> {
+        self.received_at
+            .map(|t| pppp::client::since(t).as_secs_f64())
     }
 
     /// The picture's height in pixels (see `width`).

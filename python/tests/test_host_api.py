@@ -138,6 +138,15 @@ def test_mjpeg_frames_have_their_size(cam: pppp.Camera) -> None:
     assert (f.width, f.height) == (160, 120)
 
 
+def test_a_frame_knows_how_long_ago_it_arrived(cam: pppp.Camera) -> None:
+    f = next(cam.video(timeout=10.0))
+    first = f.age
+    assert first is not None and 0.0 <= first < 10.0
+    # Measured from a fixed arrival: it only grows.
+    second = f.age
+    assert second is not None and second >= first
+
+
 def test_vendor_stream_ids(cgi_fake: pppp.FakeCamera) -> None:
     with cgi_fake.connect(timeout=5.0) as cam:
         with pytest.raises(pppp.InvalidArgument):

@@ -101,6 +101,17 @@ pub(crate) fn now() -> Instant {
     Instant::now()
 }
 
+/// How long ago the last datagram of `frame` arrived ([`Frame::received_at`]): the latency of
+/// a frame when asked as it is handed over. `None` for a frame not received by a session.
+pub fn frame_age(frame: &Frame) -> Option<std::time::Duration> {
+    frame.received_at.map(since)
+}
+
+/// Time elapsed since `t` on the library's clock (zero for a `t` ahead of it).
+pub fn since(t: Instant) -> std::time::Duration {
+    now().saturating_duration_since(t)
+}
+
 /// The wall clock, since the Unix epoch: only to convert the kernel's receive timestamps
 /// (taken on that clock) to [`now`]'s.
 #[allow(clippy::disallowed_methods)]

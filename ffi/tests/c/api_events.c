@@ -98,6 +98,9 @@ static void test_start_and_event_pull(const char *uid) {
         }
         CHECK_EQ(pppp_frame_width(f), 320);
         CHECK_EQ(pppp_frame_height(f), 240);
+        int64_t age = pppp_frame_age_us(f);
+        CHECK(age >= 0 && age < 10 * 1000 * 1000);
+        CHECK(pppp_frame_age_us(f) >= age);
         pppp_frame_info info;
         pppp_av_header h;
         CHECK_EQ(pppp_frame_get_info(f, &info), PPPP_RESULT_OK);
@@ -368,6 +371,7 @@ static void test_null_and_names(void) {
     pppp_event_free(&e);
     CHECK_EQ(pppp_frame_width(NULL), 0);
     CHECK_EQ(pppp_frame_height(NULL), 0);
+    CHECK_EQ(pppp_frame_age_us(NULL), -1);
     pppp_av_header h;
     CHECK_EQ(pppp_frame_get_av_header(NULL, &h), PPPP_RESULT_NULL_PARAMETER);
     CHECK(strcmp(pppp_event_kind_name(PPPP_EVENT_KIND_MESSAGE), "message") == 0);

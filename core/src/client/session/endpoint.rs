@@ -210,6 +210,10 @@ impl SansIo for SessionEndpoint {
     }
 }
 
+/// How stale [`Session::stats`](super::Session::stats) may get while datagrams but no
+/// frames arrive.
+const STATS_EVERY: Duration = Duration::from_secs(1);
+
 impl Endpoint for SessionEndpoint {
     fn start(&mut self, now: Instant) {
         self.sup.start(now);
@@ -227,9 +231,9 @@ impl Endpoint for SessionEndpoint {
             frames |= matches!(ev, supervisor::Event::Frame(_));
             self.event(ev);
         }
-        let stale = self
-            .last_stats
-            .is_none_or(|t| now >= t + Duration::from_millis(200));
+        // Copying the counters touches every channel's state: done with every frame, and
+        // otherwise once a second (an idle session's keepalives need not refresh it each time).
+        let stale = self.last_stats.is_none_or(|t| now >= t + STATS_EVERY);
         if frames || stale {
             self.last_stats = Some(now);
             self.shared.state.lock().stats = self.sup.stats();

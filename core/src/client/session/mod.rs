@@ -247,7 +247,8 @@ impl Session {
         self.shared.state.lock().closed
     }
 
-    /// Counters (updated by the I/O thread a few times per second and on every frame).
+    /// Counters (updated by the I/O thread on every frame, and at least once a second while
+    /// datagrams arrive; final when the session has ended).
     pub fn stats(&self) -> SessionStats {
         SessionStats {
             controller: self.shared.state.lock().stats.clone(),
