@@ -187,7 +187,6 @@ impl Loop {
                 continue;
             }
             let mut woke = false;
-            let mut arrived = false;
             for ev in self.events.iter() {
                 if ev.token() == WAKER {
                     woke = true;
@@ -201,12 +200,8 @@ impl Loop {
                     if !s.queued[sock] {
                         s.queued[sock] = true;
                         self.readable.push((slot, sock));
-                        arrived = true;
                     }
                 }
-            }
-            if arrived && self.busy && !self.coalesce.is_zero() {
-                self.pause();
             }
             let now = super::super::now();
             // Datagrams first: they carry their arrival times, all before `now`; then commands,
@@ -220,11 +215,17 @@ impl Loop {
             if self.exiting {
                 return;
             }
+            // Coalescing: after a burst, let the next one gather in the kernel before polling
+            // again, so that it is read with one wake-up. What was read is handed over first:
+            // the pause adds no latency to it (nor to a burst that arrives in one piece).
+            if self.busy && self.readable.is_empty() && !self.coalesce.is_zero() {
+                self.pause();
+            }
         }
     }
 
-    /// Lets a burst accumulate in the kernel before reading it, without sleeping past the
-    /// next deadline.
+    /// Lets the next burst accumulate in the kernel before polling, without sleeping past
+    /// the next deadline.
     fn pause(&self) {
         let mut wait = self.coalesce;
         if let Some(t) = self.timers.next() {
@@ -493,5 +494,30 @@ fn send(slot: &Slot, out: &[Transmit], scratch: &mut Vec<u8>) {
             None => tracing::debug!(?src, "no socket for a datagram's source"),
         }
         start = end;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::arrival;
+    use std::time::Duration;
+
+    #[test]
+    fn a_datagram_is_dated_by_its_kernel_stamp_within_the_time_since_the_last_read() {
+        let floor = crate::client::now();
+        let now = floor + Duration::from_millis(10);
+        let wall = Duration::from_secs(1_700_000_000);
+        let ms = Duration::from_millis;
+        // Arrived 3 ms before this read.
+        assert_eq!(arrival(Some(wall - ms(3)), wall, now, floor), now - ms(3));
+        // No stamp (not Linux): the read's time.
+        assert_eq!(arrival(None, wall, now, floor), now);
+        // Stamped "after" the read (the wall clock stepped back): not in the future.
+        assert_eq!(arrival(Some(wall + ms(50)), wall, now, floor), now);
+        // Stamped long before the previous read (the wall clock stepped forward, or the
+        // datagram waited behind a read quota): not before the previous read.
+        assert_eq!(arrival(Some(wall - ms(500)), wall, now, floor), floor);
+        // A stamp older than the monotonic clock itself: still the previous read.
+        assert_eq!(arrival(Some(Duration::ZERO), wall, now, floor), floor);
     }
 }

@@ -4,9 +4,9 @@
 //! Each I/O thread waits in one readiness poll (`mio`) for any of its sockets or its waker;
 //! there is no periodic tick. Per-endpoint deadlines sit in a timer heap ([`timers`]);
 //! datagrams are read in batches (`recvmmsg` through `quinn-udp`) and sent with segmentation
-//! offload where the kernel has it ([`udp`]). When datagrams arrive on a busy thread (its last
-//! read found a burst) it may pause up to [`DriverConfig::coalesce`] before reading, so that a
-//! burst is read with one wake-up; and it wakes for a deadline up to
+//! offload where the kernel has it ([`udp`]). After a read that found a burst, the thread hands
+//! over what it read and then pauses up to [`DriverConfig::coalesce`] before polling again, so
+//! that the next burst gathers and is read with one wake-up; and it wakes for a deadline up to
 //! [`DriverConfig::timer_slack`] late, so that the keepalives of many idle sessions are served
 //! by one wake-up.
 //!
@@ -52,8 +52,9 @@ pub const TIMER_SLACK_ENV: &str = "PPPP_TIMER_SLACK_US";
 pub struct DriverConfig {
     /// I/O threads sharing the endpoints (at least 1).
     pub io_threads: usize,
-    /// Longest pause before reading datagrams that just arrived, so that a burst is read with
-    /// one wake-up. Zero: lowest latency.
+    /// Longest pause after a burst was read and handed over, before polling again, so that
+    /// the next burst gathers and is read with one wake-up (datagrams arriving during the
+    /// pause wait for it). Zero: poll at once.
     pub coalesce: Duration,
     /// How late the thread may wake for a deadline, so that deadlines close together are
     /// served by one wake-up (keepalives and retransmissions are timed in hundreds of
