@@ -111,6 +111,12 @@ impl Frame {
         self.dimensions.map(|(w, _)| w)
     }
 
+    /// The picture's height in pixels (see `width`).
+    #[getter]
+    fn height(&self) -> Option<u16> {
+        self.dimensions.map(|(_, h)| h)
+    }
+
     /// Seconds since the last datagram of this frame arrived (the kernel's receive time):
     /// read as the frame is handed over, its latency in pppp. None for a frame not received
     /// by a session.
@@ -118,12 +124,6 @@ impl Frame {
     fn age(&self) -> Option<f64> {
         self.received_at
             .map(|t| pppp::client::since(t).as_secs_f64())
-    }
-
-    /// The picture's height in pixels (see `width`).
-    #[getter]
-    fn height(&self) -> Option<u16> {
-        self.dimensions.map(|(_, h)| h)
     }
 
     /// The frame's AV header as the camera sent it, a `pppp.AvHeader`.

@@ -63,11 +63,11 @@ impl Timers {
 
     /// `deadline`, or the first grid point at or after it when it is far from `now`.
     fn coarsen(&self, deadline: Instant, now: Instant) -> Instant {
-        if deadline < now + FAR || deadline < self.epoch {
+        if deadline < now + FAR {
             return deadline;
         }
         let grain = FAR_GRAIN.as_nanos();
-        let since = (deadline - self.epoch).as_nanos();
+        let since = deadline.saturating_duration_since(self.epoch).as_nanos();
         let up = (grain - since % grain) % grain;
         // `up` < 16 ms: the cast cannot truncate.
         deadline + Duration::from_nanos(up as u64)

@@ -392,9 +392,7 @@ impl RawSession {
             peer: st.peer,
             local: self.local,
             cipher: st.cipher.clone(),
-            connected_for: st
-                .connected_at
-                .map(|t| super::now().saturating_duration_since(t)),
+            connected_for: st.connected_at.map(super::since),
             socket_fd: self.socket_fd,
         }
     }
