@@ -214,25 +214,33 @@ static int recv_batch(int fd) {
     }
 }
 
+/* One epoll for either side: its n sockets (edge-triggered, tagged by index), a new timerfd
+ * (stored in *tfd, tagged TAG_TIMER) and the pipe from the other side (TAG_PIPE). */
+static int watch(int n, const int *fds, int pipe_fd, int *tfd) {
+    int ep = epoll_create1(EPOLL_CLOEXEC);
+    if (ep < 0) {
+        die("epoll_create1");
+    }
+    for (int i = 0; i < n; i++) {
+        epoll_add(ep, fds[i], EPOLLIN | EPOLLET, (uint64_t)i);
+    }
+    *tfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+    if (*tfd < 0) {
+        die("timerfd_create");
+    }
+    epoll_add(ep, *tfd, EPOLLIN, TAG_TIMER);
+    epoll_add(ep, pipe_fd, EPOLLIN, TAG_PIPE);
+    return ep;
+}
+
 /* ---- camera (child) ---- */
 
 static void camera(int n, const int *fds, int64_t interval_ns, int64_t spread_ns,
                    int64_t grain_ns, size_t size, int ctl_fd, int report_fd) {
     int64_t start = mono_ns();
     double cpu0 = cpu_s();
-    int ep = epoll_create1(EPOLL_CLOEXEC);
-    if (ep < 0) {
-        die("epoll_create1 (camera)");
-    }
-    for (int i = 0; i < n; i++) {
-        epoll_add(ep, fds[i], EPOLLIN | EPOLLET, (uint64_t)i);
-    }
-    int tfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
-    if (tfd < 0) {
-        die("timerfd_create (camera)");
-    }
-    epoll_add(ep, tfd, EPOLLIN, TAG_TIMER);
-    epoll_add(ep, ctl_fd, EPOLLIN, TAG_PIPE);
+    int tfd;
+    int ep = watch(n, fds, ctl_fd, &tfd);
 
     unsigned char payload[MAX_DATAGRAM];
     memset(payload, 0xE0, sizeof payload);
@@ -435,21 +443,10 @@ int main(int argc, char **argv) {
         die("close pipe (client)");
     }
 
-    int ep = epoll_create1(EPOLL_CLOEXEC);
-    if (ep < 0) {
-        die("epoll_create1");
-    }
-    for (int i = 0; i < n; i++) {
-        epoll_add(ep, client_fds[i], EPOLLIN | EPOLLET, (uint64_t)i);
-    }
     /* The timer marks the end of the warm-up and of the measurement; the report pipe only
      * becomes readable if the camera dies early. */
-    int tfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
-    if (tfd < 0) {
-        die("timerfd_create");
-    }
-    epoll_add(ep, tfd, EPOLLIN, TAG_TIMER);
-    epoll_add(ep, report[0], EPOLLIN, TAG_PIPE);
+    int tfd;
+    int ep = watch(n, client_fds, report[0], &tfd);
     int64_t begin = mono_ns();
     arm_at(tfd, begin + (int64_t)(WARMUP_S * 1e9));
 
