@@ -258,6 +258,7 @@ fn bench(a: &Args, measure: Duration, psk: &PskChoice, targets: &[Target]) -> Cl
         io_threads: a.io_threads,
         coalesce: Duration::from_micros(a.coalesce_us),
         timer_slack: Duration::from_micros(a.timer_slack_us),
+        ..DriverConfig::default()
     });
     let bell = Arc::new(Bell::new(targets.len()));
     let t0 = now();
@@ -330,7 +331,9 @@ fn bench(a: &Args, measure: Duration, psk: &PskChoice, targets: &[Target]) -> Cl
         }
     }
     if a.idle {
-        std::thread::sleep(Duration::from_secs(1));
+        // Counters are refreshed about once a second for idle sessions: let every session
+        // publish its post-login counters before the first reading.
+        std::thread::sleep(Duration::from_secs(3));
     }
     let packets = |sessions: &[Session]| -> u64 {
         sessions

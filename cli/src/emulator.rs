@@ -225,14 +225,20 @@ pub fn run(a: Args) -> CliResult {
         cam.wall_clock = Some(wall_clock());
     }
     let duration = a.duration.map(|d| seconds(d, "--duration")).transpose()?;
-    // The emulator reads and sends at once (no coalescing pause, frames on time) unless told
-    // otherwise: it stands for cameras, whose latency is not the client's to measure.
+    // The emulator reads and sends at once (no coalescing pause, frames on time) and keeps
+    // each camera's time (keepalives at their own instants, not on a shared grid) unless told
+    // otherwise: it stands for independent cameras, whose latency is not the client's to
+    // measure and whose keepalives do not come in convenient bursts.
     let mut dc = DriverConfig::from_env();
-    if std::env::var_os(pppp::client::driver::COALESCE_ENV).is_none() {
-        dc.coalesce = Duration::ZERO;
-    }
-    if std::env::var_os(pppp::client::driver::TIMER_SLACK_ENV).is_none() {
-        dc.timer_slack = Duration::ZERO;
+    use pppp::client::driver::{COALESCE_ENV, TIMER_GRAIN_ENV, TIMER_SLACK_ENV};
+    for (name, field) in [
+        (COALESCE_ENV, &mut dc.coalesce),
+        (TIMER_SLACK_ENV, &mut dc.timer_slack),
+        (TIMER_GRAIN_ENV, &mut dc.timer_grain),
+    ] {
+        if std::env::var_os(name).is_none() {
+            *field = Duration::ZERO;
+        }
     }
     let driver = Driver::new(dc);
     if let Some(count) = a.count {

@@ -83,6 +83,7 @@ pub(crate) fn spawn(
     });
     let coalesce = driver.config.coalesce;
     let timer_slack = driver.config.timer_slack;
+    let timer_grain = driver.config.timer_grain;
     let mut l = Loop {
         poll,
         events: Events::with_capacity(1024),
@@ -93,7 +94,7 @@ pub(crate) fn spawn(
         free: Vec::new(),
         by_key: HashMap::new(),
         live: 0,
-        timers: Timers::new(super::super::now()),
+        timers: Timers::with_grain(super::super::now(), timer_grain),
         recv: RecvBufs::new(),
         readable: Vec::new(),
         reading: Vec::new(),

@@ -7,8 +7,9 @@
 //! offload where the kernel has it ([`udp`]). After a read that found a burst, the thread hands
 //! over what it read and then pauses up to [`DriverConfig::coalesce`] before polling again, so
 //! that the next burst gathers and is read with one wake-up; and it wakes for a deadline up to
-//! [`DriverConfig::timer_slack`] late, so that the keepalives of many idle sessions are served
-//! by one wake-up.
+//! [`DriverConfig::timer_slack`] late and puts far deadlines on a grid of
+//! [`DriverConfig::timer_grain`], so that the keepalives of many idle sessions are served by
+//! one wake-up.
 //!
 //! An [`Endpoint`] is a sans-IO machine plus the glue to its user (channels, shared state).
 //! The user's side sends it commands through its own channel and calls
@@ -35,7 +36,7 @@ use parking_lot::Mutex;
 
 use crate::proto::SansIo;
 
-pub use timers::Timers;
+pub use timers::{Timers, FAR_GRAIN};
 pub use udp::gso_runs;
 
 /// Environment variable: the number of I/O threads of the global driver (default 1).
@@ -46,6 +47,9 @@ pub const COALESCE_ENV: &str = "PPPP_COALESCE_US";
 /// Environment variable: the timer slack of the global driver, in microseconds (default
 /// 2000; 0 wakes for every deadline on time).
 pub const TIMER_SLACK_ENV: &str = "PPPP_TIMER_SLACK_US";
+/// Environment variable: the grid of far deadlines of the global driver, in microseconds
+/// (default 16000; 0 keeps every deadline exact).
+pub const TIMER_GRAIN_ENV: &str = "PPPP_TIMER_GRAIN_US";
 
 /// How a [`Driver`] runs.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -60,22 +64,28 @@ pub struct DriverConfig {
     /// served by one wake-up (keepalives and retransmissions are timed in hundreds of
     /// milliseconds). Zero: every deadline on time.
     pub timer_slack: Duration,
+    /// Deadlines 250 ms or more ahead (keepalives, liveness checks) are moved up to this
+    /// much later, onto a grid, so that those of many sessions share a wake-up. Zero: every
+    /// deadline exact (as independent cameras keep time; the emulator does so).
+    pub timer_grain: Duration,
 }
 
 impl Default for DriverConfig {
-    /// One I/O thread, 500 µs coalescing, 2 ms timer slack.
+    /// One I/O thread, 500 µs coalescing, 2 ms timer slack, 16 ms timer grain.
     fn default() -> Self {
         DriverConfig {
             io_threads: 1,
             coalesce: Duration::from_micros(500),
             timer_slack: Duration::from_millis(2),
+            timer_grain: timers::FAR_GRAIN,
         }
     }
 }
 
 impl DriverConfig {
-    /// The defaults, overridden by [`IO_THREADS_ENV`], [`COALESCE_ENV`] and
-    /// [`TIMER_SLACK_ENV`] when they hold numbers (other values are ignored with a warning).
+    /// The defaults, overridden by [`IO_THREADS_ENV`], [`COALESCE_ENV`], [`TIMER_SLACK_ENV`]
+    /// and [`TIMER_GRAIN_ENV`] when they hold numbers (other values are ignored with a
+    /// warning).
     pub fn from_env() -> Self {
         let mut c = DriverConfig::default();
         let num = |name: &str| {
@@ -96,6 +106,9 @@ impl DriverConfig {
         }
         if let Some(us) = num(TIMER_SLACK_ENV) {
             c.timer_slack = Duration::from_micros(us.min(100_000));
+        }
+        if let Some(us) = num(TIMER_GRAIN_ENV) {
+            c.timer_grain = Duration::from_micros(us.min(250_000));
         }
         c
     }

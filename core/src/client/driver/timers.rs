@@ -8,8 +8,9 @@
 //! already fired, are recognised by their key and armed time and skipped.
 //!
 //! A deadline far ahead (a keepalive, a liveness check) is rounded up to a grid of
-//! [`FAR_GRAIN`] so that those of many sessions fall on the same instants and share a
-//! wake-up; near ones (retransmissions, ACK flushes, coalescing) stay exact.
+//! [`FAR_GRAIN`] (or the grain given to [`Timers::with_grain`]) so that those of many sessions
+//! fall on the same instants and share a wake-up; near ones (retransmissions, ACK flushes,
+//! coalescing) stay exact.
 
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
@@ -17,8 +18,8 @@ use std::time::{Duration, Instant};
 
 /// Deadlines at least this far ahead are rounded up to the grid.
 pub(super) const FAR: Duration = Duration::from_millis(250);
-/// The grid of far deadlines: at most this late, under 7 % of [`FAR`].
-pub(super) const FAR_GRAIN: Duration = Duration::from_millis(16);
+/// The default grid of far deadlines: at most this late, under 7 % of [`FAR`].
+pub const FAR_GRAIN: Duration = Duration::from_millis(16);
 
 /// Deadlines of the endpoints of one I/O thread.
 #[derive(Debug)]
@@ -26,6 +27,8 @@ pub struct Timers {
     heap: BinaryHeap<Reverse<(Instant, usize, u64)>>,
     /// Origin of the grid of far deadlines.
     epoch: Instant,
+    /// Its step (zero: no grid, every deadline exact).
+    grain: Duration,
 }
 
 /// What a slot remembers of its armed deadline.
@@ -33,11 +36,18 @@ pub struct Timers {
 pub struct Armed(Option<Instant>);
 
 impl Timers {
-    /// An empty heap whose grid starts at `epoch`.
+    /// An empty heap whose grid of [`FAR_GRAIN`] starts at `epoch`.
     pub fn new(epoch: Instant) -> Self {
+        Self::with_grain(epoch, FAR_GRAIN)
+    }
+
+    /// An empty heap whose grid of `grain` starts at `epoch`; a zero `grain` keeps every
+    /// deadline exact. A grain over [`FAR`] is taken as [`FAR`].
+    pub fn with_grain(epoch: Instant, grain: Duration) -> Self {
         Timers {
             heap: BinaryHeap::new(),
             epoch,
+            grain: grain.min(FAR),
         }
     }
 
@@ -63,13 +73,13 @@ impl Timers {
 
     /// `deadline`, or the first grid point at or after it when it is far from `now`.
     fn coarsen(&self, deadline: Instant, now: Instant) -> Instant {
-        if deadline < now + FAR {
+        if deadline < now + FAR || self.grain.is_zero() {
             return deadline;
         }
-        let grain = FAR_GRAIN.as_nanos();
+        let grain = self.grain.as_nanos();
         let since = deadline.saturating_duration_since(self.epoch).as_nanos();
         let up = (grain - since % grain) % grain;
-        // `up` < 16 ms: the cast cannot truncate.
+        // `up` < `grain` <= 250 ms: the cast cannot truncate.
         deadline + Duration::from_nanos(up as u64)
     }
 
@@ -202,6 +212,17 @@ mod tests {
         let d = now + Duration::from_millis(30);
         t.arm(&mut near, 99, 99, Some(d), now);
         assert_eq!(near.0, Some(d));
+        assert_eq!(t.next(), Some(d));
+    }
+
+    #[test]
+    fn without_a_grain_far_deadlines_stay_exact() {
+        let t0 = Instant::now();
+        let mut t = Timers::with_grain(t0, Duration::ZERO);
+        let mut a = Armed::default();
+        let now = t0 + Duration::from_micros(123_457);
+        let d = now + Duration::from_micros(1_000_321);
+        t.arm(&mut a, 0, 1, Some(d), now);
         assert_eq!(t.next(), Some(d));
     }
 }
