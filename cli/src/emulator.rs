@@ -249,6 +249,8 @@ pub fn run(a: Args) -> CliResult {
         for i in 0..count {
             let mut c = cam.clone();
             c.uid = nth_uid(&uid, i)?;
+            // Independent cameras keep alive at their own instants: spread over one interval.
+            c.alive_phase = c.alive_interval * i / count;
             let port = |base: u16| {
                 if base == 0 {
                     Ok(0)

@@ -299,3 +299,31 @@ fn camera_drops_a_silent_controller() {
     assert_eq!(closed, Some(CloseReason::PeerTimeout));
     assert_eq!(net.get::<FakeCamera>(cam).stats().video_frames, frames_sent);
 }
+
+#[test]
+fn a_camera_given_an_alive_phase_keeps_alive_that_much_later() {
+    // The emulator spreads the keepalives of cameras connected together this way.
+    let mut cam = camera_config();
+    cam.alive_phase = Duration::from_secs(2);
+    let mut ctl = controller_config(&cam);
+    ctl.conn.alive_interval = Duration::from_secs(30); // only the camera speaks first
+    let mut rig = Rig::new(LinkConfig::perfect(), 4, cam, ctl);
+    rig.connect_and_login();
+    rig.net.drive_for(Duration::from_millis(300)); // the login's ACKs
+    let quiet_from = received(&rig);
+    // Without the phase its ALIVE would come one second after its last reply.
+    rig.net.drive_for(Duration::from_millis(1200));
+    assert_eq!(received(&rig), quiet_from, "no ALIVE before the phase");
+    rig.net.drive_for(Duration::from_secs(3));
+    assert!(
+        received(&rig) > quiet_from,
+        "the ALIVE came after the phase"
+    );
+    rig.collect();
+    assert_eq!(rig.closed(), None);
+}
+
+/// Datagrams the controller received so far.
+fn received(rig: &Rig) -> u64 {
+    rig.controller_ref().stats().conn.datagrams_received
+}

@@ -129,6 +129,8 @@ pub(super) struct Peer {
     pub(super) next_rdy: Option<Instant>,
     pub(super) last_rx: Instant,
     pub(super) last_tx: Instant,
+    /// No ALIVE is due before this long after it (see `CameraConfig::alive_phase`).
+    pub(super) alive_after: Instant,
     pub(super) tx: Vec<ChanTx>,
     pub(super) rx: Vec<ChanRx>,
     pub(super) acks: Vec<(u8, u16)>,
@@ -154,7 +156,21 @@ pub(super) struct Peer {
 }
 
 impl Peer {
-    pub(super) fn new(addr: SocketAddr, local: SocketAddr, now: Instant, first_index: u16) -> Self {
+    /// When this peer is owed an ALIVE: `interval` after the last datagram sent to it, and
+    /// not before `alive_after` + `interval`.
+    pub(super) fn alive_due(&self, interval: Duration) -> Instant {
+        self.last_tx.max(self.alive_after) + interval
+    }
+
+    /// A peer at `addr` talking to our socket `local`, met at `now`; its channels start at
+    /// `first_index` and its first ALIVE waits `alive_phase` longer than usual.
+    pub(super) fn new(
+        addr: SocketAddr,
+        local: SocketAddr,
+        now: Instant,
+        first_index: u16,
+        alive_phase: Duration,
+    ) -> Self {
         Peer {
             addr,
             local,
@@ -163,6 +179,7 @@ impl Peer {
             next_rdy: None,
             last_rx: now,
             last_tx: now,
+            alive_after: now + alive_phase,
             tx: (0..CHANNELS)
                 .map(|_| ChanTx {
                     next: first_index,

@@ -60,6 +60,10 @@ pub struct CameraConfig {
     pub quality: u8,
     /// Send ALIVE after this long without sending.
     pub alive_interval: Duration,
+    /// The first ALIVE of a session waits this much longer: cameras of one emulator that
+    /// are connected together then keep alive at different instants, as independent cameras
+    /// do (`pppp camera --count N` spreads them over one interval).
+    pub alive_phase: Duration,
     /// Drop a session after this long without hearing from the controller.
     pub idle_timeout: Duration,
     /// Answer `set_datetime` (126) as 128, as real cameras do.
@@ -190,6 +194,7 @@ impl CameraConfig {
             height: 240,
             quality: 75,
             alive_interval: Duration::from_secs(1),
+            alive_phase: Duration::ZERO,
             idle_timeout: Duration::from_secs(8),
             reply_aliases: true,
             max_sessions: 16,

@@ -293,8 +293,8 @@ impl FakeCamera {
         self.greeted.remove(&from);
         self.stats.sessions += 1;
         let first = self.config.first_index;
-        self.peers
-            .insert(from, Peer::new(from, local, self.now, first));
+        let peer = Peer::new(from, local, self.now, first, self.config.alive_phase);
+        self.peers.insert(from, peer);
         true
     }
 
@@ -676,7 +676,7 @@ impl FakeCamera {
             self.release_replies(to);
             self.transmit(to);
             if let Some(p) = self.peers.get(&to) {
-                if now >= p.last_tx + self.config.alive_interval {
+                if now >= p.alive_due(self.config.alive_interval) {
                     self.send_msg(local, to, Message::Alive);
                 }
             }
@@ -725,7 +725,7 @@ impl FakeCamera {
         };
         for p in self.peers.values() {
             at(Some(p.last_rx + self.config.idle_timeout));
-            at(Some(p.last_tx + self.config.alive_interval));
+            at(Some(p.alive_due(self.config.alive_interval)));
             at(p.next_rdy);
             at(p.next_frame);
             at(p.next_audio);
