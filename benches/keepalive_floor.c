@@ -9,14 +9,17 @@
  * Not part of pppp.
  *
  *   keepalive_floor [--sessions N] [--seconds S] [--interval-ms MS] [--spread-ms MS] [--size B]
- *                   [--grain-ms MS]
+ *                   [--grain-ms MS] [--rest-us US] [--shared 0|1]
  *
  *   defaults: 1000 sessions, 30 s measured (after a 2 s warm-up), one keepalive per session
  *   every 1000 ms, the sessions' phases spread over 300 ms (as if they all connected within
  *   0.3 s), 4-byte datagrams both ways. --grain-ms G sends the keepalives due only at multiples
- *   of G ms, in bursts, as pppp's emulator does (its I/O driver puts deadlines 250 ms or more
- *   ahead on a 16 ms grid): then the client reads many sockets per wakeup. 0 (the default):
- *   each keepalive at its own time, as independent cameras do.
+ *   of G ms, in bursts: then the client reads many sockets per wakeup. 0 (the default): each
+ *   keepalive at its own time, as independent cameras (and pppp's emulator) send them. Two variants of the client:
+ *   --rest-us U sleeps U µs after a wakeup that read fewer than 4 sockets, before waiting
+ *   again, so that keepalives arriving one by one are read together (client-side batching in
+ *   time); --shared 1 gives the client one socket for all sessions (the cameras' sockets all
+ *   talk to it), read with recvmmsg and answered with one sendmmsg per batch.
  *
  * The program forks: the child is the camera side (N UDP sockets on 127.0.0.1, socket i
  * connected to the client's socket i, one timerfd sending the keepalives that are due), the
@@ -195,6 +198,51 @@ static void init_batch(void) {
     }
 }
 
+/* Answers the `got` datagrams of the last batch from `fd` with `reply`: one sendmmsg when
+ * `batched`, else one sendto each. Returns the replies the kernel refused. */
+static long long answer(int fd, int got, const unsigned char *reply, size_t size, int batched) {
+    long long refused = 0;
+    if (batched) {
+        static struct mmsghdr out[BATCH];
+        static struct iovec oiov[BATCH];
+        memset(out, 0, sizeof out);
+        for (int m = 0; m < got; m++) {
+            oiov[m].iov_base = (void *)reply;
+            oiov[m].iov_len = size;
+            out[m].msg_hdr.msg_iov = &oiov[m];
+            out[m].msg_hdr.msg_iovlen = 1;
+            out[m].msg_hdr.msg_name = &names[m];
+            out[m].msg_hdr.msg_namelen = msgs[m].msg_hdr.msg_namelen;
+        }
+        int done = 0;
+        while (done < got) {
+            int k = sendmmsg(fd, out + done, (unsigned)(got - done), 0);
+            if (k < 0) {
+                if (errno == EINTR) {
+                    continue;
+                }
+                if (errno != EAGAIN && errno != ENOBUFS) {
+                    die("sendmmsg");
+                }
+                refused++; /* the first of the rest: skip it */
+                k = 1;
+            }
+            done += k;
+        }
+        return refused;
+    }
+    for (int m = 0; m < got; m++) {
+        if (sendto(fd, reply, size, 0, (struct sockaddr *)&names[m],
+                   msgs[m].msg_hdr.msg_namelen) < 0) {
+            if (errno != EAGAIN && errno != ENOBUFS) {
+                die("sendto");
+            }
+            refused++;
+        }
+    }
+    return refused;
+}
+
 /* One recvmmsg on a non-blocking socket: the number of datagrams, 0 if none. */
 static int recv_batch(int fd) {
     for (int i = 0; i < BATCH; i++) {
@@ -324,7 +372,7 @@ static void camera(int n, const int *fds, int64_t interval_ns, int64_t spread_ns
 static void usage(const char *argv0) {
     fprintf(stderr,
             "usage: %s [--sessions N] [--seconds S] [--interval-ms MS] [--spread-ms MS] "
-            "[--size BYTES] [--grain-ms MS]\n",
+            "[--size BYTES] [--grain-ms MS] [--rest-us US] [--shared 0|1]\n",
             argv0);
     exit(2);
 }
@@ -341,8 +389,9 @@ static double parse_num(const char *s, const char *argv0) {
 
 int main(int argc, char **argv) {
     long sessions = 1000;
-    double seconds = 30, interval_ms = 1000, spread_ms = 300, grain_ms = 0;
+    double seconds = 30, interval_ms = 1000, spread_ms = 300, grain_ms = 0, rest_us = 0;
     long size = 4;
+    int shared = 0;
     for (int a = 1; a < argc; a++) {
         if (a + 1 >= argc) {
             usage(argv[0]);
@@ -360,6 +409,10 @@ int main(int argc, char **argv) {
             grain_ms = v;
         } else if (strcmp(argv[a], "--size") == 0) {
             size = (long)v;
+        } else if (strcmp(argv[a], "--rest-us") == 0) {
+            rest_us = v;
+        } else if (strcmp(argv[a], "--shared") == 0) {
+            shared = v != 0;
         } else {
             usage(argv[0]);
         }
@@ -367,9 +420,10 @@ int main(int argc, char **argv) {
     }
     if (sessions < 1 || sessions > 1000000 || seconds <= 0 || interval_ms <= 0 ||
         spread_ms < 0 || spread_ms > interval_ms || grain_ms < 0 || grain_ms > interval_ms ||
-        size < 1 || size > MAX_DATAGRAM) {
+        size < 1 || size > MAX_DATAGRAM || rest_us < 0 || rest_us > 1e6) {
         fail("bad arguments: need sessions >= 1, seconds > 0, interval-ms > 0, "
-             "0 <= spread-ms <= interval-ms, 0 <= grain-ms <= interval-ms, 1 <= size <= 1472");
+             "0 <= spread-ms <= interval-ms, 0 <= grain-ms <= interval-ms, 1 <= size <= 1472, "
+             "0 <= rest-us <= 1000000");
     }
     int n = (int)sessions;
 
@@ -395,14 +449,18 @@ int main(int argc, char **argv) {
         }
     }
 
+    /* The client's sockets: one per session, or one for all (--shared). */
+    int nc = shared ? 1 : n;
     int *client_fds = malloc(sizeof(int) * (size_t)n);
     int *camera_fds = malloc(sizeof(int) * (size_t)n);
     if (client_fds == NULL || camera_fds == NULL) {
         fail("out of memory");
     }
+    struct sockaddr_in client_addr, camera_addr;
     for (int i = 0; i < n; i++) {
-        struct sockaddr_in client_addr, camera_addr;
-        client_fds[i] = udp_socket_loopback(&client_addr);
+        if (i < nc) {
+            client_fds[i] = udp_socket_loopback(&client_addr);
+        }
         camera_fds[i] = udp_socket_loopback(&camera_addr);
         if (connect(camera_fds[i], (struct sockaddr *)&client_addr, sizeof client_addr) < 0) {
             die("connect (camera socket to 127.0.0.1)");
@@ -422,7 +480,7 @@ int main(int argc, char **argv) {
         die("fork");
     }
     if (child == 0) {
-        for (int i = 0; i < n; i++) {
+        for (int i = 0; i < nc; i++) {
             if (close(client_fds[i]) < 0) {
                 die("close (camera)");
             }
@@ -446,7 +504,14 @@ int main(int argc, char **argv) {
     /* The timer marks the end of the warm-up and of the measurement; the report pipe only
      * becomes readable if the camera dies early. */
     int tfd;
-    int ep = watch(n, client_fds, report[0], &tfd);
+    int ep = watch(nc, client_fds, report[0], &tfd);
+    if (shared) {
+        /* One socket holds the keepalives of every session between two reads. */
+        int rcvbuf = 4 << 20;
+        if (setsockopt(client_fds[0], SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof rcvbuf) < 0) {
+            die("setsockopt(SO_RCVBUF)");
+        }
+    }
     int64_t begin = mono_ns();
     arm_at(tfd, begin + (int64_t)(WARMUP_S * 1e9));
 
@@ -460,7 +525,13 @@ int main(int argc, char **argv) {
     int measuring = 0, done = 0;
     struct epoll_event evs[MAX_EVENTS];
     double cpu1 = 0;
+    int sockets_read = 0; /* sockets with datagrams at the last wakeup */
     while (!done) {
+        if (rest_us > 0 && sockets_read > 0 && sockets_read < 4) {
+            struct timespec rest = {(time_t)(rest_us / 1e6), (long)((long long)rest_us % 1000000 * 1000)};
+            nanosleep(&rest, NULL);
+        }
+        sockets_read = 0;
         int k = epoll_wait(ep, evs, MAX_EVENTS, -1);
         if (k < 0) {
             if (errno == EINTR) {
@@ -492,17 +563,10 @@ int main(int argc, char **argv) {
             }
             int fd = client_fds[tag];
             int got;
+            sockets_read++;
             do {
                 got = recv_batch(fd);
-                for (int m = 0; m < got; m++) {
-                    if (sendto(fd, reply, (size_t)size, 0, (struct sockaddr *)&names[m],
-                               msgs[m].msg_hdr.msg_namelen) < 0) {
-                        if (errno != EAGAIN && errno != ENOBUFS) {
-                            die("sendto");
-                        }
-                        send_drops++;
-                    }
-                }
+                send_drops += answer(fd, got, reply, (size_t)size, shared);
                 datagrams += got;
             } while (got == BATCH);
         }
@@ -530,10 +594,12 @@ int main(int argc, char **argv) {
     double cpu = cpu1 - cpu0;
     printf("{\"bench\":\"keepalive_floor\",\"sessions\":%d,\"seconds\":%.1f,"
            "\"interval_ms\":%g,\"spread_ms\":%g,\"grain_ms\":%g,\"size\":%ld,"
+           "\"rest_us\":%g,\"shared\":%s,"
            "\"datagrams_in_per_s\":%.1f,\"wakeups_per_s\":%.1f,\"cpu_share_of_core\":%.5f,"
            "\"us_per_datagram\":%.2f,\"send_drops\":%lld,\"camera_sent\":%lld,"
            "\"camera_replies\":%lld,\"camera_cpu_share_of_core\":%.4f}\n",
-           n, wall, interval_ms, spread_ms, grain_ms, size, (double)measured / wall,
+           n, wall, interval_ms, spread_ms, grain_ms, size, rest_us, shared ? "true" : "false",
+           (double)measured / wall,
            (double)measured_wakeups / wall, cpu / wall,
            measured > 0 ? cpu * 1e6 / (double)measured : 0.0, send_drops, r.sent, r.replies,
            r.cpu_share);
