@@ -141,3 +141,19 @@ fn close_wakes_readers_blocked_in_next_frame_and_next_audio() {
     }
     assert_eq!(s.blocked_readers(), 0);
 }
+
+#[test]
+fn a_frame_taken_is_already_counted() {
+    let cam = camera(Some("camera"));
+    let s = Session::connect(config(&cam)).unwrap();
+    s.login().unwrap();
+    s.start_video().unwrap();
+    // Take each frame the moment it is queued (spinning, so that the I/O thread is caught
+    // right after it hands the frame over): the counters must already include it.
+    for got in 1..=10 {
+        common::spin_until("a frame", || s.try_next_frame().is_some());
+        let counted = s.stats().controller.video_frames;
+        assert!(counted >= got, "frame {got} taken, {counted} counted");
+    }
+    s.close();
+}

@@ -191,6 +191,8 @@ pub(super) struct SessionEndpoint {
     events: Sender<SessionEvent>,
     waiting: HashMap<RequestId, Waiter>,
     last_stats: Option<Instant>,
+    /// The supervisor's events of one publish (kept to reuse its allocation).
+    events_out: Vec<supervisor::Event>,
     /// Something was queued for the user since the last notify.
     news: bool,
 }
@@ -226,18 +228,24 @@ impl Endpoint for SessionEndpoint {
     }
 
     fn publish(&mut self, now: Instant) -> Flow {
-        let mut frames = false;
-        while let Some(ev) = self.sup.poll_event() {
-            frames |= matches!(ev, supervisor::Event::Frame(_));
-            self.event(ev);
-        }
+        let mut events = std::mem::take(&mut self.events_out);
+        events.extend(std::iter::from_fn(|| self.sup.poll_event()));
+        let frames = events
+            .iter()
+            .any(|ev| matches!(ev, supervisor::Event::Frame(_)));
         // Copying the counters touches every channel's state: done with every frame, and
         // otherwise once a second (an idle session's keepalives need not refresh it each time).
+        // Before the frames are handed over, so that a user who takes a frame and then asks
+        // for the counters finds it counted.
         let stale = self.last_stats.is_none_or(|t| now >= t + STATS_EVERY);
         if frames || stale {
             self.last_stats = Some(now);
             self.shared.state.lock().stats = self.sup.stats();
         }
+        for ev in events.drain(..) {
+            self.event(ev);
+        }
+        self.events_out = events;
         if std::mem::take(&mut self.news) {
             self.shared.notify();
         }
@@ -264,6 +272,7 @@ impl SessionEndpoint {
             events,
             waiting: HashMap::new(),
             last_stats: None,
+            events_out: Vec::new(),
             news: false,
         }
     }
