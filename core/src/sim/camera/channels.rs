@@ -129,7 +129,8 @@ pub(super) struct Peer {
     pub(super) next_rdy: Option<Instant>,
     pub(super) last_rx: Instant,
     pub(super) last_tx: Instant,
-    /// No ALIVE is due before this long after it (see `CameraConfig::alive_phase`).
+    /// No ALIVE is due earlier than the keepalive interval after this instant (the session's
+    /// start plus `CameraConfig::alive_phase`).
     pub(super) alive_after: Instant,
     pub(super) tx: Vec<ChanTx>,
     pub(super) rx: Vec<ChanRx>,
