@@ -36,7 +36,7 @@ use parking_lot::Mutex;
 
 use crate::proto::SansIo;
 
-pub use timers::{Timers, FAR_GRAIN};
+pub use timers::Timers;
 pub use udp::gso_runs;
 
 /// Environment variable: the number of I/O threads of the global driver (default 1).

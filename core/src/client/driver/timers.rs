@@ -19,7 +19,7 @@ use std::time::{Duration, Instant};
 /// Deadlines at least this far ahead are rounded up to the grid.
 pub(super) const FAR: Duration = Duration::from_millis(250);
 /// The default grid of far deadlines: at most this late, under 7 % of [`FAR`].
-pub const FAR_GRAIN: Duration = Duration::from_millis(16);
+pub(super) const FAR_GRAIN: Duration = Duration::from_millis(16);
 
 /// Deadlines of the endpoints of one I/O thread.
 #[derive(Debug)]
@@ -36,7 +36,8 @@ pub struct Timers {
 pub struct Armed(Option<Instant>);
 
 impl Timers {
-    /// An empty heap whose grid of [`FAR_GRAIN`] starts at `epoch`.
+    /// An empty heap whose grid of far deadlines, 16 ms (the driver's default), starts at
+    /// `epoch`.
     pub fn new(epoch: Instant) -> Self {
         Self::with_grain(epoch, FAR_GRAIN)
     }
