@@ -140,7 +140,7 @@ fn vanished_camera_is_declared_dead_after_dead_after() {
             rig.stream(5, Duration::from_secs(5));
         }
         let mut tracker = RxTracker {
-            count: rig.controller_ref().stats().conn.datagrams_received,
+            count: received(&rig),
             at: None,
         };
         assert_eq!(
