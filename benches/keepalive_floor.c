@@ -15,11 +15,12 @@
  *   every 1000 ms, the sessions' phases spread over 300 ms (as if they all connected within
  *   0.3 s), 4-byte datagrams both ways. --grain-ms G sends the keepalives due only at multiples
  *   of G ms, in bursts: then the client reads many sockets per wakeup. 0 (the default): each
- *   keepalive at its own time, as independent cameras (and pppp's emulator) send them. Two variants of the client:
- *   --rest-us U sleeps U µs after a wakeup that read fewer than 4 sockets, before waiting
- *   again, so that keepalives arriving one by one are read together (client-side batching in
- *   time); --shared 1 gives the client one socket for all sessions (the cameras' sockets all
- *   talk to it), read with recvmmsg and answered with one sendmmsg per batch.
+ *   keepalive at its own time, as independent cameras (and pppp's emulator) send them.
+ *   Two variants of the client: --rest-us U sleeps U µs after a wakeup that read fewer than
+ *   4 sockets, before waiting again, so that keepalives arriving one by one are read together
+ *   (client-side batching in time); --shared 1 gives the client one socket for all sessions
+ *   (the cameras' sockets all talk to it), read with recvmmsg and answered with one sendmmsg
+ *   per batch.
  *
  * The program forks: the child is the camera side (N UDP sockets on 127.0.0.1, socket i
  * connected to the client's socket i, one timerfd sending the keepalives that are due), the
@@ -526,9 +527,10 @@ int main(int argc, char **argv) {
     struct epoll_event evs[MAX_EVENTS];
     double cpu1 = 0;
     int sockets_read = 0; /* sockets with datagrams at the last wakeup */
+    long long rest_ns = (long long)(rest_us * 1000);
+    struct timespec rest = {(time_t)(rest_ns / 1000000000), (long)(rest_ns % 1000000000)};
     while (!done) {
-        if (rest_us > 0 && sockets_read > 0 && sockets_read < 4) {
-            struct timespec rest = {(time_t)(rest_us / 1e6), (long)((long long)rest_us % 1000000 * 1000)};
+        if (rest_ns > 0 && sockets_read > 0 && sockets_read < 4) {
             nanosleep(&rest, NULL);
         }
         sockets_read = 0;
