@@ -383,3 +383,48 @@ fn request_ids_stay_unique_across_reconnections() {
         |e| matches!(e, Event::Done { id, outcome: Ok(_) } if *id == after),
     );
 }
+
+#[test]
+fn a_session_that_wants_video_or_is_recovering_is_never_quiet() {
+    let mut rig = Rig::new(camera_config());
+    rig.connect_login_stream();
+    let quiet = |rig: &mut Rig| {
+        let now = rig.net.now();
+        (
+            rig.sup().is_quiet(now),
+            rig.sup().controller().is_quiet(now),
+        )
+    };
+    assert!(!quiet(&mut rig).0, "streaming");
+    // The camera goes silent: after QUIET_AFTER the transport carries nothing, but the user
+    // still wants video, so the session must not be read late.
+    rig.net.unplug(rig.cam);
+    rig.drive_for(pppp::proto::conn::QUIET_AFTER + Duration::from_millis(500));
+    assert_eq!(quiet(&mut rig), (false, true), "video wanted, no data");
+    rig.expect(
+        Duration::from_secs(10),
+        "reconnection attempt",
+        |e| matches!(e, Event::Connecting { attempt } if *attempt >= 1),
+    );
+    for _ in 0..20 {
+        rig.drive_for(Duration::from_millis(250));
+        assert!(!quiet(&mut rig).0, "recovering");
+    }
+    // Video stopped by the user once the camera is back: quiet after QUIET_AFTER.
+    let now = rig.net.now();
+    let cam_id = rig.cam;
+    rig.net
+        .replace(cam_id, FakeCamera::new(camera_config(), now));
+    rig.expect(Duration::from_secs(5), "login again", |e| {
+        matches!(e, Event::LoggedIn { .. })
+    });
+    let now = rig.net.now();
+    let id = rig.sup().request(now, Request::Op(Op::StopVideo)).unwrap();
+    rig.expect(
+        Duration::from_secs(5),
+        "video stopped",
+        |e| matches!(e, Event::Done { id: i, .. } if *i == id),
+    );
+    rig.drive_for(pppp::proto::conn::QUIET_AFTER + Duration::from_secs(1));
+    assert_eq!(quiet(&mut rig), (true, true), "only keepalives now");
+}

@@ -213,6 +213,21 @@ impl Supervisor {
             .is_some_and(Reconnector::is_recovering)
     }
 
+    /// True when the session only keeps alive: logged in or not, no video or audio wanted,
+    /// no login or reconnection under way, no event waiting, and the controller quiet
+    /// ([`Controller::is_quiet`]). A driver may then read its datagrams a little late
+    /// (docs/architecture.md, "Idle rest").
+    pub fn is_quiet(&self, now: Instant) -> bool {
+        !self.closed
+            && self.want_video.is_none()
+            && !self.want_audio
+            && self.user_login.is_none()
+            && self.relogin.is_none()
+            && self.events.is_empty()
+            && !self.is_recovering()
+            && self.controller.is_quiet(now)
+    }
+
     /// True once the session ended and every event was drained: the driver may drop it.
     pub fn is_finished(&self) -> bool {
         self.closed && self.events.is_empty() && self.controller.poll_timeout().is_none()

@@ -233,6 +233,9 @@ pub struct Conn {
     handshake_close: bool,
     last_rx: Instant,
     last_tx: Instant,
+    /// The last data either way (a DRW, DRW_ACK or unreliable packet; keepalives do not
+    /// count): [`Conn::is_quiet`] waits [`QUIET_AFTER`] from it.
+    last_data: Option<Instant>,
     closing_deadline: Option<Instant>,
     senders: Vec<DrwSender>,
     receivers: Vec<DrwReceiver>,
@@ -258,6 +261,10 @@ pub struct Conn {
 /// late: when no data came yet (reordered), or when a CLOSE was already taken as the
 /// handshake's (this one is a network duplicate, which may come after the first data).
 const CLOSE_GRACE: Duration = Duration::from_millis(500);
+
+/// How long a connected session must carry nothing but keepalives to count as quiet
+/// ([`Conn::is_quiet`]): longer than the gap between a stream's frames or a command's reply.
+pub const QUIET_AFTER: Duration = Duration::from_secs(2);
 
 impl Conn {
     /// A new, idle session; call [`Conn::start`] to begin the search.
@@ -294,6 +301,7 @@ impl Conn {
             handshake_close: false,
             last_rx: now,
             last_tx: now,
+            last_data: None,
             closing_deadline: None,
             readable_flags: 0,
             active: 0,
@@ -408,6 +416,7 @@ impl Conn {
         }
         let cfg = channel_config(&self.ch0, &self.config.drw, c);
         self.active |= 1 << c;
+        self.last_data = Some(self.now);
         self.senders[c]
             .write(cfg, data)
             .map_err(ConnWriteError::Buffer)
@@ -432,6 +441,7 @@ impl Conn {
         payload.extend_from_slice(&self.packet_index[c].to_be_bytes());
         payload.extend_from_slice(data);
         self.packet_index[c] = self.packet_index[c].wrapping_add(1);
+        self.last_data = Some(self.now);
         self.queue_to(
             peer,
             Message::Other {
@@ -440,6 +450,21 @@ impl Conn {
             },
         );
         Ok(())
+    }
+
+    /// True when the session carries nothing but keepalives: connected, nothing in flight,
+    /// queued or owed on any channel (once [`Conn::poll_transmit`] returned `None`), no event
+    /// waiting, and no data either way for [`QUIET_AFTER`]. A driver may then read this
+    /// session's datagrams a little late (docs/architecture.md, "Idle rest"): a keepalive can
+    /// wait, and anything else makes the session busy again.
+    pub fn is_quiet(&self, now: Instant) -> bool {
+        self.state == State::Connected
+            && self.active == 0
+            && self.control.is_empty()
+            && self.events.is_empty()
+            && self
+                .last_data
+                .is_none_or(|t| now.saturating_duration_since(t) >= QUIET_AFTER)
     }
 
     /// Bytes written on `channel` and not yet acknowledged.
@@ -608,6 +633,7 @@ impl Conn {
                     self.become_connected();
                 }
                 self.got_data = true;
+                self.last_data = Some(self.now);
                 let c = channel as usize;
                 self.active |= 1 << c;
                 let cfg = channel_config(&self.ch0, &self.config.drw, c);
@@ -620,6 +646,7 @@ impl Conn {
                 // The device took our data: it is in the session, and a CLOSE from now on is
                 // a real one (e.g. a camera refusing a command of a dialect it does not speak).
                 self.got_data = true;
+                self.last_data = Some(self.now);
                 let c = channel as usize;
                 self.active |= 1 << c;
                 let cfg = channel_config(&self.ch0, &self.config.drw, c);
@@ -636,7 +663,10 @@ impl Conn {
             Message::Other {
                 msg_type: packet::msg::PSR,
                 payload,
-            } => self.handle_packet(payload),
+            } => {
+                self.last_data = Some(self.now);
+                self.handle_packet(payload);
+            }
             Message::Hello | Message::LanSearch | Message::LanSearchExt | Message::Other { .. } => {
             }
         }

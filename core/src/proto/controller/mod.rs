@@ -295,6 +295,19 @@ impl Controller {
         s
     }
 
+    /// True when nothing is under way: the transport is quiet ([`Conn::is_quiet`]), no
+    /// request waits for its reply, no login probe or re-establishment is in progress, no
+    /// talk-back audio is queued and no event waits to be taken.
+    pub fn is_quiet(&self, now: Instant) -> bool {
+        self.pending.is_empty()
+            && self.groups.is_empty()
+            && self.probe.is_none()
+            && !self.reconnecting
+            && self.events.is_empty()
+            && self.talk_queued().is_zero()
+            && self.conn.is_quiet(now)
+    }
+
     /// How many request ids this controller has handed out (they run from 1).
     pub fn issued_requests(&self) -> u64 {
         self.next_id - 1
