@@ -52,6 +52,10 @@ pub struct Args {
     /// Timer slack of the driver in microseconds (0: every deadline on time).
     #[arg(long, default_value_t = 2000)]
     timer_slack_us: u64,
+    /// Idle rest of the driver in microseconds: how long it rests between reads while every
+    /// session only keeps alive (0: never).
+    #[arg(long, default_value_t = 50_000)]
+    idle_rest_us: u64,
     /// Cameras already running (lines `{"uid":…,"lan_addr":…}` of `pppp camera --count`)
     /// instead of starting the emulator.
     #[arg(long)]
@@ -258,6 +262,7 @@ fn bench(a: &Args, measure: Duration, psk: &PskChoice, targets: &[Target]) -> Cl
         io_threads: a.io_threads,
         coalesce: Duration::from_micros(a.coalesce_us),
         timer_slack: Duration::from_micros(a.timer_slack_us),
+        idle_rest: Duration::from_micros(a.idle_rest_us),
         ..DriverConfig::default()
     });
     let bell = Arc::new(Bell::new(targets.len()));
@@ -351,6 +356,7 @@ fn bench(a: &Args, measure: Duration, psk: &PskChoice, targets: &[Target]) -> Cl
             .sum()
     };
     let (p0, l0, s0) = (packets(&sessions), lost(&sessions), proc_stat());
+    let rests0 = driver.idle_rests();
     let start = now();
     let end = start + measure;
     // Latency of each frame, in microseconds: from the arrival of its last datagram (the
@@ -383,6 +389,7 @@ fn bench(a: &Args, measure: Duration, psk: &PskChoice, targets: &[Target]) -> Cl
     }
     let elapsed = now() - start;
     let (p1, l1, s1) = (packets(&sessions), lost(&sessions), proc_stat());
+    let rests = driver.idle_rests().saturating_sub(rests0);
     let closed = sessions.iter().filter(|s| !s.is_open()).count();
     let threads_open = s1.threads;
     drop(sessions);
@@ -406,6 +413,8 @@ fn bench(a: &Args, measure: Duration, psk: &PskChoice, targets: &[Target]) -> Cl
         "io_threads": a.io_threads,
         "coalesce_us": a.coalesce_us,
         "timer_slack_us": a.timer_slack_us,
+        "idle_rest_us": a.idle_rest_us,
+        "idle_rests_per_s": rests as f64 / elapsed.as_secs_f64(),
         "connect_s": connect_time.as_secs_f64(),
         "seconds": elapsed.as_secs_f64(),
         "frames": frames,

@@ -4,12 +4,13 @@
 use std::collections::HashMap;
 use std::io::ErrorKind;
 use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use mio::{Events, Interest, Poll, Token};
-use parking_lot::Mutex;
+use parking_lot::{Condvar, Mutex};
 
 use super::timers::{Armed, Timers};
 use super::udp::{RecvBufs, Socket};
@@ -41,6 +42,10 @@ struct Inbox {
 pub(crate) struct LoopShared {
     waker: mio::Waker,
     inbox: Mutex<Inbox>,
+    /// Ends an idle rest (signalled with the waker).
+    rest: Condvar,
+    /// Idle rests taken so far.
+    rests: AtomicU64,
 }
 
 impl LoopShared {
@@ -50,6 +55,7 @@ impl LoopShared {
             if let Err(e) = self.waker.wake() {
                 tracing::error!("cannot wake the I/O thread: {e}");
             }
+            self.rest.notify_one();
         }
     }
 
@@ -68,6 +74,10 @@ impl LoopShared {
     pub(crate) fn has_new(&self) -> bool {
         !self.inbox.lock().new.is_empty()
     }
+
+    pub(crate) fn rests(&self) -> u64 {
+        self.rests.load(Ordering::Relaxed)
+    }
 }
 
 /// Starts the thread of slot `index`.
@@ -80,10 +90,13 @@ pub(crate) fn spawn(
     let shared = Arc::new(LoopShared {
         waker,
         inbox: Mutex::new(Inbox::default()),
+        rest: Condvar::new(),
+        rests: AtomicU64::new(0),
     });
     let coalesce = driver.config.coalesce;
     let timer_slack = driver.config.timer_slack;
     let timer_grain = driver.config.timer_grain;
+    let idle_rest = driver.config.idle_rest;
     let mut l = Loop {
         poll,
         events: Events::with_capacity(1024),
@@ -94,6 +107,7 @@ pub(crate) fn spawn(
         free: Vec::new(),
         by_key: HashMap::new(),
         live: 0,
+        noisy: 0,
         timers: Timers::with_grain(super::super::now(), timer_grain),
         recv: RecvBufs::new(),
         readable: Vec::new(),
@@ -104,6 +118,7 @@ pub(crate) fn spawn(
         scratch: Vec::new(),
         coalesce,
         timer_slack,
+        idle_rest,
         busy: false,
         exiting: false,
     };
@@ -126,6 +141,8 @@ struct Slot {
     queued: [bool; 1 << SOCKET_BITS],
     /// It panicked or asked to stop: removed at the end of the iteration.
     dead: bool,
+    /// [`Endpoint::is_quiet`] after its last publish.
+    quiet: bool,
 }
 
 struct Loop {
@@ -138,6 +155,8 @@ struct Loop {
     free: Vec<usize>,
     by_key: HashMap<u64, usize>,
     live: usize,
+    /// Live endpoints that are not quiet: the thread rests only when there is none.
+    noisy: usize,
     timers: Timers,
     recv: RecvBufs,
     /// Sockets with datagrams to read: `(slot, socket)`.
@@ -151,6 +170,7 @@ struct Loop {
     scratch: Vec<u8>,
     coalesce: Duration,
     timer_slack: Duration,
+    idle_rest: Duration,
     /// The last read found a burst (a socket had more than one datagram): datagrams that
     /// arrive now are worth a coalescing pause. A thread of idle sessions, whose datagrams
     /// come one at a time, reads them at once instead (no pause, no extra wake-up).
@@ -219,9 +239,34 @@ impl Loop {
             // Coalescing: after a burst, let the next one gather in the kernel before polling
             // again, so that it is read with one wake-up. What was read is handed over first:
             // the pause adds no latency to it (nor to a burst that arrives in one piece).
-            if self.busy && self.readable.is_empty() && !self.coalesce.is_zero() {
-                self.pause();
+            if self.readable.is_empty() {
+                if self.busy {
+                    if !self.coalesce.is_zero() {
+                        self.pause();
+                    }
+                } else if self.noisy == 0 && self.live > 0 && !self.idle_rest.is_zero() {
+                    self.rest();
+                }
             }
+        }
+    }
+
+    /// Every endpoint only keeps alive: let the keepalives that arrive one by one gather in
+    /// the kernel for up to `idle_rest` (never past the next deadline), so that the next
+    /// wake-up reads and answers them together. A command from a user (the waker) ends the
+    /// rest at once.
+    fn rest(&self) {
+        let mut wait = self.idle_rest;
+        if let Some(t) = self.timers.next() {
+            wait = wait.min(t.saturating_duration_since(super::super::now()));
+        }
+        if wait.is_zero() {
+            return;
+        }
+        let mut inbox = self.shared.inbox.lock();
+        if !inbox.pending {
+            self.shared.rests.fetch_add(1, Ordering::Relaxed);
+            self.shared.rest.wait_for(&mut inbox, wait);
         }
     }
 
@@ -300,6 +345,7 @@ impl Loop {
             dirty: false,
             queued: [false; 1 << SOCKET_BITS],
             dead: false,
+            quiet: false,
         };
         guarded(&mut slot, |e| e.start(now));
         slot.dirty = true;
@@ -312,6 +358,7 @@ impl Loop {
         self.slots[index] = Some(slot);
         self.by_key.insert(key, index);
         self.live += 1;
+        self.noisy += 1;
     }
 
     fn read(&mut self, now: Instant) {
@@ -430,6 +477,16 @@ impl Loop {
             }
             let deadline = slot.endpoint.poll_timeout();
             self.timers.arm(&mut slot.armed, i, slot.key, deadline, now);
+            let quiet =
+                catch_unwind(AssertUnwindSafe(|| slot.endpoint.is_quiet(now))).unwrap_or(false);
+            if quiet != slot.quiet {
+                slot.quiet = quiet;
+                if quiet {
+                    self.noisy -= 1;
+                } else {
+                    self.noisy += 1;
+                }
+            }
         }
     }
 
@@ -445,6 +502,9 @@ impl Loop {
         self.by_key.remove(&slot.key);
         self.free.push(i);
         self.live -= 1;
+        if !slot.quiet {
+            self.noisy -= 1;
+        }
         self.driver.unload(self.index);
         // Retire before the endpoint's drop wakes its user, so that a user who closed the
         // last session finds the thread ending and can join it.

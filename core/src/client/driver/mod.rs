@@ -9,7 +9,10 @@
 //! that the next burst gathers and is read with one wake-up; and it wakes for a deadline up to
 //! [`DriverConfig::timer_slack`] late and puts far deadlines on a grid of
 //! [`DriverConfig::timer_grain`], so that the keepalives of many idle sessions are served by
-//! one wake-up.
+//! one wake-up. While every endpoint of a thread only keeps alive ([`Endpoint::is_quiet`]),
+//! the thread rests up to [`DriverConfig::idle_rest`] between reads (a command from a user
+//! ends the rest at once), so that the keepalives of many idle cameras, each arriving at its
+//! own time, are read and answered together.
 //!
 //! An [`Endpoint`] is a sans-IO machine plus the glue to its user (channels, shared state).
 //! The user's side sends it commands through its own channel and calls
@@ -50,6 +53,15 @@ pub const TIMER_SLACK_ENV: &str = "PPPP_TIMER_SLACK_US";
 /// Environment variable: the grid of far deadlines of the global driver, in microseconds
 /// (default 16000; 0 keeps every deadline exact).
 pub const TIMER_GRAIN_ENV: &str = "PPPP_TIMER_GRAIN_US";
+/// Environment variable: the idle rest of the global driver, in microseconds (default 50000;
+/// 0 reads every datagram as soon as it arrives, idle or not).
+pub const IDLE_REST_ENV: &str = "PPPP_IDLE_REST_US";
+
+/// The default [`DriverConfig::idle_rest`].
+pub const DEFAULT_IDLE_REST: Duration = Duration::from_millis(50);
+/// The longest [`DriverConfig::idle_rest`] [`DriverConfig::from_env`] accepts: far inside the
+/// seconds a camera waits for an answer to its keepalive (docs/protocol.md §7.3).
+pub const MAX_IDLE_REST: Duration = Duration::from_millis(500);
 
 /// How a [`Driver`] runs.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -68,23 +80,32 @@ pub struct DriverConfig {
     /// much later, onto a grid, so that those of many sessions share a wake-up. Zero: every
     /// deadline exact (as independent cameras keep time; the emulator does so).
     pub timer_grain: Duration,
+    /// While every endpoint of a thread only keeps alive (sessions connected, no video or
+    /// audio wanted, no request, login or reconnection under way, no data for 2 s), the
+    /// thread rests this long after each read before polling again, so that keepalives
+    /// arriving one by one are read and answered together, with one wake-up. A command from
+    /// the user ends the rest at once; a camera's own message to an idle session (an alarm)
+    /// waits up to this long. Zero: never rest.
+    pub idle_rest: Duration,
 }
 
 impl Default for DriverConfig {
-    /// One I/O thread, 500 µs coalescing, 2 ms timer slack, 16 ms timer grain.
+    /// One I/O thread, 500 µs coalescing, 2 ms timer slack, 16 ms timer grain, 50 ms idle
+    /// rest.
     fn default() -> Self {
         DriverConfig {
             io_threads: 1,
             coalesce: Duration::from_micros(500),
             timer_slack: Duration::from_millis(2),
             timer_grain: timers::FAR_GRAIN,
+            idle_rest: DEFAULT_IDLE_REST,
         }
     }
 }
 
 impl DriverConfig {
-    /// The defaults, overridden by [`IO_THREADS_ENV`], [`COALESCE_ENV`], [`TIMER_SLACK_ENV`]
-    /// and [`TIMER_GRAIN_ENV`] when they hold numbers (other values are ignored with a
+    /// The defaults, overridden by [`IO_THREADS_ENV`], [`COALESCE_ENV`], [`TIMER_SLACK_ENV`],
+    /// [`TIMER_GRAIN_ENV`] and [`IDLE_REST_ENV`] when they hold numbers (other values are ignored with a
     /// warning).
     pub fn from_env() -> Self {
         let mut c = DriverConfig::default();
@@ -110,6 +131,9 @@ impl DriverConfig {
         if let Some(us) = num(TIMER_GRAIN_ENV) {
             c.timer_grain = Duration::from_micros(us.min(250_000));
         }
+        if let Some(us) = num(IDLE_REST_ENV) {
+            c.idle_rest = Duration::from_micros(us).min(MAX_IDLE_REST);
+        }
         c
     }
 }
@@ -130,6 +154,11 @@ pub(crate) trait Endpoint: SansIo + Send {
     /// After a batch of input and once its datagrams were sent: hand events to the user.
     /// [`Flow::Stop`] removes the endpoint.
     fn publish(&mut self, now: Instant) -> Flow;
+    /// True when the endpoint only keeps alive, so that its datagrams may be read up to
+    /// [`DriverConfig::idle_rest`] late. Asked after each [`Endpoint::publish`].
+    fn is_quiet(&self, _now: Instant) -> bool {
+        false
+    }
 }
 
 /// Wakes one endpoint's I/O thread from any thread.
@@ -231,6 +260,15 @@ impl Driver {
             .count()
     }
 
+    /// Idle rests its running I/O threads took ([`DriverConfig::idle_rest`]).
+    pub fn idle_rests(&self) -> u64 {
+        self.inner
+            .slots
+            .iter()
+            .filter_map(|s| s.lock().running.as_ref().map(|r| r.rests()))
+            .sum()
+    }
+
     /// Endpoints (sessions, discoveries, cameras) being served.
     pub fn endpoints(&self) -> usize {
         self.inner.slots.iter().map(|s| s.lock().load).sum()
@@ -326,4 +364,107 @@ thread_local! {
 /// True on an I/O thread (where waiting for an endpoint would wait for ourselves).
 pub(crate) fn on_io_thread() -> bool {
     ON_IO_THREAD.with(std::cell::Cell::get)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::proto::Transmit;
+    use std::net::SocketAddr;
+    use std::sync::mpsc;
+
+    /// An endpoint with no timer that reports its wakes and its quietness as told.
+    struct Probe {
+        quiet: bool,
+        woken: mpsc::Sender<()>,
+    }
+
+    impl SansIo for Probe {
+        fn handle_datagram(&mut self, _: Instant, _: SocketAddr, _: SocketAddr, _: &[u8]) {}
+        fn handle_timeout(&mut self, _: Instant) {}
+        fn poll_transmit(&mut self) -> Option<Transmit> {
+            None
+        }
+        fn poll_timeout(&self) -> Option<Instant> {
+            None
+        }
+    }
+
+    impl Endpoint for Probe {
+        fn start(&mut self, _: Instant) {}
+        fn handle_wake(&mut self, _: Instant) {
+            let _ = self.woken.send(());
+        }
+        fn publish(&mut self, _: Instant) -> Flow {
+            Flow::Continue
+        }
+        fn is_quiet(&self, _: Instant) -> bool {
+            self.quiet
+        }
+    }
+
+    /// Spins until `cond()` holds; fails after a minute of wall-clock time.
+    #[allow(clippy::disallowed_methods)]
+    fn spin_until(what: &str, mut cond: impl FnMut() -> bool) {
+        let start = Instant::now();
+        while !cond() {
+            assert!(start.elapsed() < Duration::from_secs(60), "never: {what}");
+            std::thread::yield_now();
+        }
+    }
+
+    fn driver(idle_rest: Duration) -> Driver {
+        Driver::new(DriverConfig {
+            idle_rest,
+            ..DriverConfig::default()
+        })
+    }
+
+    fn add(d: &Driver, quiet: bool) -> (EndpointWaker, mpsc::Receiver<()>) {
+        let (tx, rx) = mpsc::channel();
+        let sock = UdpSocket::bind("127.0.0.1:0").unwrap();
+        let w = d
+            .register(vec![sock], Box::new(Probe { quiet, woken: tx }))
+            .unwrap();
+        (w, rx)
+    }
+
+    #[test]
+    fn a_command_ends_an_idle_rest_at_once() {
+        // A rest of ten minutes: only the waker can end it before the test gives up.
+        let d = driver(Duration::from_secs(600));
+        let (w, woken) = add(&d, true);
+        spin_until("a rest", || d.idle_rests() > 0);
+        let before = d.idle_rests();
+        w.wake();
+        woken
+            .recv_timeout(Duration::from_secs(60))
+            .expect("the wake was served during the rest");
+        // And the thread rests again afterwards.
+        spin_until("another rest", || d.idle_rests() > before);
+    }
+
+    #[test]
+    fn one_endpoint_that_is_not_quiet_keeps_the_thread_from_resting() {
+        let d = driver(Duration::from_secs(600));
+        let (w2, woken) = add(&d, false);
+        let (_w1, _r1) = add(&d, true);
+        // Both endpoints are in and the thread went through an iteration since.
+        w2.wake();
+        woken.recv_timeout(Duration::from_secs(60)).unwrap();
+        w2.wake();
+        woken.recv_timeout(Duration::from_secs(60)).unwrap();
+        assert_eq!(d.idle_rests(), 0);
+    }
+
+    #[test]
+    fn a_zero_idle_rest_never_rests() {
+        let d = driver(Duration::ZERO);
+        let (w, woken) = add(&d, true);
+        w.wake();
+        woken.recv_timeout(Duration::from_secs(60)).unwrap();
+        w.wake();
+        woken.recv_timeout(Duration::from_secs(60)).unwrap();
+        assert_eq!(d.idle_rests(), 0);
+    }
 }

@@ -255,6 +255,10 @@ impl Endpoint for SessionEndpoint {
             Flow::Continue
         }
     }
+
+    fn is_quiet(&self, now: Instant) -> bool {
+        self.waiting.is_empty() && self.sup.is_quiet(now)
+    }
 }
 
 impl SessionEndpoint {
