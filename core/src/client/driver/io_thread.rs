@@ -252,12 +252,14 @@ impl Loop {
     }
 
     /// Every endpoint only keeps alive: let the keepalives that arrive one by one gather in
-    /// the kernel for up to `idle_rest` (never past the next deadline), so that the next
+    /// the kernel for up to `idle_rest` (never past a near deadline; far ones, keepalives
+    /// and liveness checks, may wait for the rest's end), so that the next
     /// wake-up reads and answers them together. A command from a user (the waker) ends the
     /// rest at once.
     fn rest(&self) {
+        // Keepalive and liveness deadlines (seconds apart) may be served up to a rest late.
         let mut wait = self.idle_rest;
-        if let Some(t) = self.timers.next() {
+        if let Some(t) = self.timers.next_allowing(self.idle_rest) {
             wait = wait.min(t.saturating_duration_since(super::super::now()));
         }
         if wait.is_zero() {

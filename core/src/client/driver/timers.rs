@@ -10,7 +10,9 @@
 //! A deadline far ahead (a keepalive, a liveness check) is rounded up to a grid of
 //! [`FAR_GRAIN`] (or the grain given to [`Timers::with_grain`]) so that those of many sessions
 //! fall on the same instants and share a wake-up; near ones (retransmissions, ACK flushes,
-//! coalescing) stay exact.
+//! coalescing) stay exact. Far entries sit in a heap of their own, so that a thread resting
+//! while its sessions only keep alive may serve them a little late
+//! ([`Timers::next_allowing`]) instead of cutting every rest short.
 
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
@@ -24,12 +26,17 @@ pub(super) const FAR_GRAIN: Duration = Duration::from_millis(16);
 /// Deadlines of the endpoints of one I/O thread.
 #[derive(Debug)]
 pub struct Timers {
-    heap: BinaryHeap<Reverse<(Instant, usize, u64)>>,
+    /// Entries armed less than [`FAR`] ahead.
+    near: BinaryHeap<Entry>,
+    /// Entries armed [`FAR`] or more ahead.
+    far: BinaryHeap<Entry>,
     /// Origin of the grid of far deadlines.
     epoch: Instant,
     /// Its step (zero: no grid, every deadline exact).
     grain: Duration,
 }
+
+type Entry = Reverse<(Instant, usize, u64)>;
 
 /// What a slot remembers of its armed deadline.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -46,7 +53,8 @@ impl Timers {
     /// deadline exact. A grain over [`FAR`] is taken as [`FAR`].
     pub fn with_grain(epoch: Instant, grain: Duration) -> Self {
         Timers {
-            heap: BinaryHeap::new(),
+            near: BinaryHeap::new(),
+            far: BinaryHeap::new(),
             epoch,
             grain: grain.min(FAR),
         }
@@ -65,10 +73,12 @@ impl Timers {
         let Some(d) = deadline else {
             return; // an earlier entry may stay: firing early is harmless
         };
+        let far = d >= now + FAR;
         let d = self.coarsen(d, now);
         if armed.0.is_none_or(|a| d < a) {
             armed.0 = Some(d);
-            self.heap.push(Reverse((d, slot, key)));
+            let heap = if far { &mut self.far } else { &mut self.near };
+            heap.push(Reverse((d, slot, key)));
         }
     }
 
@@ -86,15 +96,34 @@ impl Timers {
 
     /// The earliest deadline, if any.
     pub fn next(&self) -> Option<Instant> {
-        self.heap.peek().map(|Reverse((d, _, _))| *d)
+        self.next_allowing(Duration::ZERO)
     }
 
-    /// Pops the next entry due at `now`: `(slot, key, armed_at)`. The caller checks the key
-    /// and passes the slot's [`Armed`] to [`Timers::fired`].
+    /// The earliest deadline when those armed [`FAR`] or more ahead (keepalives, liveness
+    /// checks, timed in seconds) may be served up to `late` after it: how long a thread may
+    /// rest.
+    pub fn next_allowing(&self, late: Duration) -> Option<Instant> {
+        let near = self.near.peek().map(|Reverse((d, _, _))| *d);
+        let far = self.far.peek().map(|Reverse((d, _, _))| *d + late);
+        match (near, far) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
+    }
+
+    /// Pops the next entry due at `now`, earliest first: `(slot, key, armed_at)`. The caller
+    /// checks the key and passes the slot's [`Armed`] to [`Timers::fired`].
     pub fn pop_due(&mut self, now: Instant) -> Option<(usize, u64, Instant)> {
-        match self.heap.peek() {
+        let top = |h: &BinaryHeap<Entry>| h.peek().map(|Reverse((d, _, _))| *d);
+        let heap = match (top(&self.near), top(&self.far)) {
+            (Some(a), Some(b)) if b < a => &mut self.far,
+            (Some(_), _) => &mut self.near,
+            (None, Some(_)) => &mut self.far,
+            (None, None) => return None,
+        };
+        match heap.peek() {
             Some(Reverse((d, _, _))) if *d <= now => {
-                let Reverse((d, slot, key)) = self.heap.pop()?;
+                let Reverse((d, slot, key)) = heap.pop()?;
                 Some((slot, key, d))
             }
             _ => None,
@@ -114,12 +143,12 @@ impl Timers {
 
     /// Entries in the heap (live and stale).
     pub fn len(&self) -> usize {
-        self.heap.len()
+        self.near.len() + self.far.len()
     }
 
     /// True when no entry is armed.
     pub fn is_empty(&self) -> bool {
-        self.heap.is_empty()
+        self.near.is_empty() && self.far.is_empty()
     }
 }
 
@@ -214,6 +243,33 @@ mod tests {
         t.arm(&mut near, 99, 99, Some(d), now);
         assert_eq!(near.0, Some(d));
         assert_eq!(t.next(), Some(d));
+    }
+
+    #[test]
+    fn a_rest_may_run_past_far_deadlines_but_not_near_ones() {
+        let t0 = Instant::now();
+        let ms = |n| t0 + Duration::from_millis(n);
+        let mut t = Timers::with_grain(t0, Duration::ZERO);
+        let (mut keepalive, mut retransmit) = (Armed::default(), Armed::default());
+        t.arm(&mut keepalive, 0, 1, Some(ms(1250)), t0);
+        let late = Duration::from_millis(50);
+        assert_eq!(t.next(), Some(ms(1250)));
+        assert_eq!(
+            t.next_allowing(late),
+            Some(ms(1300)),
+            "a keepalive may wait"
+        );
+        t.arm(&mut retransmit, 1, 2, Some(ms(1260)), ms(1100));
+        assert_eq!(
+            t.next_allowing(late),
+            Some(ms(1260)),
+            "a retransmission may not"
+        );
+        // Whatever the heap, entries pop earliest first.
+        let order: Vec<usize> =
+            std::iter::from_fn(|| t.pop_due(ms(2000)).map(|(s, _, _)| s)).collect();
+        assert_eq!(order, vec![0, 1]);
+        assert!(t.is_empty());
     }
 
     #[test]
