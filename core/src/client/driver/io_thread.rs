@@ -258,10 +258,7 @@ impl Loop {
     /// rest at once.
     fn rest(&self) {
         // Keepalive and liveness deadlines (seconds apart) may be served up to a rest late.
-        let mut wait = self.idle_rest;
-        if let Some(t) = self.timers.next_allowing(self.idle_rest) {
-            wait = wait.min(t.saturating_duration_since(super::super::now()));
-        }
+        let wait = self.wait_at_most(self.idle_rest, self.idle_rest);
         if wait.is_zero() {
             return;
         }
@@ -275,13 +272,18 @@ impl Loop {
     /// Lets the next burst accumulate in the kernel before polling, without sleeping past
     /// the next deadline.
     fn pause(&self) {
-        let mut wait = self.coalesce;
-        if let Some(t) = self.timers.next() {
-            wait = wait.min(t.saturating_duration_since(super::super::now()));
-        }
+        let wait = self.wait_at_most(self.coalesce, Duration::ZERO);
         if !wait.is_zero() {
             std::thread::sleep(wait);
         }
+    }
+
+    /// `limit`, or less when a deadline comes first (far deadlines counted `late` after
+    /// theirs, see [`Timers::next_allowing`]).
+    fn wait_at_most(&self, limit: Duration, late: Duration) -> Duration {
+        self.timers.next_allowing(late).map_or(limit, |t| {
+            limit.min(t.saturating_duration_since(super::super::now()))
+        })
     }
 
     fn mark_dirty(dirty: &mut Vec<usize>, slot: &mut Slot, index: usize) {

@@ -105,8 +105,8 @@ impl Default for DriverConfig {
 
 impl DriverConfig {
     /// The defaults, overridden by [`IO_THREADS_ENV`], [`COALESCE_ENV`], [`TIMER_SLACK_ENV`],
-    /// [`TIMER_GRAIN_ENV`] and [`IDLE_REST_ENV`] when they hold numbers (other values are ignored with a
-    /// warning).
+    /// [`TIMER_GRAIN_ENV`] and [`IDLE_REST_ENV`] when they hold numbers (other values are
+    /// ignored with a warning).
     pub fn from_env() -> Self {
         let mut c = DriverConfig::default();
         let num = |name: &str| {
