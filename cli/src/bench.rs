@@ -56,6 +56,9 @@ pub struct Args {
     /// session only keeps alive (0: never).
     #[arg(long, default_value_t = 50_000)]
     idle_rest_us: u64,
+    /// Whether sessions share their I/O thread's socket (0: a socket per session).
+    #[arg(long, default_value_t = 1)]
+    shared_socket: u8,
     /// Cameras already running (lines `{"uid":…,"lan_addr":…}` of `pppp camera --count`)
     /// instead of starting the emulator.
     #[arg(long)]
@@ -263,6 +266,7 @@ fn bench(a: &Args, measure: Duration, psk: &PskChoice, targets: &[Target]) -> Cl
         coalesce: Duration::from_micros(a.coalesce_us),
         timer_slack: Duration::from_micros(a.timer_slack_us),
         idle_rest: Duration::from_micros(a.idle_rest_us),
+        shared_socket: a.shared_socket != 0,
         ..DriverConfig::default()
     });
     let bell = Arc::new(Bell::new(targets.len()));
@@ -415,6 +419,7 @@ fn bench(a: &Args, measure: Duration, psk: &PskChoice, targets: &[Target]) -> Cl
         "timer_slack_us": a.timer_slack_us,
         "idle_rest_us": a.idle_rest_us,
         "idle_rests_per_s": rests as f64 / elapsed.as_secs_f64(),
+        "shared_socket": a.shared_socket != 0,
         "connect_s": connect_time.as_secs_f64(),
         "seconds": elapsed.as_secs_f64(),
         "frames": frames,

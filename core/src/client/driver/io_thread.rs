@@ -3,6 +3,7 @@
 
 use std::collections::HashMap;
 use std::io::ErrorKind;
+use std::net::SocketAddr;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
@@ -18,6 +19,10 @@ use super::{Endpoint, Flow, Inner};
 use crate::proto::Transmit;
 
 const WAKER: Token = Token(usize::MAX);
+/// The thread's shared socket ([`super::DriverConfig::shared_socket`]).
+const SHARED: Token = Token(usize::MAX - 1);
+/// The shared socket's place in `readable` (no slot has this index).
+const SHARED_SLOT: usize = usize::MAX;
 /// Sockets per endpoint (the token's low bits).
 const SOCKET_BITS: usize = 4;
 /// Datagrams read from one socket before the others get their turn.
@@ -27,6 +32,8 @@ const READ_QUOTA: usize = 512;
 pub(crate) struct NewEndpoint {
     pub(crate) key: u64,
     pub(crate) sockets: Vec<std::net::UdpSocket>,
+    /// On the shared socket, under this key (`sockets` is then empty).
+    pub(crate) shared_key: Option<String>,
     pub(crate) endpoint: Box<dyn Endpoint>,
 }
 
@@ -46,6 +53,8 @@ pub(crate) struct LoopShared {
     rest: Condvar,
     /// Idle rests taken so far.
     rests: AtomicU64,
+    /// The address of the shared socket, when the thread has one.
+    shared_local: Option<SocketAddr>,
 }
 
 impl LoopShared {
@@ -78,6 +87,10 @@ impl LoopShared {
     pub(crate) fn rests(&self) -> u64 {
         self.rests.load(Ordering::Relaxed)
     }
+
+    pub(crate) fn shared_local(&self) -> Option<SocketAddr> {
+        self.shared_local
+    }
 }
 
 /// Starts the thread of slot `index`.
@@ -87,11 +100,22 @@ pub(crate) fn spawn(
 ) -> std::io::Result<(Arc<LoopShared>, JoinHandle<()>)> {
     let poll = Poll::new()?;
     let waker = mio::Waker::new(poll.registry(), WAKER)?;
+    let shared_socket = if driver.config.shared_socket {
+        // Any port of any address, as a session's own socket; broadcasts allowed for the
+        // sessions that search by broadcast.
+        let mut s = Socket::new(super::super::bind_session(None, true)?)?;
+        poll.registry()
+            .register(&mut s.io, SHARED, Interest::READABLE)?;
+        Some(s)
+    } else {
+        None
+    };
     let shared = Arc::new(LoopShared {
         waker,
         inbox: Mutex::new(Inbox::default()),
         rest: Condvar::new(),
         rests: AtomicU64::new(0),
+        shared_local: shared_socket.as_ref().map(|s| s.local),
     });
     let coalesce = driver.config.coalesce;
     let timer_slack = driver.config.timer_slack;
@@ -108,9 +132,16 @@ pub(crate) fn spawn(
         by_key: HashMap::new(),
         live: 0,
         noisy: 0,
+        shared_socket,
+        shared_queued: true,
+        by_peer: HashMap::new(),
+        listeners: Vec::new(),
+        shared_out: Vec::new(),
         timers: Timers::with_grain(super::super::now(), timer_grain),
         recv: RecvBufs::new(),
-        readable: Vec::new(),
+        // The shared socket is read once at the start: nothing may be waiting, but the read
+        // clears its flag (edge-triggered polling).
+        readable: vec![(SHARED_SLOT, 0)],
         reading: Vec::new(),
         last_read: super::super::now(),
         dirty: Vec::new(),
@@ -143,6 +174,12 @@ struct Slot {
     dead: bool,
     /// [`Endpoint::is_quiet`] after its last publish.
     quiet: bool,
+    /// On the shared socket under this key.
+    shared_key: Option<String>,
+    /// The address it claims on the shared socket ([`Endpoint::peer`]).
+    peer: Option<SocketAddr>,
+    /// It is in `listeners` ([`Endpoint::hears_strangers`]).
+    listening: bool,
 }
 
 struct Loop {
@@ -157,6 +194,16 @@ struct Loop {
     live: usize,
     /// Live endpoints that are not quiet: the thread rests only when there is none.
     noisy: usize,
+    /// The socket shared by the endpoints registered with a shared key.
+    shared_socket: Option<Socket>,
+    /// The shared socket is in `readable`.
+    shared_queued: bool,
+    /// Who owns the datagrams from an address on the shared socket.
+    by_peer: HashMap<SocketAddr, usize>,
+    /// Endpoints on the shared socket offered the datagrams of unclaimed addresses.
+    listeners: Vec<usize>,
+    /// Datagrams of this iteration for the shared socket, sent together.
+    shared_out: Vec<Transmit>,
     timers: Timers,
     recv: RecvBufs,
     /// Sockets with datagrams to read: `(slot, socket)`.
@@ -211,6 +258,13 @@ impl Loop {
             for ev in self.events.iter() {
                 if ev.token() == WAKER {
                     woke = true;
+                    continue;
+                }
+                if ev.token() == SHARED {
+                    if !self.shared_queued {
+                        self.shared_queued = true;
+                        self.readable.push((SHARED_SLOT, 0));
+                    }
                     continue;
                 }
                 let (slot, sock) = (
@@ -320,8 +374,12 @@ impl Loop {
         let NewEndpoint {
             key,
             sockets,
+            shared_key,
             endpoint,
         } = ep;
+        if shared_key.is_some() && self.shared_socket.is_none() {
+            tracing::error!("an endpoint for a shared socket on a thread without one");
+        }
         let index = self.free.pop().unwrap_or_else(|| {
             self.slots.push(None);
             self.slots.len() - 1
@@ -350,6 +408,9 @@ impl Loop {
             queued: [false; 1 << SOCKET_BITS],
             dead: false,
             quiet: false,
+            shared_key,
+            peer: None,
+            listening: false,
         };
         guarded(&mut slot, |e| e.start(now));
         slot.dirty = true;
@@ -372,9 +433,20 @@ impl Loop {
         }
         let wall = super::super::wall_now();
         // Sockets not drained go back to `readable`, emptied here.
-        std::mem::swap(&mut self.readable, &mut self.reading);
+        let mut reading = std::mem::take(&mut self.reading);
+        std::mem::swap(&mut self.readable, &mut reading);
         let mut burst = false;
-        for (i, n) in self.reading.drain(..) {
+        for (i, n) in reading.drain(..) {
+            if i == SHARED_SLOT {
+                let (drained, busy) = self.read_shared(now, floor, wall);
+                burst |= busy;
+                if drained {
+                    self.shared_queued = false;
+                } else {
+                    self.readable.push((i, n));
+                }
+                continue;
+            }
             let Some(slot) = self.slots[i].as_mut() else {
                 continue;
             };
@@ -387,23 +459,11 @@ impl Loop {
                     break true;
                 };
                 let local = sock.local;
-                let endpoint = &mut slot.endpoint;
-                let mut panicked = false;
+                let (endpoint, dead) = (&mut slot.endpoint, &mut slot.dead);
                 let r = self.recv.recv(sock, |from, data, stamp| {
-                    if panicked {
-                        return;
-                    }
                     let at = arrival(stamp, wall, now, floor);
-                    let ep = &mut *endpoint;
-                    panicked = catch_unwind(AssertUnwindSafe(|| {
-                        ep.handle_datagram(at, local, from, data)
-                    }))
-                    .is_err();
+                    deliver(endpoint, dead, at, local, from, data);
                 });
-                if panicked {
-                    tracing::error!("an endpoint panicked on a datagram; closing it");
-                    slot.dead = true;
-                }
                 match r {
                     Ok(got) => {
                         Self::mark_dirty(&mut self.dirty, slot, i);
@@ -430,7 +490,50 @@ impl Loop {
                 self.readable.push((i, n));
             }
         }
+        self.reading = reading;
         self.busy = burst;
+    }
+
+    /// Reads the shared socket, handing each datagram to the endpoint that claims its source
+    /// address, else offering it to the listeners until one claims it. Returns whether the
+    /// socket was drained, and whether a burst came for an endpoint that is not quiet (the
+    /// keepalives of many idle sessions read together are no burst).
+    fn read_shared(&mut self, now: Instant, floor: Instant, wall: Duration) -> (bool, bool) {
+        let Some(sock) = self.shared_socket.as_ref() else {
+            return (true, false);
+        };
+        let local = sock.local;
+        let mut quota = READ_QUOTA;
+        let mut busy = false;
+        loop {
+            let mut noisy = 0;
+            let r = self.recv.recv(sock, |from, data, stamp| {
+                let at = arrival(stamp, wall, now, floor);
+                let to = route(
+                    &mut self.slots,
+                    &mut self.by_peer,
+                    &self.listeners,
+                    &mut self.dirty,
+                    (at, local, from, data),
+                );
+                noisy += usize::from(to == Some(false));
+            });
+            busy |= noisy > 1;
+            match r {
+                Ok(got) => {
+                    if got.drained {
+                        return (true, busy);
+                    }
+                    quota = quota.saturating_sub(got.datagrams.max(1));
+                    if quota == 0 {
+                        return (false, busy);
+                    }
+                }
+                Err(e) if e.kind() == ErrorKind::WouldBlock => return (true, busy),
+                Err(e) if e.kind() == ErrorKind::Interrupted => {}
+                Err(e) => tracing::trace!("recv error: {e}"),
+            }
+        }
     }
 
     fn fire_timers(&mut self, now: Instant) {
@@ -467,8 +570,12 @@ impl Loop {
                         out.push(t);
                     }
                 });
-                send(slot, &self.out, &mut self.scratch);
-                self.out.clear();
+                if slot.shared_key.is_some() {
+                    self.shared_out.append(&mut self.out);
+                } else {
+                    send(slot, &self.out, &mut self.scratch);
+                    self.out.clear();
+                }
                 let r = catch_unwind(AssertUnwindSafe(|| slot.endpoint.publish(now)));
                 flow = r.unwrap_or_else(|_| {
                     tracing::error!("an endpoint panicked; closing it");
@@ -491,7 +598,29 @@ impl Loop {
                     self.noisy += 1;
                 }
             }
+            if slot.shared_key.is_some() {
+                let (peer, hears) = catch_unwind(AssertUnwindSafe(|| {
+                    (slot.endpoint.peer(), slot.endpoint.hears_strangers(now))
+                }))
+                .unwrap_or((None, false));
+                claim(&mut self.by_peer, slot, i, peer);
+                if hears != slot.listening {
+                    slot.listening = hears;
+                    if hears {
+                        self.listeners.push(i);
+                    } else {
+                        self.listeners.retain(|&l| l != i);
+                    }
+                }
+            }
         }
+        if let (Some(sock), false) = (&self.shared_socket, self.shared_out.is_empty()) {
+            let refused = sock.send_many(&self.shared_out, &mut self.scratch);
+            if refused > 0 {
+                tracing::trace!(refused, "datagrams refused by the kernel");
+            }
+        }
+        self.shared_out.clear();
     }
 
     fn remove(&mut self, i: usize) {
@@ -504,12 +633,18 @@ impl Loop {
             let _ = self.poll.registry().deregister(&mut s.io);
         }
         self.by_key.remove(&slot.key);
+        if slot.shared_key.is_some() {
+            claim(&mut self.by_peer, &mut slot, i, None);
+            if slot.listening {
+                self.listeners.retain(|&l| l != i);
+            }
+        }
         self.free.push(i);
         self.live -= 1;
         if !slot.quiet {
             self.noisy -= 1;
         }
-        self.driver.unload(self.index);
+        self.driver.unload(self.index, slot.shared_key.as_deref());
         // Retire before the endpoint's drop wakes its user, so that a user who closed the
         // last session finds the thread ending and can join it.
         if self.live == 0 && self.driver.retire(self.index, &self.shared) {
@@ -534,6 +669,91 @@ fn arrival(stamp: Option<Duration>, wall: Duration, now: Instant, floor: Instant
     now.checked_sub(wall.saturating_sub(stamp))
         .map_or(floor, |t| t.max(floor))
         .min(now)
+}
+
+/// Hands a datagram to an endpoint, turning a panic into the endpoint's removal.
+fn deliver(
+    endpoint: &mut Box<dyn Endpoint>,
+    dead: &mut bool,
+    at: Instant,
+    local: SocketAddr,
+    from: SocketAddr,
+    data: &[u8],
+) {
+    if *dead {
+        return;
+    }
+    if catch_unwind(AssertUnwindSafe(|| {
+        endpoint.handle_datagram(at, local, from, data)
+    }))
+    .is_err()
+    {
+        tracing::error!("an endpoint panicked on a datagram; closing it");
+        *dead = true;
+    }
+}
+
+/// Hands a datagram `(at, local, from, data)` of the shared socket to the endpoint claiming
+/// `from`, else to each listener in turn until one claims it (its search found its camera
+/// there). Returns whether the endpoint it went to last was quiet, `None` when it went to
+/// none.
+fn route(
+    slots: &mut [Option<Slot>],
+    by_peer: &mut HashMap<SocketAddr, usize>,
+    listeners: &[usize],
+    dirty: &mut Vec<usize>,
+    (at, local, from, data): (Instant, SocketAddr, SocketAddr, &[u8]),
+) -> Option<bool> {
+    if let Some(&i) = by_peer.get(&from) {
+        let slot = slots.get_mut(i)?.as_mut()?;
+        deliver(&mut slot.endpoint, &mut slot.dead, at, local, from, data);
+        Loop::mark_dirty(dirty, slot, i);
+        return Some(slot.quiet);
+    }
+    let mut to = None;
+    for &i in listeners {
+        let Some(Some(slot)) = slots.get_mut(i) else {
+            continue;
+        };
+        deliver(&mut slot.endpoint, &mut slot.dead, at, local, from, data);
+        Loop::mark_dirty(dirty, slot, i);
+        to = Some(slot.quiet);
+        if slot.peer.is_none() && !slot.dead {
+            let ep = &slot.endpoint;
+            let peer = catch_unwind(AssertUnwindSafe(|| ep.peer())).unwrap_or(None);
+            if peer == Some(from) {
+                claim(by_peer, slot, i, peer);
+                break;
+            }
+        }
+    }
+    to
+}
+
+/// Makes `peer` the address slot `i` claims on the shared socket, releasing the one it
+/// claimed before. An address another slot claims already stays that slot's (two sessions
+/// of one I/O thread never talk to one camera: [`super::Driver::register_shared`]).
+fn claim(
+    by_peer: &mut HashMap<SocketAddr, usize>,
+    slot: &mut Slot,
+    i: usize,
+    peer: Option<SocketAddr>,
+) {
+    if slot.peer == peer {
+        return;
+    }
+    if let Some(old) = slot.peer {
+        if by_peer.get(&old) == Some(&i) {
+            by_peer.remove(&old);
+        }
+    }
+    slot.peer = peer;
+    if let Some(p) = peer {
+        let owner = *by_peer.entry(p).or_insert(i);
+        if owner != i {
+            tracing::warn!(addr = %p, "two sessions of one thread found their camera at one address");
+        }
+    }
 }
 
 /// Sends the datagrams of one endpoint, grouped by source socket.

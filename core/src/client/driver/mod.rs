@@ -29,7 +29,8 @@ mod io_thread;
 mod timers;
 mod udp;
 
-use std::net::UdpSocket;
+use std::collections::HashSet;
+use std::net::{SocketAddr, UdpSocket};
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, OnceLock};
 use std::thread::JoinHandle;
@@ -56,6 +57,9 @@ pub const TIMER_GRAIN_ENV: &str = "PPPP_TIMER_GRAIN_US";
 /// Environment variable: the idle rest of the global driver, in microseconds (default 50000;
 /// 0 reads every datagram as soon as it arrives, idle or not).
 pub const IDLE_REST_ENV: &str = "PPPP_IDLE_REST_US";
+/// Environment variable: `0` gives every session of the global driver a socket of its own
+/// instead of its I/O thread's shared one (default `1`).
+pub const SHARED_SOCKET_ENV: &str = "PPPP_SHARED_SOCKET";
 
 /// The default [`DriverConfig::idle_rest`].
 pub const DEFAULT_IDLE_REST: Duration = Duration::from_millis(50);
@@ -87,11 +91,17 @@ pub struct DriverConfig {
     /// the user ends the rest at once; a camera's own message to an idle session (an alarm)
     /// waits up to this long. Zero: never rest.
     pub idle_rest: Duration,
+    /// Sessions share one UDP socket per I/O thread (demultiplexed by the camera's address),
+    /// so that the keepalives of many idle cameras are read with one `recvmmsg` and answered
+    /// with one `sendmmsg`. A session bound to an address of its user's choice, or to a
+    /// camera another session of the thread already talks to, still gets a socket of its
+    /// own (a camera tells its clients apart by their address). False: a socket per session.
+    pub shared_socket: bool,
 }
 
 impl Default for DriverConfig {
     /// One I/O thread, 500 µs coalescing, 2 ms timer slack, 16 ms timer grain, 50 ms idle
-    /// rest.
+    /// rest, a shared socket.
     fn default() -> Self {
         DriverConfig {
             io_threads: 1,
@@ -99,14 +109,15 @@ impl Default for DriverConfig {
             timer_slack: Duration::from_millis(2),
             timer_grain: timers::FAR_GRAIN,
             idle_rest: DEFAULT_IDLE_REST,
+            shared_socket: true,
         }
     }
 }
 
 impl DriverConfig {
     /// The defaults, overridden by [`IO_THREADS_ENV`], [`COALESCE_ENV`], [`TIMER_SLACK_ENV`],
-    /// [`TIMER_GRAIN_ENV`] and [`IDLE_REST_ENV`] when they hold numbers (other values are
-    /// ignored with a warning).
+    /// [`TIMER_GRAIN_ENV`], [`IDLE_REST_ENV`] and [`SHARED_SOCKET_ENV`] when they hold numbers
+    /// (other values are ignored with a warning).
     pub fn from_env() -> Self {
         let mut c = DriverConfig::default();
         let num = |name: &str| {
@@ -134,6 +145,9 @@ impl DriverConfig {
         if let Some(us) = num(IDLE_REST_ENV) {
             c.idle_rest = Duration::from_micros(us).min(MAX_IDLE_REST);
         }
+        if let Some(n) = num(SHARED_SOCKET_ENV) {
+            c.shared_socket = n != 0;
+        }
         c
     }
 }
@@ -159,6 +173,27 @@ pub(crate) trait Endpoint: SansIo + Send {
     fn is_quiet(&self, _now: Instant) -> bool {
         false
     }
+    /// On a shared socket: the address whose datagrams are this endpoint's (a session's
+    /// camera), once known. Asked after each [`Endpoint::publish`] and after each datagram
+    /// offered by [`Endpoint::hears_strangers`].
+    fn peer(&self) -> Option<SocketAddr> {
+        None
+    }
+    /// On a shared socket: true while datagrams from addresses no endpoint claims may be
+    /// for this one (a session searching for its camera). Asked after each
+    /// [`Endpoint::publish`].
+    fn hears_strangers(&self, _now: Instant) -> bool {
+        false
+    }
+}
+
+/// What [`Driver::register_shared`] did.
+pub(crate) enum Registered {
+    /// The endpoint is on the shared socket of an I/O thread.
+    Shared(EndpointWaker),
+    /// That thread's shared socket already serves an endpoint of the same key (the same
+    /// camera): the endpoint comes back, to be registered with a socket of its own.
+    Refused(Box<dyn Endpoint>),
 }
 
 /// Wakes one endpoint's I/O thread from any thread.
@@ -217,6 +252,8 @@ pub(crate) struct SlotState {
     exited: Vec<JoinHandle<()>>,
     /// Endpoints on this slot (added and not yet removed).
     load: usize,
+    /// Keys of the endpoints on the running thread's shared socket.
+    shared_keys: HashSet<String>,
 }
 
 impl Driver {
@@ -282,29 +319,77 @@ impl Driver {
         endpoint: Box<dyn Endpoint>,
     ) -> std::io::Result<EndpointWaker> {
         let key = self.inner.next_key.fetch_add(1, Ordering::Relaxed);
+        let (index, mut slot) = self.least_loaded();
+        let shared = self.running(index, &mut slot)?;
+        slot.load += 1;
+        shared.add(io_thread::NewEndpoint {
+            key,
+            sockets,
+            shared_key: None,
+            endpoint,
+        });
+        Ok(EndpointWaker { shared, key })
+    }
+
+    /// Adds an endpoint to the shared socket of the least loaded I/O thread
+    /// ([`DriverConfig::shared_socket`]): its datagrams go out of that socket, and those of
+    /// the address it claims ([`Endpoint::peer`]) come to it. `local` is told the socket's
+    /// address before the endpoint starts. Refused when that socket already serves an
+    /// endpoint of the same `claim` (the same camera), or when the driver shares no socket.
+    pub(crate) fn register_shared(
+        &self,
+        claim: &str,
+        endpoint: Box<dyn Endpoint>,
+        local: impl FnOnce(SocketAddr),
+    ) -> std::io::Result<Registered> {
+        if !self.inner.config.shared_socket {
+            return Ok(Registered::Refused(endpoint));
+        }
+        let key = self.inner.next_key.fetch_add(1, Ordering::Relaxed);
+        let (index, mut slot) = self.least_loaded();
+        let shared = self.running(index, &mut slot)?;
+        let Some(addr) = shared.shared_local() else {
+            return Ok(Registered::Refused(endpoint));
+        };
+        if !slot.shared_keys.insert(claim.to_string()) {
+            return Ok(Registered::Refused(endpoint));
+        }
+        local(addr);
+        slot.load += 1;
+        shared.add(io_thread::NewEndpoint {
+            key,
+            sockets: Vec::new(),
+            shared_key: Some(claim.to_string()),
+            endpoint,
+        });
+        Ok(Registered::Shared(EndpointWaker { shared, key }))
+    }
+
+    /// The least loaded slot, locked.
+    fn least_loaded(&self) -> (usize, parking_lot::MutexGuard<'_, SlotState>) {
         let n = self.inner.slots.len();
         let start = self.inner.next_slot.fetch_add(1, Ordering::Relaxed) % n;
         let index = (0..n)
             .map(|i| (start + i) % n)
             .min_by_key(|&i| self.inner.slots[i].lock().load)
             .unwrap_or(start);
-        let mut slot = self.inner.slots[index].lock();
-        let shared = match &slot.running {
-            Some(s) => s.clone(),
-            None => {
-                let (shared, handle) = io_thread::spawn(self.inner.clone(), index)?;
-                slot.running = Some(shared.clone());
-                slot.handle = Some(handle);
-                shared
-            }
-        };
-        slot.load += 1;
-        shared.add(io_thread::NewEndpoint {
-            key,
-            sockets,
-            endpoint,
-        });
-        Ok(EndpointWaker { shared, key })
+        (index, self.inner.slots[index].lock())
+    }
+
+    /// The thread of slot `index`, started if it is not running.
+    fn running(
+        &self,
+        index: usize,
+        slot: &mut SlotState,
+    ) -> std::io::Result<Arc<io_thread::LoopShared>> {
+        if let Some(s) = &slot.running {
+            return Ok(s.clone());
+        }
+        let (shared, handle) = io_thread::spawn(self.inner.clone(), index)?;
+        slot.running = Some(shared.clone());
+        slot.handle = Some(handle);
+        slot.shared_keys.clear();
+        Ok(shared)
     }
 
     /// Waits until `ended` is set (an endpoint's `Drop` sets it and notifies `cond`), then
@@ -350,10 +435,13 @@ impl Inner {
         true
     }
 
-    /// An endpoint of slot `index` was removed.
-    fn unload(&self, index: usize) {
+    /// An endpoint of slot `index` was removed (`shared_key`: its key on the shared socket).
+    fn unload(&self, index: usize, shared_key: Option<&str>) {
         let mut slot = self.slots[index].lock();
         slot.load = slot.load.saturating_sub(1);
+        if let Some(k) = shared_key {
+            slot.shared_keys.remove(k);
+        }
     }
 }
 

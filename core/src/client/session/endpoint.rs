@@ -259,6 +259,19 @@ impl Endpoint for SessionEndpoint {
     fn is_quiet(&self, now: Instant) -> bool {
         self.waiting.is_empty() && self.sup.is_quiet(now)
     }
+
+    fn peer(&self) -> Option<SocketAddr> {
+        let conn = self.sup.controller().conn();
+        if conn.is_closed() {
+            None
+        } else {
+            conn.peer()
+        }
+    }
+
+    fn hears_strangers(&self, now: Instant) -> bool {
+        self.sup.controller().conn().hears_strangers(now)
+    }
 }
 
 impl SessionEndpoint {

@@ -20,7 +20,7 @@ use std::time::Duration;
 use crossbeam_channel::{bounded, unbounded, Receiver, RecvTimeoutError, Sender};
 use serde_json::Value;
 
-use super::driver::{Driver, EndpointWaker};
+use super::driver::{Driver, Endpoint, EndpointWaker, Registered};
 use super::queue::{DropOldest, Pop};
 use super::Frame;
 use crate::error::{ClosedBy, Error, Result};
@@ -174,15 +174,9 @@ impl Session {
     pub fn start(config: SessionConfig) -> Result<Session> {
         let cc = config.controller_config()?;
         let uid = cc.conn.uid.clone();
-        let socket = super::bind_session(config.bind, config.host.is_none() && config.broadcast)?;
         let (events_tx, events_rx) = bounded(config.event_queue);
         let (cmd_tx, cmd_rx) = unbounded();
-        let shared = Arc::new(Shared::new(
-            &config,
-            events_rx,
-            cmd_rx.clone(),
-            socket.local_addr().ok(),
-        ));
+        let shared = Arc::new(Shared::new(&config, events_rx, cmd_rx.clone(), None));
         let sup = Supervisor::new(
             SupervisorConfig {
                 controller: cc,
@@ -195,16 +189,43 @@ impl Session {
             .driver
             .clone()
             .unwrap_or_else(|| Driver::global().clone());
-        let waker = driver.register(vec![socket], Box::new(endpoint))?;
-        Ok(Session {
+        // The I/O thread's shared socket, unless the user chose where to bind or another
+        // session of that thread talks to this camera (docs/architecture.md, "Shared socket").
+        let endpoint: Box<dyn Endpoint> = Box::new(endpoint);
+        let endpoint = if config.bind.is_none() {
+            let local = |addr| shared.state.lock().local = Some(addr);
+            match driver.register_shared(&uid.to_string(), endpoint, local)? {
+                Registered::Shared(waker) => {
+                    return Ok(Session::new(uid, config, cmd_tx, waker, driver, shared))
+                }
+                Registered::Refused(endpoint) => endpoint,
+            }
+        } else {
+            endpoint
+        };
+        let socket = super::bind_session(config.bind, config.host.is_none() && config.broadcast)?;
+        shared.state.lock().local = socket.local_addr().ok();
+        let waker = driver.register(vec![socket], endpoint)?;
+        Ok(Session::new(uid, config, cmd_tx, waker, driver, shared))
+    }
+
+    fn new(
+        uid: Uid,
+        config: SessionConfig,
+        cmd: Sender<Cmd>,
+        waker: EndpointWaker,
+        driver: Driver,
+        shared: Arc<Shared>,
+    ) -> Session {
+        Session {
             uid,
             config,
-            cmd: cmd_tx,
+            cmd,
             waker,
             driver,
             shared,
             wait_on_drop: true,
-        })
+        }
     }
 
     /// The camera's UID.

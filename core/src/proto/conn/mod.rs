@@ -225,6 +225,8 @@ pub struct Conn {
     cipher: Option<Cipher>,
     peer: Option<SocketAddr>,
     duplicates: Vec<SocketAddr>,
+    /// When the search answer that made `peer` was taken ([`Conn::hears_strangers`]).
+    found_at: Option<Instant>,
     next_probe: Option<Instant>,
     connected_at: Option<Instant>,
     got_data: bool,
@@ -266,6 +268,10 @@ const CLOSE_GRACE: Duration = Duration::from_millis(500);
 /// ([`Conn::is_quiet`]): longer than the gap between a stream's frames or a command's reply.
 pub const QUIET_AFTER: Duration = Duration::from_secs(2);
 
+/// How long after the device was found [`Conn::hears_strangers`] still holds: answers of
+/// other devices to the same search (duplicates) arrive within a round trip of it.
+pub const DUPLICATE_WINDOW: Duration = Duration::from_secs(5);
+
 impl Conn {
     /// A new, idle session; call [`Conn::start`] to begin the search.
     pub fn new(config: ConnConfig, now: Instant) -> Self {
@@ -295,6 +301,7 @@ impl Conn {
             cipher: None,
             peer: None,
             duplicates: Vec::new(),
+            found_at: None,
             next_probe: None,
             connected_at: None,
             got_data: false,
@@ -377,6 +384,25 @@ impl Conn {
     /// The device's session address, once known.
     pub fn peer(&self) -> Option<SocketAddr> {
         self.peer
+    }
+
+    /// True while a datagram from an address other than the peer's can matter: during the
+    /// search (the device's answer comes from an address not known yet), and for
+    /// [`DUPLICATE_WINDOW`] after the device was found (other answers to the same search
+    /// make duplicates). A driver that shares one socket among sessions offers the datagrams
+    /// of unknown addresses only to the sessions for which this holds (docs/architecture.md,
+    /// "Shared socket"); at other times they change nothing anyway.
+    pub fn hears_strangers(&self, now: Instant) -> bool {
+        match self.state {
+            State::Searching => true,
+            State::Punching | State::Connected => {
+                self.duplicates.len() < MAX_DUPLICATES
+                    && self
+                        .found_at
+                        .is_some_and(|t| now.saturating_duration_since(t) < DUPLICATE_WINDOW)
+            }
+            State::Idle | State::Closing | State::Closed(_) => false,
+        }
     }
 
     /// Other addresses that answered the search for our UID after the device was found (one

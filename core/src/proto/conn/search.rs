@@ -70,6 +70,7 @@ impl Conn {
         self.stats.datagrams_received += 1;
         self.last_rx = self.now;
         self.peer = Some(from);
+        self.found_at = Some(self.now);
         self.cipher = Some(cipher.clone());
         self.events
             .push_back(ConnEvent::Found { addr: from, cipher });
