@@ -54,7 +54,7 @@ pub struct Args {
     timer_slack_us: u64,
     /// Idle rest of the driver in microseconds: how long it rests between reads while every
     /// session only keeps alive (0: never).
-    #[arg(long, default_value_t = 50_000)]
+    #[arg(long, default_value_t = 100_000)]
     idle_rest_us: u64,
     /// Whether sessions share their I/O thread's socket (0: a socket per session).
     #[arg(long, default_value_t = 1)]

@@ -167,6 +167,8 @@ struct Slot {
     endpoint: Box<dyn Endpoint>,
     sockets: Vec<Socket>,
     armed: Armed,
+    /// [`crate::proto::SansIo::poll_timeout`] after its last drive.
+    deadline: Option<Instant>,
     dirty: bool,
     /// A socket of this slot is in `readable`.
     queued: [bool; 1 << SOCKET_BITS],
@@ -404,6 +406,7 @@ impl Loop {
             endpoint,
             sockets: socks,
             armed: Armed::default(),
+            deadline: None,
             dirty: false,
             queued: [false; 1 << SOCKET_BITS],
             dead: false,
@@ -544,7 +547,10 @@ impl Loop {
             if slot.key != key || !Timers::fired(&mut slot.armed, at) {
                 continue;
             }
-            match slot.endpoint.poll_timeout() {
+            // The deadline the endpoint gave after it was last driven (it changes only when it
+            // is driven, and every drive ends in `flush_dirty`): a stale entry is renewed
+            // without touching the endpoint's memory, cold since its last datagram.
+            match slot.deadline {
                 Some(t) if t <= now => {
                     guarded(slot, |e| e.handle_timeout(now));
                     Self::mark_dirty(&mut self.dirty, slot, i);
@@ -587,6 +593,7 @@ impl Loop {
                 continue;
             }
             let deadline = slot.endpoint.poll_timeout();
+            slot.deadline = deadline;
             self.timers.arm(&mut slot.armed, i, slot.key, deadline, now);
             let quiet =
                 catch_unwind(AssertUnwindSafe(|| slot.endpoint.is_quiet(now))).unwrap_or(false);

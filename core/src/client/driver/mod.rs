@@ -54,7 +54,7 @@ pub const TIMER_SLACK_ENV: &str = "PPPP_TIMER_SLACK_US";
 /// Environment variable: the grid of far deadlines of the global driver, in microseconds
 /// (default 16000; 0 keeps every deadline exact).
 pub const TIMER_GRAIN_ENV: &str = "PPPP_TIMER_GRAIN_US";
-/// Environment variable: the idle rest of the global driver, in microseconds (default 50000;
+/// Environment variable: the idle rest of the global driver, in microseconds (default 100000;
 /// 0 reads every datagram as soon as it arrives, idle or not).
 pub const IDLE_REST_ENV: &str = "PPPP_IDLE_REST_US";
 /// Environment variable: `0` gives every session of the global driver a socket of its own
@@ -62,7 +62,7 @@ pub const IDLE_REST_ENV: &str = "PPPP_IDLE_REST_US";
 pub const SHARED_SOCKET_ENV: &str = "PPPP_SHARED_SOCKET";
 
 /// The default [`DriverConfig::idle_rest`].
-pub const DEFAULT_IDLE_REST: Duration = Duration::from_millis(50);
+pub const DEFAULT_IDLE_REST: Duration = Duration::from_millis(100);
 /// The longest [`DriverConfig::idle_rest`] [`DriverConfig::from_env`] accepts: far inside the
 /// seconds a camera waits for an answer to its keepalive (docs/protocol.md §7.3).
 pub const MAX_IDLE_REST: Duration = Duration::from_millis(500);
@@ -100,7 +100,7 @@ pub struct DriverConfig {
 }
 
 impl Default for DriverConfig {
-    /// One I/O thread, 500 µs coalescing, 2 ms timer slack, 16 ms timer grain, 50 ms idle
+    /// One I/O thread, 500 µs coalescing, 2 ms timer slack, 16 ms timer grain, 100 ms idle
     /// rest, a shared socket.
     fn default() -> Self {
         DriverConfig {

@@ -191,6 +191,8 @@ pub(super) struct SessionEndpoint {
     events: Sender<SessionEvent>,
     waiting: HashMap<RequestId, Waiter>,
     last_stats: Option<Instant>,
+    /// The channels whose counters the last refresh of the shared counters wrote.
+    stats_channels: u8,
     /// The supervisor's events of one publish (kept to reuse its allocation).
     events_out: Vec<supervisor::Event>,
     /// Something was queued for the user since the last notify.
@@ -240,7 +242,11 @@ impl Endpoint for SessionEndpoint {
         let stale = self.last_stats.is_none_or(|t| now >= t + STATS_EVERY);
         if frames || stale {
             self.last_stats = Some(now);
-            self.shared.state.lock().stats = self.sup.stats();
+            // In place, touching only the channels in use (and those a session before a
+            // reconnection used, to zero them).
+            let c = self.sup.controller();
+            c.stats_into(&mut self.shared.state.lock().stats, self.stats_channels);
+            self.stats_channels = c.conn().used_channels();
         }
         for ev in events.drain(..) {
             self.event(ev);
@@ -289,6 +295,7 @@ impl SessionEndpoint {
             events,
             waiting: HashMap::new(),
             last_stats: None,
+            stats_channels: 0,
             events_out: Vec::new(),
             news: false,
         }
@@ -536,5 +543,20 @@ mod tests {
             controller_error(ControllerError::Write(ConnWriteError::NotConnected)),
             Error::Closed(ClosedBy::Local)
         ));
+    }
+}
+#[cfg(test)]
+mod size_probe {
+    #[test]
+    fn sizes() {
+        use std::mem::size_of;
+        eprintln!("SessionEndpoint {}", size_of::<super::SessionEndpoint>());
+        eprintln!("Supervisor {}", size_of::<crate::proto::supervisor::Supervisor>());
+        eprintln!("Controller {}", size_of::<crate::proto::controller::Controller>());
+        eprintln!("Conn {}", size_of::<crate::proto::conn::Conn>());
+        eprintln!("ConnStats {}", size_of::<crate::proto::conn::ConnStats>());
+        eprintln!("ControllerStats {}", size_of::<crate::proto::controller::ControllerStats>());
+        eprintln!("DrwSender {}", size_of::<crate::proto::drw::DrwSender>());
+        eprintln!("DrwReceiver {}", size_of::<crate::proto::drw::DrwReceiver>());
     }
 }

@@ -202,6 +202,18 @@ impl ConnStats {
     }
 }
 
+/// The session-wide counters of a [`Conn`] (the per-channel ones live in the channels), kept
+/// apart from [`ConnStats`] so that a session carries 6 counters, not 6 plus 16 channels'.
+#[derive(Clone, Copy, Debug, Default)]
+struct Counters {
+    datagrams_sent: u64,
+    datagrams_received: u64,
+    strangers: u64,
+    undecodable: u64,
+    packets_received: u64,
+    packets_dropped: u64,
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum State {
     Idle,
@@ -247,6 +259,8 @@ pub struct Conn {
     /// touches one byte instead of sixteen channel states. Set by a write, a DRW or a DRW_ACK;
     /// cleared when `next_data` finds the channel quiet.
     active: u8,
+    /// Channels that ever carried anything: [`Conn::stats`] copies only theirs.
+    used: u8,
     /// Control datagrams, already sealed.
     control: VecDeque<(SocketAddr, Vec<u8>)>,
     events: VecDeque<ConnEvent>,
@@ -254,8 +268,10 @@ pub struct Conn {
     queued_packets: (usize, usize),
     /// Index of the next unreliable packet sent, per channel.
     packet_index: [u16; CHANNELS],
-    stats: ConnStats,
+    stats: Counters,
     scratch: Vec<u8>,
+    /// The plaintext of the datagram being handled (kept to reuse its allocation).
+    plain: Vec<u8>,
     rr: usize,
 }
 
@@ -312,12 +328,14 @@ impl Conn {
             closing_deadline: None,
             readable_flags: 0,
             active: 0,
+            used: 0,
             control: VecDeque::new(),
             events: VecDeque::new(),
             queued_packets: (0, 0),
             packet_index: [0; CHANNELS],
-            stats: ConnStats::default(),
+            stats: Counters::default(),
             scratch: Vec::with_capacity(packet::MAX_DRW_DATAGRAM),
+            plain: Vec::new(),
             rr: 0,
         };
         conn.refresh_command_skip();
@@ -423,12 +441,41 @@ impl Conn {
 
     /// Counters.
     pub fn stats(&self) -> ConnStats {
-        let mut s = self.stats.clone();
-        for c in 0..CHANNELS {
-            s.send[c] = self.senders[c].stats();
-            s.recv[c] = self.receivers[c].stats();
-        }
+        let mut s = ConnStats::default();
+        self.stats_into(&mut s, 0);
         s
+    }
+
+    /// Makes `out` equal to [`Conn::stats`], writing only the channels this session used
+    /// ([`Conn::used_channels`]) and those of `also`: every other channel of `out` must be
+    /// zero already. A caller refreshing one copy of the counters, again and again, passes
+    /// the channels an earlier session wrote into it (a reconnection starts a new `Conn`), so
+    /// that an idle session's refresh touches one channel's counters instead of sixteen.
+    pub fn stats_into(&self, out: &mut ConnStats, also: u8) {
+        let Counters {
+            datagrams_sent,
+            datagrams_received,
+            strangers,
+            undecodable,
+            packets_received,
+            packets_dropped,
+        } = self.stats;
+        out.datagrams_sent = datagrams_sent;
+        out.datagrams_received = datagrams_received;
+        out.strangers = strangers;
+        out.undecodable = undecodable;
+        out.packets_received = packets_received;
+        out.packets_dropped = packets_dropped;
+        for c in active_channels(self.used | also) {
+            out.send[c] = self.senders[c].stats();
+            out.recv[c] = self.receivers[c].stats();
+        }
+    }
+
+    /// The channels that carried anything in this session (bit `c` for channel `c`): the
+    /// others' counters are zero.
+    pub fn used_channels(&self) -> u8 {
+        self.used
     }
 
     /// Queues `data` on `channel` (0–7) for reliable, ordered delivery.
@@ -442,6 +489,7 @@ impl Conn {
         }
         let cfg = channel_config(&self.ch0, &self.config.drw, c);
         self.active |= 1 << c;
+        self.used |= 1 << c;
         self.last_data = Some(self.now);
         self.senders[c]
             .write(cfg, data)
@@ -556,9 +604,12 @@ impl Conn {
     /// Queues a control message, sealed under the session cipher or, while it is unknown,
     /// once under every candidate cipher.
     fn queue_to(&mut self, dst: SocketAddr, msg: Message<'_>) {
-        let plain = msg.to_vec();
+        let mut plain = msg.to_vec();
         match &self.cipher {
-            Some(c) => self.control.push_back((dst, c.seal(&plain))),
+            Some(c) => {
+                c.encrypt(&mut plain);
+                self.control.push_back((dst, plain));
+            }
             None => {
                 for c in &self.candidates {
                     self.control.push_back((dst, c.seal(&plain)));
@@ -602,12 +653,15 @@ impl Conn {
                     return;
                 }
                 let Some(cipher) = &self.cipher else { return };
-                let mut plain = data.to_vec();
+                let mut plain = std::mem::take(&mut self.plain);
+                plain.clear();
+                plain.extend_from_slice(data);
                 cipher.decrypt(&mut plain);
                 match packet::decode(&plain) {
                     Ok(msg) => self.handle_peer_message(msg),
                     Err(_) => self.stats.undecodable += 1,
                 }
+                self.plain = plain;
             }
         }
         self.collect_readable();
@@ -662,6 +716,7 @@ impl Conn {
                 self.last_data = Some(self.now);
                 let c = channel as usize;
                 self.active |= 1 << c;
+                self.used |= 1 << c;
                 let cfg = channel_config(&self.ch0, &self.config.drw, c);
                 self.receivers[c].handle(cfg, self.now, index, data);
                 if self.receivers[c].has_data() {
@@ -675,6 +730,7 @@ impl Conn {
                 self.last_data = Some(self.now);
                 let c = channel as usize;
                 self.active |= 1 << c;
+                self.used |= 1 << c;
                 let cfg = channel_config(&self.ch0, &self.config.drw, c);
                 for i in indexes.iter() {
                     self.senders[c].handle_ack(cfg, self.now, i);

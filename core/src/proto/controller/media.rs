@@ -4,7 +4,7 @@
 use std::collections::VecDeque;
 use std::time::Instant;
 
-use super::{ControllerStats, Event, Frame};
+use super::{Counters, Event, Frame};
 use crate::proto::av::{Codec, FrameAssembler};
 use crate::proto::drw::{channel, Delivery};
 
@@ -55,7 +55,7 @@ impl Media {
         c: u8,
         d: Delivery,
         now: Instant,
-        stats: &mut ControllerStats,
+        stats: &mut Counters,
         events: &mut VecDeque<Event>,
     ) {
         let v = match d {
@@ -82,7 +82,7 @@ impl Media {
     }
 
     /// Brings the reassemblers' counters into `stats`.
-    pub(super) fn update_stats(&self, stats: &mut ControllerStats) {
+    pub(super) fn update_stats(&self, stats: &mut Counters) {
         let (v, a) = (self.video.stats(), self.audio.stats());
         stats.garbage_bytes = v.garbage_bytes + a.garbage_bytes;
         stats.media_held_peak = stats.media_held_peak.max(v.peak_buffered + a.peak_buffered);

@@ -175,6 +175,21 @@ pub enum Event {
     Closed(CloseReason),
 }
 
+/// The counters a [`Controller`] keeps itself: [`ControllerStats`] without the transport's.
+#[derive(Clone, Copy, Debug, Default)]
+pub(super) struct Counters {
+    pub(super) video_frames: u64,
+    pub(super) audio_frames: u64,
+    pub(super) media_bytes: u64,
+    pub(super) missing_frames: u64,
+    pub(super) bad_replies: u64,
+    pub(super) command_skips: u64,
+    pub(super) garbage_bytes: u64,
+    pub(super) media_held_peak: u64,
+    pub(super) dialect_probes: u64,
+    pub(super) probe_reconnects: u64,
+}
+
 /// Counters of a [`Controller`], on top of the transport's.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct ControllerStats {
@@ -217,7 +232,7 @@ pub struct Controller {
     blocks: BlockDecoder,
     media: Media,
     events: VecDeque<Event>,
-    stats: ControllerStats,
+    stats: Counters,
     talk: Talk,
     /// The dialect in use and how it was decided (`None`: unknown until a login is answered).
     dialect: Option<(Dialect, DialectSource)>,
@@ -260,7 +275,7 @@ impl Controller {
             blocks: BlockDecoder::default(),
             media: Media::new(config.max_frame, config.max_audio_frame),
             events: VecDeque::new(),
-            stats: ControllerStats::default(),
+            stats: Counters::default(),
             talk: Talk::new(config.talk_rate, now),
             config,
         }
@@ -290,9 +305,37 @@ impl Controller {
 
     /// Counters.
     pub fn stats(&self) -> ControllerStats {
-        let mut s = self.stats.clone();
-        s.conn = self.conn.stats();
+        let mut s = ControllerStats::default();
+        self.stats_into(&mut s, 0);
         s
+    }
+
+    /// Makes `out` equal to [`Controller::stats`], writing only the transport counters of the
+    /// channels in use and of `also` (see [`Conn::stats_into`]).
+    pub fn stats_into(&self, out: &mut ControllerStats, also: u8) {
+        let Counters {
+            video_frames,
+            audio_frames,
+            media_bytes,
+            missing_frames,
+            bad_replies,
+            command_skips,
+            garbage_bytes,
+            media_held_peak,
+            dialect_probes,
+            probe_reconnects,
+        } = self.stats;
+        out.video_frames = video_frames;
+        out.audio_frames = audio_frames;
+        out.media_bytes = media_bytes;
+        out.missing_frames = missing_frames;
+        out.bad_replies = bad_replies;
+        out.command_skips = command_skips;
+        out.garbage_bytes = garbage_bytes;
+        out.media_held_peak = media_held_peak;
+        out.dialect_probes = dialect_probes;
+        out.probe_reconnects = probe_reconnects;
+        self.conn.stats_into(&mut out.conn, also);
     }
 
     /// True when nothing is under way: the transport is quiet ([`Conn::is_quiet`]), no
