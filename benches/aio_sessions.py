@@ -77,7 +77,8 @@ async def main(args: argparse.Namespace) -> dict[str, object]:
         for c in cams:
             tasks.append(asyncio.ensure_future(stream(c)))
             await asyncio.sleep(1.0 / args.fps / len(cams))
-    await asyncio.sleep(2.0)  # warm-up: every stream running
+    # Warm-up: every stream running; idle sessions refresh their counters every 5 s.
+    await asyncio.sleep(6.0 if args.idle else 2.0)
 
     def packets() -> int:
         return sum(c.stats().datagrams_received for c in cams)

@@ -257,7 +257,8 @@ int main(int argc, char **argv) {
             sleep_s(1.0 / fps / n);
         }
     }
-    sleep_s(2.0);
+    /* Warm-up: every stream running; idle sessions refresh their counters every 5 s. */
+    sleep_s(idle ? 6.0 : 2.0);
     long p0, l0, p1, l1;
     stats_of(n, &p0, &l0);
     double c0 = cpu_s(), start = mono_s();

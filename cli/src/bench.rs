@@ -340,9 +340,9 @@ fn bench(a: &Args, measure: Duration, psk: &PskChoice, targets: &[Target]) -> Cl
         }
     }
     if a.idle {
-        // Counters are refreshed about once a second for idle sessions: let every session
-        // publish its post-login counters before the first reading.
-        std::thread::sleep(Duration::from_secs(3));
+        // Counters are refreshed every 5 s for sessions that only keep alive: let every
+        // session publish its post-login counters before the first reading.
+        std::thread::sleep(Duration::from_secs(6));
     }
     let packets = |sessions: &[Session]| -> u64 {
         sessions

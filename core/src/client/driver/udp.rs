@@ -31,6 +31,7 @@ impl Socket {
     pub(super) fn new(socket: std::net::UdpSocket) -> io::Result<Socket> {
         let local = socket.local_addr()?;
         let state = UdpSocketState::new(UdpSockRef::from(&socket))?;
+        trim_ancillary(&socket, local);
         socket.set_nonblocking(true)?;
         Ok(Socket {
             io: mio::net::UdpSocket::from_std(socket),
@@ -144,6 +145,21 @@ impl Socket {
         refused
     }
 }
+
+/// Turns off the ancillary data `quinn-udp` asks for and the driver never reads (the TOS byte
+/// for ECN, the destination address), so that each datagram received costs the kernel only
+/// the timestamp and segmentation messages (best effort: a failure leaves them on).
+#[cfg(target_os = "linux")]
+fn trim_ancillary(socket: &std::net::UdpSocket, local: SocketAddr) {
+    use nix::sys::socket::{setsockopt, sockopt};
+    if local.is_ipv4() {
+        let _ = setsockopt(socket, sockopt::IpRecvTos, &false);
+        let _ = setsockopt(socket, sockopt::Ipv4PacketInfo, &false);
+    }
+}
+
+#[cfg(not(target_os = "linux"))]
+fn trim_ancillary(_: &std::net::UdpSocket, _: SocketAddr) {}
 
 /// Splits `batch` into runs `(start, end, segment_size)` that one GSO send can carry: the
 /// same source and destination, every datagram `segment_size` long but the last (which may be

@@ -217,6 +217,9 @@ impl SansIo for SessionEndpoint {
 /// How stale [`Session::stats`](super::Session::stats) may get while datagrams but no
 /// frames arrive.
 const STATS_EVERY: Duration = Duration::from_secs(1);
+/// How stale it may get while the session only keeps alive ([`Endpoint::is_quiet`]): its
+/// keepalives, about one a second, need not each refresh the user's copy.
+const QUIET_STATS_EVERY: Duration = Duration::from_secs(5);
 
 impl Endpoint for SessionEndpoint {
     fn start(&mut self, now: Instant) {
@@ -235,11 +238,14 @@ impl Endpoint for SessionEndpoint {
         let frames = events
             .iter()
             .any(|ev| matches!(ev, supervisor::Event::Frame(_)));
-        // Copying the counters touches every channel's state: done with every frame, and
-        // otherwise once a second (an idle session's keepalives need not refresh it each time).
+        // Copying the counters touches the state of the channels in use: done with every
+        // frame, and otherwise once a second, or every 5 s while the session only keeps alive.
         // Before the frames are handed over, so that a user who takes a frame and then asks
         // for the counters finds it counted.
-        let stale = self.last_stats.is_none_or(|t| now >= t + STATS_EVERY);
+        let age = self.last_stats.map(|t| now.saturating_duration_since(t));
+        let stale = age.is_none_or(|a| {
+            a >= QUIET_STATS_EVERY || (a >= STATS_EVERY && !self.is_quiet(now))
+        });
         if frames || stale {
             self.last_stats = Some(now);
             // In place, touching only the channels in use (and those a session before a

@@ -268,8 +268,9 @@ impl Session {
         self.shared.state.lock().closed
     }
 
-    /// Counters (updated by the I/O thread on every frame, and at least once a second while
-    /// datagrams arrive; final when the session has ended).
+    /// Counters (updated by the I/O thread on every frame, at least once a second while
+    /// datagrams arrive and every 5 s while the session only keeps alive; final when the
+    /// session has ended).
     pub fn stats(&self) -> SessionStats {
         SessionStats {
             controller: self.shared.state.lock().stats.clone(),
