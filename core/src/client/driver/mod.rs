@@ -555,4 +555,165 @@ mod tests {
         woken.recv_timeout(Duration::from_secs(60)).unwrap();
         assert_eq!(d.idle_rests(), 0);
     }
+
+    /// An endpoint on the shared socket that reports what reaches it. It claims `peer` from
+    /// the start or, searching (`peer` None), the first address that sends it `b"mine"`.
+    struct Claimant {
+        name: &'static str,
+        peer: Option<SocketAddr>,
+        got: mpsc::Sender<(&'static str, SocketAddr, Vec<u8>)>,
+    }
+
+    impl SansIo for Claimant {
+        fn handle_datagram(&mut self, _: Instant, _: SocketAddr, from: SocketAddr, d: &[u8]) {
+            if self.peer.is_none() && d == b"mine" {
+                self.peer = Some(from);
+            }
+            let _ = self.got.send((self.name, from, d.to_vec()));
+        }
+        fn handle_timeout(&mut self, _: Instant) {}
+        fn poll_transmit(&mut self) -> Option<Transmit> {
+            None
+        }
+        fn poll_timeout(&self) -> Option<Instant> {
+            None
+        }
+    }
+
+    impl Endpoint for Claimant {
+        fn start(&mut self, _: Instant) {
+            let unspecified = SocketAddr::from(([0, 0, 0, 0], 0));
+            let _ = self.got.send((self.name, unspecified, b"started".to_vec()));
+        }
+        fn handle_wake(&mut self, _: Instant) {}
+        fn publish(&mut self, _: Instant) -> Flow {
+            Flow::Continue
+        }
+        fn peer(&self) -> Option<SocketAddr> {
+            self.peer
+        }
+        fn hears_strangers(&self, _: Instant) -> bool {
+            self.peer.is_none()
+        }
+    }
+
+    type Got = mpsc::Receiver<(&'static str, SocketAddr, Vec<u8>)>;
+
+    /// Registers claimants on `d`'s shared socket and waits until they started (then their
+    /// claims are known: the thread publishes an endpoint right after starting it); returns
+    /// the socket's address (on loopback) and what reaches them.
+    fn claimants(d: &Driver, list: &[(&'static str, Option<SocketAddr>)]) -> (SocketAddr, Got) {
+        let (tx, rx) = mpsc::channel();
+        let mut at = None;
+        for &(name, peer) in list {
+            let ep = Claimant {
+                name,
+                peer,
+                got: tx.clone(),
+            };
+            let r = d
+                .register_shared(name, Box::new(ep), |a| at = Some(a))
+                .unwrap();
+            assert!(
+                matches!(r, Registered::Shared(_)),
+                "{name} is on the shared socket"
+            );
+        }
+        for _ in list {
+            let (_, _, what) = rx.recv_timeout(Duration::from_secs(60)).unwrap();
+            assert_eq!(what, b"started");
+        }
+        let port = at.expect("the shared socket's address").port();
+        (SocketAddr::from(([127, 0, 0, 1], port)), rx)
+    }
+
+    fn sender() -> (UdpSocket, SocketAddr) {
+        let s = UdpSocket::bind("127.0.0.1:0").unwrap();
+        let a = s.local_addr().unwrap();
+        (s, a)
+    }
+
+    #[test]
+    fn the_shared_socket_hands_each_datagram_to_the_endpoint_claiming_its_source() {
+        let d = driver(Duration::ZERO);
+        let ((sa, a), (sb, b), (sc, c)) = (sender(), sender(), sender());
+        let (shared, got) = claimants(&d, &[("A", Some(a)), ("B", Some(b))]);
+        // Nobody claims C and nobody searches: its datagram goes nowhere.
+        sc.send_to(b"from c", shared).unwrap();
+        sa.send_to(b"from a", shared).unwrap();
+        sb.send_to(b"from b", shared).unwrap();
+        let mut seen: Vec<_> = (0..2)
+            .map(|_| got.recv_timeout(Duration::from_secs(60)).unwrap())
+            .collect();
+        seen.sort();
+        assert_eq!(
+            seen,
+            vec![("A", a, b"from a".to_vec()), ("B", b, b"from b".to_vec())]
+        );
+        // C's datagram was read before A's and B's (one socket, in order): it reached nobody.
+        assert!(got.try_recv().is_err());
+        let _ = c;
+    }
+
+    #[test]
+    fn a_stranger_is_offered_to_searching_endpoints_until_one_claims_it() {
+        let d = driver(Duration::ZERO);
+        let ((sx, x), (sy, y)) = (sender(), sender());
+        let (shared, got) = claimants(&d, &[("S1", None), ("S2", None)]);
+        let next = || got.recv_timeout(Duration::from_secs(60)).unwrap();
+        // A stranger that nobody claims is offered to both searching endpoints.
+        sx.send_to(b"other", shared).unwrap();
+        let mut two = vec![next(), next()];
+        two.sort();
+        assert_eq!(
+            two,
+            vec![("S1", x, b"other".to_vec()), ("S2", x, b"other".to_vec())]
+        );
+        // The first offered takes Y: the second is not offered it.
+        sy.send_to(b"mine", shared).unwrap();
+        let (claimer, from, _) = next();
+        assert_eq!(from, y);
+        // From now on Y's datagrams reach the claimer alone, and X's the other searcher alone.
+        sy.send_to(b"again", shared).unwrap();
+        sx.send_to(b"still other", shared).unwrap();
+        let mut two = vec![next(), next()];
+        two.sort();
+        let other = if claimer == "S1" { "S2" } else { "S1" };
+        let mut want = vec![
+            (claimer, y, b"again".to_vec()),
+            (other, x, b"still other".to_vec()),
+        ];
+        want.sort();
+        assert_eq!(two, want);
+        assert!(got.try_recv().is_err(), "nothing else arrived");
+    }
+
+    #[test]
+    fn one_key_per_shared_socket() {
+        let d = driver(Duration::ZERO);
+        let (tx, _rx) = mpsc::channel();
+        let ep = |peer| Claimant {
+            name: "K",
+            peer,
+            got: tx.clone(),
+        };
+        let first = d.register_shared("K", Box::new(ep(None)), |_| {}).unwrap();
+        assert!(matches!(first, Registered::Shared(_)));
+        let second = d.register_shared("K", Box::new(ep(None)), |_| {}).unwrap();
+        assert!(
+            matches!(second, Registered::Refused(_)),
+            "the same camera twice"
+        );
+        let off = Driver::new(DriverConfig {
+            shared_socket: false,
+            ..DriverConfig::default()
+        });
+        let r = off
+            .register_shared("K", Box::new(ep(None)), |_| {})
+            .unwrap();
+        assert!(
+            matches!(r, Registered::Refused(_)),
+            "a driver that does not share"
+        );
+    }
 }

@@ -243,9 +243,8 @@ impl Endpoint for SessionEndpoint {
         // Before the frames are handed over, so that a user who takes a frame and then asks
         // for the counters finds it counted.
         let age = self.last_stats.map(|t| now.saturating_duration_since(t));
-        let stale = age.is_none_or(|a| {
-            a >= QUIET_STATS_EVERY || (a >= STATS_EVERY && !self.is_quiet(now))
-        });
+        let stale =
+            age.is_none_or(|a| a >= QUIET_STATS_EVERY || (a >= STATS_EVERY && !self.is_quiet(now)));
         if frames || stale {
             self.last_stats = Some(now);
             // In place, touching only the channels in use (and those a session before a
@@ -549,20 +548,5 @@ mod tests {
             controller_error(ControllerError::Write(ConnWriteError::NotConnected)),
             Error::Closed(ClosedBy::Local)
         ));
-    }
-}
-#[cfg(test)]
-mod size_probe {
-    #[test]
-    fn sizes() {
-        use std::mem::size_of;
-        eprintln!("SessionEndpoint {}", size_of::<super::SessionEndpoint>());
-        eprintln!("Supervisor {}", size_of::<crate::proto::supervisor::Supervisor>());
-        eprintln!("Controller {}", size_of::<crate::proto::controller::Controller>());
-        eprintln!("Conn {}", size_of::<crate::proto::conn::Conn>());
-        eprintln!("ConnStats {}", size_of::<crate::proto::conn::ConnStats>());
-        eprintln!("ControllerStats {}", size_of::<crate::proto::controller::ControllerStats>());
-        eprintln!("DrwSender {}", size_of::<crate::proto::drw::DrwSender>());
-        eprintln!("DrwReceiver {}", size_of::<crate::proto::drw::DrwReceiver>());
     }
 }
