@@ -99,44 +99,38 @@ impl Socket {
         self.send_batch(batch, scratch)
     }
 
-    /// One `sendmmsg` for `chunk`, again after a datagram the kernel refused alone (an
+    /// `sendmmsg` for `chunk`, again after a datagram the kernel refused alone (an
     /// unreachable destination): the rest still goes. A full send buffer refuses the rest.
     #[cfg(target_os = "linux")]
     fn sendmmsg(&self, chunk: &[Transmit]) -> u64 {
-        use nix::errno::Errno;
-        use nix::sys::socket::{sendmmsg, MsgFlags, MultiHeaders, SockaddrStorage};
+        use rustix::io::Errno;
+        use rustix::net::{sendmmsg, MMsgHdr, SendAncillaryBuffer, SendFlags, SocketAddrAny};
         use std::io::IoSlice;
-        use std::os::fd::AsRawFd;
 
+        let addrs: Vec<SocketAddrAny> = chunk.iter().map(|t| t.dst.into()).collect();
+        let iovs: Vec<[IoSlice<'_>; 1]> = chunk.iter().map(|t| [IoSlice::new(&t.data)]).collect();
+        let mut controls: Vec<SendAncillaryBuffer<'_, '_, '_>> = chunk
+            .iter()
+            .map(|_| SendAncillaryBuffer::default())
+            .collect();
+        let mut msgs: Vec<MMsgHdr<'_>> = addrs
+            .iter()
+            .zip(&iovs)
+            .zip(controls.iter_mut())
+            .map(|((addr, iov), control)| MMsgHdr::new_with_addr(addr, iov, control))
+            .collect();
         let mut refused = 0;
         let mut start = 0;
-        while start < chunk.len() {
-            let rest = &chunk[start..];
-            let slices: Vec<[IoSlice<'_>; 1]> =
-                rest.iter().map(|t| [IoSlice::new(&t.data)]).collect();
-            let addrs: Vec<Option<SockaddrStorage>> = rest
-                .iter()
-                .map(|t| Some(SockaddrStorage::from(t.dst)))
-                .collect();
-            let mut headers = MultiHeaders::<SockaddrStorage>::preallocate(rest.len(), None);
-            let sent = sendmmsg(
-                self.io.as_raw_fd(),
-                &mut headers,
-                &slices,
-                &addrs,
-                [],
-                MsgFlags::empty(),
-            )
-            .map(|r| r.count());
-            match sent {
+        while start < msgs.len() {
+            match sendmmsg(&self.io, &mut msgs[start..], SendFlags::empty()) {
                 Ok(n) if n > 0 => start += n,
-                Err(Errno::EINTR) => {}
-                Err(Errno::EAGAIN | Errno::ENOBUFS) => {
+                Err(Errno::INTR) => {}
+                Err(Errno::AGAIN | Errno::NOBUFS) => {
                     tracing::trace!("send buffer full");
-                    return refused + rest.len() as u64;
+                    return refused + (msgs.len() - start) as u64;
                 }
                 other => {
-                    tracing::trace!(dst = %rest[0].dst, "send failed: {other:?}");
+                    tracing::trace!(dst = %chunk[start].dst, "send failed: {other:?}");
                     refused += 1;
                     start += 1;
                 }
@@ -146,20 +140,14 @@ impl Socket {
     }
 }
 
-/// Turns off the ancillary data `quinn-udp` asks for and the driver never reads (the TOS byte
-/// for ECN, the destination address), so that each datagram received costs the kernel only
-/// the timestamp and segmentation messages (best effort: a failure leaves them on).
-#[cfg(target_os = "linux")]
+/// Turns off the ancillary data `quinn-udp` asks for and the driver never reads (the TOS byte,
+/// for ECN), so that each datagram received costs the kernel one message less (best effort:
+/// a failure leaves it on).
 fn trim_ancillary(socket: &std::net::UdpSocket, local: SocketAddr) {
-    use nix::sys::socket::{setsockopt, sockopt};
     if local.is_ipv4() {
-        let _ = setsockopt(socket, sockopt::IpRecvTos, &false);
-        let _ = setsockopt(socket, sockopt::Ipv4PacketInfo, &false);
+        let _ = socket2::SockRef::from(socket).set_recv_tos(false);
     }
 }
-
-#[cfg(not(target_os = "linux"))]
-fn trim_ancillary(_: &std::net::UdpSocket, _: SocketAddr) {}
 
 /// Splits `batch` into runs `(start, end, segment_size)` that one GSO send can carry: the
 /// same source and destination, every datagram `segment_size` long but the last (which may be
