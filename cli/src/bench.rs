@@ -59,6 +59,11 @@ pub struct Args {
     /// Whether sessions share their I/O thread's socket (0: a socket per session).
     #[arg(long, default_value_t = 1)]
     shared_socket: u8,
+    /// Log the sessions in over this many milliseconds, one after another, as cameras that
+    /// come online one by one: their keepalives then keep the phases of independent cameras
+    /// (a camera's keepalive timer starts at its last exchange).
+    #[arg(long, default_value_t = 0)]
+    login_spread_ms: u64,
     /// Cameras already running (lines `{"uid":…,"lan_addr":…}` of `pppp camera --count`)
     /// instead of starting the emulator.
     #[arg(long)]
@@ -287,8 +292,12 @@ fn bench(a: &Args, measure: Duration, psk: &PskChoice, targets: &[Target]) -> Cl
     // Log in as soon as each session is up; start video once logged in.
     let n = sessions.len();
     let mut logged_in = vec![false; n];
+    let mut connected = vec![false; n];
     let mut asked = vec![false; n];
-    let deadline = t0 + Duration::from_secs(60);
+    let spread = Duration::from_millis(a.login_spread_ms);
+    // When session `i` may log in.
+    let due = |i: usize| t0 + spread.mul_f64(i as f64 / n.max(1) as f64);
+    let deadline = t0 + Duration::from_secs(60) + spread;
     while logged_in.iter().any(|l| !l) {
         if now() > deadline {
             let done = logged_in.iter().filter(|l| **l).count();
@@ -296,13 +305,28 @@ fn bench(a: &Args, measure: Duration, psk: &PskChoice, targets: &[Target]) -> Cl
                 "only {done} of {n} sessions logged in within 60 s"
             )));
         }
-        bell.wait(now() + Duration::from_millis(100), &mut rung);
+        let wake = (0..n)
+            .filter(|&i| connected[i] && !asked[i])
+            .map(due)
+            .min()
+            .map_or(Duration::from_millis(100), |t| {
+                t.saturating_duration_since(now())
+                    .min(Duration::from_millis(100))
+            });
+        bell.wait(now() + wake, &mut rung);
         for (i, s) in sessions.iter().enumerate() {
+            if connected[i] && !asked[i] && now() >= due(i) {
+                asked[i] = true;
+                s.login_with(Box::new(|_| {}));
+            }
             while let Some(ev) = s.try_next_event() {
                 match ev {
                     SessionEvent::Connected { .. } if !asked[i] => {
-                        asked[i] = true;
-                        s.login_with(Box::new(|_| {}));
+                        connected[i] = true;
+                        if now() >= due(i) {
+                            asked[i] = true;
+                            s.login_with(Box::new(|_| {}));
+                        }
                     }
                     SessionEvent::LoggedIn { .. } => logged_in[i] = true,
                     SessionEvent::LoginRefused { .. } => {
@@ -420,6 +444,7 @@ fn bench(a: &Args, measure: Duration, psk: &PskChoice, targets: &[Target]) -> Cl
         "idle_rest_us": a.idle_rest_us,
         "idle_rests_per_s": rests as f64 / elapsed.as_secs_f64(),
         "shared_socket": a.shared_socket != 0,
+        "login_spread_ms": a.login_spread_ms,
         "connect_s": connect_time.as_secs_f64(),
         "seconds": elapsed.as_secs_f64(),
         "frames": frames,
