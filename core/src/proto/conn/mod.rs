@@ -47,6 +47,9 @@ pub const MAX_DUPLICATES: usize = 16;
 /// answers only up to this size (a PUNCH_PKT is 24 bytes).
 const MAX_SEARCH_ANSWER: usize = 128;
 
+/// Datagrams up to this size are deciphered on the stack.
+const SMALL_DATAGRAM: usize = 64;
+
 /// Most unreliable packets ([`ConnEvent::Packet`]) waiting in the event queue; more are
 /// dropped (and counted in [`ConnStats::packets_dropped`]) until events are drained.
 pub const MAX_QUEUED_PACKETS: usize = 4096;
@@ -653,15 +656,28 @@ impl Conn {
                     return;
                 }
                 let Some(cipher) = &self.cipher else { return };
-                let mut plain = std::mem::take(&mut self.plain);
-                plain.clear();
-                plain.extend_from_slice(data);
-                cipher.decrypt(&mut plain);
-                match packet::decode(&plain) {
+                // A control datagram (a keepalive, an ACK) is deciphered on the stack; a larger
+                // one in a buffer kept for the next.
+                let mut small = [0u8; SMALL_DATAGRAM];
+                let mut big = Vec::new();
+                let plain: &mut [u8] = if data.len() <= SMALL_DATAGRAM {
+                    let p = &mut small[..data.len()];
+                    p.copy_from_slice(data);
+                    p
+                } else {
+                    big = std::mem::take(&mut self.plain);
+                    big.clear();
+                    big.extend_from_slice(data);
+                    &mut big
+                };
+                cipher.decrypt(plain);
+                match packet::decode(plain) {
                     Ok(msg) => self.handle_peer_message(msg),
                     Err(_) => self.stats.undecodable += 1,
                 }
-                self.plain = plain;
+                if big.capacity() > 0 {
+                    self.plain = big;
+                }
             }
         }
         self.collect_readable();
