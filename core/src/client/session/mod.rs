@@ -192,40 +192,27 @@ impl Session {
         // The I/O thread's shared socket, unless the user chose where to bind or another
         // session of that thread talks to this camera (docs/architecture.md, "Shared socket").
         let endpoint: Box<dyn Endpoint> = Box::new(endpoint);
-        let endpoint = if config.bind.is_none() {
-            let local = |addr| shared.state.lock().local = Some(addr);
-            match driver.register_shared(&uid.to_string(), endpoint, local)? {
-                Registered::Shared(waker) => {
-                    return Ok(Session::new(uid, config, cmd_tx, waker, driver, shared))
+        let waker = match config.bind {
+            None => {
+                let local = |addr| shared.state.lock().local = Some(addr);
+                match driver.register_shared(&uid.to_string(), endpoint, local)? {
+                    Registered::Shared(waker) => waker,
+                    Registered::Refused(endpoint) => {
+                        own_socket(&config, &shared, &driver, endpoint)?
+                    }
                 }
-                Registered::Refused(endpoint) => endpoint,
             }
-        } else {
-            endpoint
+            Some(_) => own_socket(&config, &shared, &driver, endpoint)?,
         };
-        let socket = super::bind_session(config.bind, config.host.is_none() && config.broadcast)?;
-        shared.state.lock().local = socket.local_addr().ok();
-        let waker = driver.register(vec![socket], endpoint)?;
-        Ok(Session::new(uid, config, cmd_tx, waker, driver, shared))
-    }
-
-    fn new(
-        uid: Uid,
-        config: SessionConfig,
-        cmd: Sender<Cmd>,
-        waker: EndpointWaker,
-        driver: Driver,
-        shared: Arc<Shared>,
-    ) -> Session {
-        Session {
+        Ok(Session {
             uid,
             config,
-            cmd,
+            cmd: cmd_tx,
             waker,
             driver,
             shared,
             wait_on_drop: true,
-        }
+        })
     }
 
     /// The camera's UID.
@@ -549,4 +536,17 @@ impl Drop for Session {
             self.begin_close();
         }
     }
+}
+
+/// Registers a session's `endpoint` with a socket of its own, bound where its user chose (or
+/// anywhere), allowing broadcasts when it searches by broadcast.
+fn own_socket(
+    config: &SessionConfig,
+    shared: &Shared,
+    driver: &Driver,
+    endpoint: Box<dyn Endpoint>,
+) -> Result<EndpointWaker> {
+    let socket = super::bind_session(config.bind, config.host.is_none() && config.broadcast)?;
+    shared.state.lock().local = socket.local_addr().ok();
+    Ok(driver.register(vec![socket], endpoint)?)
 }
