@@ -1,7 +1,9 @@
 //! What the driver's shared socket asks of the transport (docs/architecture.md, "Shared
 //! socket"), in virtual time: a session hears strangers while it searches and for
-//! `DUPLICATE_WINDOW` after its camera was found, then no more; and its counters can be
-//! refreshed in place, one copy again and again, even across a new session.
+//! `DUPLICATE_WINDOW` after its camera was found, then no more; it does not decipher an
+//! oversized "search answer" (each searching session is offered every stranger's datagram);
+//! and its counters can be refreshed in place, one copy again and again, even across a new
+//! session.
 
 mod common;
 
@@ -85,4 +87,22 @@ fn counters_refreshed_in_place_equal_a_fresh_copy() {
     let mut conn = ConnStats::default();
     c.conn().stats_into(&mut conn, 0);
     assert_eq!(conn, fresh.conn);
+}
+
+#[test]
+fn an_oversized_search_answer_is_not_taken() {
+    // From the camera's own IP address (so allowed by the unicast search), a PUNCH_PKT for our
+    // UID padded to 200 bytes arrives before the camera's answer: a search answer is a few
+    // dozen bytes, so it is dropped unread (on a shared socket every searching session is
+    // offered such a datagram) and the real answer is taken.
+    use pppp::proto::packet::{Message, WireDid};
+    let cam = camera_config();
+    let ctl = controller_config(&cam);
+    let mut rig = Rig::new(LinkConfig::perfect(), 5, cam.clone(), ctl);
+    let mut padded = Message::PunchPkt(WireDid::from(&uid())).to_vec();
+    padded.resize(200, 0);
+    let elsewhere = std::net::SocketAddr::new(cam.session_addr.ip(), 40_999);
+    rig.net.inject(elsewhere, ctl_addr(), padded);
+    rig.connect_and_login();
+    assert_eq!(rig.controller_ref().conn().peer(), Some(cam.session_addr));
 }

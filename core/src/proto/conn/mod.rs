@@ -43,8 +43,8 @@ pub const DEFAULT_COMMAND_SKIP_AFTER: Duration = Duration::from_secs(1);
 /// Most addresses a [`Conn`] records as duplicates of its device.
 pub const MAX_DUPLICATES: usize = 16;
 
-/// Datagrams from addresses other than the peer are examined as possible duplicate search
-/// answers only up to this size (a PUNCH_PKT is 24 bytes).
+/// Datagrams are examined as possible search answers (the device's, or a duplicate's) only
+/// up to this size (a PUNCH_PKT is 24 bytes, a P2P_RDY 24 or 28).
 const MAX_SEARCH_ANSWER: usize = 128;
 
 /// Datagrams up to this size are deciphered on the stack.

@@ -58,7 +58,9 @@ impl Conn {
     }
 
     pub(super) fn handle_search_reply(&mut self, from: SocketAddr, data: &[u8]) {
-        if !self.answer_allowed(from) {
+        // A search answer is a few dozen bytes: anything longer is not deciphered under every
+        // candidate PSK (on a shared socket every searching session is offered it).
+        if data.len() > MAX_SEARCH_ANSWER || !self.answer_allowed(from) {
             // Not where we searched: whatever it says, it is not the device's answer.
             self.stats.strangers += 1;
             return;
