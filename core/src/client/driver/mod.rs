@@ -29,7 +29,7 @@ mod io_thread;
 mod timers;
 mod udp;
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::net::{SocketAddr, UdpSocket};
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, OnceLock};
@@ -254,7 +254,20 @@ pub(crate) struct SlotState {
     load: usize,
     /// Keys of the endpoints on the running thread's shared socket.
     shared_keys: HashSet<String>,
+    /// Keys whose endpoint left the shared socket lately, until when a new endpoint of the
+    /// same key gets a socket of its own ([`SHARED_REUSE_AFTER`]).
+    cooling: HashMap<String, Instant>,
 }
+
+/// How long after a session on the shared socket ended a new session to the same camera
+/// gets a socket of its own: a camera knows its clients by their address and may still hold
+/// the old session (a CLOSE lost, or not sent), which a new one from the same address would
+/// run into. Longer than the 7–8 s after which a camera drops a silent client
+/// (docs/protocol.md §7.3).
+pub const SHARED_REUSE_AFTER: Duration = Duration::from_secs(10);
+
+/// Cooling keys kept before the expired ones are swept.
+const MAX_COOLING: usize = 1024;
 
 impl Driver {
     /// A driver with its own I/O threads (started lazily, with the first endpoint).
@@ -335,7 +348,8 @@ impl Driver {
     /// ([`DriverConfig::shared_socket`]): its datagrams go out of that socket, and those of
     /// the address it claims ([`Endpoint::peer`]) come to it. `local` is told the socket's
     /// address before the endpoint starts. Refused when that socket already serves an
-    /// endpoint of the same `claim` (the same camera), or when the driver shares no socket.
+    /// endpoint of the same `claim` (the same camera) or did so less than
+    /// [`SHARED_REUSE_AFTER`] ago, or when the driver shares no socket.
     pub(crate) fn register_shared(
         &self,
         claim: &str,
@@ -351,9 +365,16 @@ impl Driver {
         let Some(addr) = shared.shared_local() else {
             return Ok(Registered::Refused(endpoint));
         };
-        if !slot.shared_keys.insert(claim.to_string()) {
+        let now = super::now();
+        if slot.cooling.len() > MAX_COOLING {
+            slot.cooling.retain(|_, until| *until > now);
+        }
+        if slot.cooling.get(claim).is_some_and(|until| *until > now)
+            || !slot.shared_keys.insert(claim.to_string())
+        {
             return Ok(Registered::Refused(endpoint));
         }
+        slot.cooling.remove(claim);
         local(addr);
         slot.load += 1;
         shared.add(io_thread::NewEndpoint {
@@ -389,6 +410,7 @@ impl Driver {
         slot.running = Some(shared.clone());
         slot.handle = Some(handle);
         slot.shared_keys.clear();
+        slot.cooling.clear(); // a new thread, a new socket: no camera knows its address
         Ok(shared)
     }
 
@@ -441,6 +463,8 @@ impl Inner {
         slot.load = slot.load.saturating_sub(1);
         if let Some(k) = shared_key {
             slot.shared_keys.remove(k);
+            slot.cooling
+                .insert(k.to_string(), super::now() + SHARED_REUSE_AFTER);
         }
     }
 }
