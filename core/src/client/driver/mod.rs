@@ -29,7 +29,7 @@ mod io_thread;
 mod timers;
 mod udp;
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::net::{SocketAddr, UdpSocket};
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, OnceLock};
@@ -252,11 +252,10 @@ pub(crate) struct SlotState {
     exited: Vec<JoinHandle<()>>,
     /// Endpoints on this slot (added and not yet removed).
     load: usize,
-    /// Keys of the endpoints on the running thread's shared socket.
-    shared_keys: HashSet<String>,
-    /// Keys whose endpoint left the shared socket lately, until when a new endpoint of the
-    /// same key gets a socket of its own ([`SHARED_REUSE_AFTER`]).
-    cooling: HashMap<String, Instant>,
+    /// Keys on the running thread's shared socket: `None` while an endpoint of the key is on
+    /// it, `Some(until)` once it left, until when a new endpoint of the same key gets a socket
+    /// of its own ([`SHARED_REUSE_AFTER`]).
+    shared_keys: HashMap<String, Option<Instant>>,
 }
 
 /// How long after a session on the shared socket ended a new session to the same camera
@@ -266,8 +265,9 @@ pub(crate) struct SlotState {
 /// (docs/protocol.md §7.3).
 pub const SHARED_REUSE_AFTER: Duration = Duration::from_secs(10);
 
-/// Cooling keys kept before the expired ones are swept.
-const MAX_COOLING: usize = 1024;
+/// Keys of endpoints that left the shared socket kept before those whose wait expired are
+/// swept.
+const MAX_SHARED_KEYS: usize = 1024;
 
 impl Driver {
     /// A driver with its own I/O threads (started lazily, with the first endpoint).
@@ -366,15 +366,20 @@ impl Driver {
             return Ok(Registered::Refused(endpoint));
         };
         let now = super::now();
-        if slot.cooling.len() > MAX_COOLING {
-            slot.cooling.retain(|_, until| *until > now);
+        // Keys in use are at most the slot's endpoints: sweep when the rest grow past the bound.
+        if slot.shared_keys.len() > MAX_SHARED_KEYS + slot.load {
+            slot.shared_keys
+                .retain(|_, left| left.is_none_or(|until| until > now));
         }
-        if slot.cooling.get(claim).is_some_and(|until| *until > now)
-            || !slot.shared_keys.insert(claim.to_string())
+        // In use, or left too lately.
+        if slot
+            .shared_keys
+            .get(claim)
+            .is_some_and(|left| left.is_none_or(|until| until > now))
         {
             return Ok(Registered::Refused(endpoint));
         }
-        slot.cooling.remove(claim);
+        slot.shared_keys.insert(claim.to_string(), None);
         local(addr);
         slot.load += 1;
         shared.add(io_thread::NewEndpoint {
@@ -409,8 +414,7 @@ impl Driver {
         let (shared, handle) = io_thread::spawn(self.inner.clone(), index)?;
         slot.running = Some(shared.clone());
         slot.handle = Some(handle);
-        slot.shared_keys.clear();
-        slot.cooling.clear(); // a new thread, a new socket: no camera knows its address
+        slot.shared_keys.clear(); // a new thread, a new socket: no camera knows its address
         Ok(shared)
     }
 
@@ -462,9 +466,8 @@ impl Inner {
         let mut slot = self.slots[index].lock();
         slot.load = slot.load.saturating_sub(1);
         if let Some(k) = shared_key {
-            slot.shared_keys.remove(k);
-            slot.cooling
-                .insert(k.to_string(), super::now() + SHARED_REUSE_AFTER);
+            slot.shared_keys
+                .insert(k.to_string(), Some(super::now() + SHARED_REUSE_AFTER));
         }
     }
 }
