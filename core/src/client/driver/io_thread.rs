@@ -14,7 +14,7 @@ use mio::{Events, Interest, Poll, Token};
 use parking_lot::{Condvar, Mutex};
 
 use super::timers::{Armed, Timers};
-use super::udp::{RecvBufs, Socket};
+use super::udp::{Received, RecvBufs, Socket};
 use super::{Endpoint, Flow, Inner};
 use crate::proto::Transmit;
 
@@ -467,24 +467,12 @@ impl Loop {
                     let at = arrival(stamp, wall, now, floor);
                     deliver(endpoint, dead, at, local, from, data);
                 });
-                match r {
-                    Ok(got) => {
-                        Self::mark_dirty(&mut self.dirty, slot, i);
-                        burst |= got.datagrams > 1;
-                        if got.drained {
-                            break true;
-                        }
-                        quota = quota.saturating_sub(got.datagrams.max(1));
-                        if quota == 0 {
-                            break false;
-                        }
-                    }
-                    Err(e) if e.kind() == ErrorKind::WouldBlock => break true,
-                    Err(e) if e.kind() == ErrorKind::Interrupted => {}
-                    Err(e) => {
-                        // ICMP errors (port unreachable) surface here on some platforms.
-                        tracing::trace!("recv error: {e}");
-                    }
+                if let Ok(got) = &r {
+                    Self::mark_dirty(&mut self.dirty, slot, i);
+                    burst |= got.datagrams > 1;
+                }
+                if let Some(drained) = read_done(r, &mut quota) {
+                    break drained;
                 }
             };
             if drained {
@@ -522,19 +510,8 @@ impl Loop {
                 noisy += usize::from(to == Some(false));
             });
             busy |= noisy > 1;
-            match r {
-                Ok(got) => {
-                    if got.drained {
-                        return (true, busy);
-                    }
-                    quota = quota.saturating_sub(got.datagrams.max(1));
-                    if quota == 0 {
-                        return (false, busy);
-                    }
-                }
-                Err(e) if e.kind() == ErrorKind::WouldBlock => return (true, busy),
-                Err(e) if e.kind() == ErrorKind::Interrupted => {}
-                Err(e) => tracing::trace!("recv error: {e}"),
+            if let Some(drained) = read_done(r, &mut quota) {
+                return (drained, busy);
             }
         }
     }
@@ -676,6 +653,26 @@ fn arrival(stamp: Option<Duration>, wall: Duration, now: Instant, floor: Instant
     now.checked_sub(wall.saturating_sub(stamp))
         .map_or(floor, |t| t.max(floor))
         .min(now)
+}
+
+/// After one read of a socket, charged to `quota`: `Some(true)` when the socket is drained,
+/// `Some(false)` when the quota is spent (the socket is read again after the others), `None`
+/// to read again now.
+fn read_done(r: std::io::Result<Received>, quota: &mut usize) -> Option<bool> {
+    match r {
+        Ok(got) if got.drained => Some(true),
+        Ok(got) => {
+            *quota = quota.saturating_sub(got.datagrams.max(1));
+            (*quota == 0).then_some(false)
+        }
+        Err(e) if e.kind() == ErrorKind::WouldBlock => Some(true),
+        Err(e) if e.kind() == ErrorKind::Interrupted => None,
+        Err(e) => {
+            // ICMP errors (port unreachable) surface here on some platforms.
+            tracing::trace!("recv error: {e}");
+            None
+        }
+    }
 }
 
 /// Hands a datagram to an endpoint, turning a panic into the endpoint's removal.
