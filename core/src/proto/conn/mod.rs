@@ -475,6 +475,12 @@ impl Conn {
         }
     }
 
+    /// Channel `c` has work (see `active`) and has been used (see `used`).
+    fn activate(&mut self, c: usize) {
+        self.active |= 1 << c;
+        self.used |= 1 << c;
+    }
+
     /// The channels that carried anything in this session (bit `c` for channel `c`): the
     /// others' counters are zero.
     pub fn used_channels(&self) -> u8 {
@@ -490,10 +496,9 @@ impl Conn {
         if !matches!(self.state, State::Connected) {
             return Err(ConnWriteError::NotConnected);
         }
-        let cfg = channel_config(&self.ch0, &self.config.drw, c);
-        self.active |= 1 << c;
-        self.used |= 1 << c;
+        self.activate(c);
         self.last_data = Some(self.now);
+        let cfg = channel_config(&self.ch0, &self.config.drw, c);
         self.senders[c]
             .write(cfg, data)
             .map_err(ConnWriteError::Buffer)
@@ -731,8 +736,7 @@ impl Conn {
                 self.got_data = true;
                 self.last_data = Some(self.now);
                 let c = channel as usize;
-                self.active |= 1 << c;
-                self.used |= 1 << c;
+                self.activate(c);
                 let cfg = channel_config(&self.ch0, &self.config.drw, c);
                 self.receivers[c].handle(cfg, self.now, index, data);
                 if self.receivers[c].has_data() {
@@ -745,8 +749,7 @@ impl Conn {
                 self.got_data = true;
                 self.last_data = Some(self.now);
                 let c = channel as usize;
-                self.active |= 1 << c;
-                self.used |= 1 << c;
+                self.activate(c);
                 let cfg = channel_config(&self.ch0, &self.config.drw, c);
                 for i in indexes.iter() {
                     self.senders[c].handle_ack(cfg, self.now, i);
