@@ -321,13 +321,8 @@ fn bench(a: &Args, measure: Duration, psk: &PskChoice, targets: &[Target]) -> Cl
             }
             while let Some(ev) = s.try_next_event() {
                 match ev {
-                    SessionEvent::Connected { .. } if !asked[i] => {
-                        connected[i] = true;
-                        if now() >= due(i) {
-                            asked[i] = true;
-                            s.login_with(Box::new(|_| {}));
-                        }
-                    }
+                    // Logged in by the check above, on the next pass (at once when due).
+                    SessionEvent::Connected { .. } => connected[i] = true,
                     SessionEvent::LoggedIn { .. } => logged_in[i] = true,
                     SessionEvent::LoginRefused { .. } => {
                         return Err(CliError::msg("a camera refused the login"))
