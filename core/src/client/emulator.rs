@@ -248,10 +248,7 @@ impl SansIo for CameraEndpoint {
 
     fn poll_timeout(&self) -> Option<Instant> {
         let d = self.delayed.peek().map(|Reverse(d)| d.at);
-        match (self.camera.poll_timeout(), d) {
-            (Some(a), Some(b)) => Some(a.min(b)),
-            (a, b) => a.or(b),
-        }
+        crate::proto::earliest(self.camera.poll_timeout(), d)
     }
 }
 

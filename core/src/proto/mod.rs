@@ -55,6 +55,15 @@ pub trait SansIo {
     fn poll_timeout(&self) -> Option<Instant>;
 }
 
+/// The earlier of two optional deadlines (`None`: no deadline), as a machine made of parts
+/// reports its next one.
+pub(crate) fn earliest(a: Option<Instant>, b: Option<Instant>) -> Option<Instant> {
+    match (a, b) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
+    }
+}
+
 /// A datagram a state machine wants sent.
 #[derive(Clone, PartialEq, Eq)]
 pub struct Transmit {

@@ -331,10 +331,7 @@ impl Supervisor {
     #[must_use]
     pub fn poll_timeout(&self) -> Option<Instant> {
         let r = self.reconnect.as_ref().and_then(Reconnector::poll_timeout);
-        match (self.controller.poll_timeout(), r) {
-            (Some(a), Some(b)) => Some(a.min(b)),
-            (a, b) => a.or(b),
-        }
+        crate::proto::earliest(self.controller.poll_timeout(), r)
     }
 
     /// A controller id as the supervisor's callers see it (unique across attempts).

@@ -308,10 +308,7 @@ impl Network {
     fn next_event(&self) -> Option<Instant> {
         let q = self.queue.peek().map(|r| r.0.at);
         let t = self.nodes.iter().filter_map(|n| n.poll_timeout()).min();
-        match (q, t) {
-            (Some(a), Some(b)) => Some(a.min(b)),
-            (a, b) => a.or(b),
-        }
+        crate::proto::earliest(q, t)
     }
 
     /// Advances to the next event and processes everything due then. Returns false when

@@ -105,10 +105,7 @@ impl Timers {
     pub fn next_allowing(&self, late: Duration) -> Option<Instant> {
         let near = self.near.peek().map(|Reverse((d, _, _))| *d);
         let far = self.far.peek().map(|Reverse((d, _, _))| *d + late);
-        match (near, far) {
-            (Some(a), Some(b)) => Some(a.min(b)),
-            (a, b) => a.or(b),
-        }
+        crate::proto::earliest(near, far)
     }
 
     /// Pops the next entry due at `now`, earliest first: `(slot, key, armed_at)`. The caller

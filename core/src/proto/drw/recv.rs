@@ -232,10 +232,7 @@ impl DrwReceiver {
             (Some(after), Some(since)) => Some(since + after),
             _ => None,
         };
-        match (self.ack_deadline, skip) {
-            (Some(a), Some(b)) => Some(a.min(b)),
-            (a, b) => a.or(b),
-        }
+        crate::proto::earliest(self.ack_deadline, skip)
     }
 
     /// Applies the stall skip when it is due.
