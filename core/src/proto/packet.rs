@@ -366,6 +366,8 @@ fn drw_sub_header<'a>(
 
 fn put_header(out: &mut Vec<u8>, t: u8, len: usize) {
     debug_assert!(len <= u16::MAX as usize);
+    // One allocation of the exact size for a fresh vector, not a few growing ones.
+    out.reserve(HEADER_LEN + len);
     out.push(MAGIC);
     out.push(t);
     out.extend_from_slice(&(len as u16).to_be_bytes());

@@ -105,15 +105,20 @@ impl Socket {
     fn sendmmsg(&self, chunk: &[Transmit]) -> u64 {
         use rustix::io::Errno;
         use rustix::net::{sendmmsg, MMsgHdr, SendAncillaryBuffer, SendFlags, SocketAddrAny};
+        use smallvec::SmallVec;
         use std::io::IoSlice;
 
-        let addrs: Vec<SocketAddrAny> = chunk.iter().map(|t| t.dst.into()).collect();
-        let iovs: Vec<[IoSlice<'_>; 1]> = chunk.iter().map(|t| [IoSlice::new(&t.data)]).collect();
-        let mut controls: Vec<SendAncillaryBuffer<'_, '_, '_>> = chunk
+        // On the stack (a chunk is at most `SEND_BATCH` long): heap buffers of this size
+        // made every send call allocate and consolidate the allocator's free lists.
+        let addrs: SmallVec<[SocketAddrAny; SEND_BATCH]> =
+            chunk.iter().map(|t| t.dst.into()).collect();
+        let iovs: SmallVec<[[IoSlice<'_>; 1]; SEND_BATCH]> =
+            chunk.iter().map(|t| [IoSlice::new(&t.data)]).collect();
+        let mut controls: SmallVec<[SendAncillaryBuffer<'_, '_, '_>; SEND_BATCH]> = chunk
             .iter()
             .map(|_| SendAncillaryBuffer::default())
             .collect();
-        let mut msgs: Vec<MMsgHdr<'_>> = addrs
+        let mut msgs: SmallVec<[MMsgHdr<'_>; SEND_BATCH]> = addrs
             .iter()
             .zip(&iovs)
             .zip(controls.iter_mut())
