@@ -157,6 +157,19 @@ fn next_life_event(s: &Session) -> SessionEvent {
 }
 
 #[test]
+fn events_beyond_the_queue_drop_the_oldest_and_are_counted() {
+    let cam = server(Duration::from_secs(1));
+    let mut c = session_config(&cam, 0);
+    c.event_queue = 1;
+    let s = Session::connect(c).unwrap();
+    s.login().unwrap();
+    // Connecting, Connected and LoggedIn were queued unread: only the newest is left.
+    assert!(matches!(next_event(&s), SessionEvent::LoggedIn { .. }));
+    assert_eq!(s.try_next_event(), None);
+    assert_eq!(s.stats().events_dropped, 2);
+}
+
+#[test]
 fn session_reconnects_after_reboot_and_keeps_streaming() {
     let cam = server(Duration::from_millis(800));
     let s = Session::connect(session_config(&cam, 30)).unwrap();

@@ -217,6 +217,8 @@ class SessionStats:
     audio_dropped: int = 0
     reconnects: int = 0
     """Successful reconnections (with ``reconnect=True``; the other counters restart)."""
+    events_dropped: int = 0
+    """Session events dropped because too many waited unread (the oldest go first)."""
 
     @classmethod
     def from_dict(cls, d: Mapping[str, Any]) -> SessionStats:

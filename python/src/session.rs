@@ -276,6 +276,7 @@ impl Session {
         d.set_item("video_dropped", s.video_dropped)?;
         d.set_item("audio_dropped", s.audio_dropped)?;
         d.set_item("reconnects", s.reconnects)?;
+        d.set_item("events_dropped", s.events_dropped)?;
         Ok(d)
     }
 

@@ -59,6 +59,7 @@ pub(crate) fn json(hub: &Hub, conns: &Conns, session: &Session) -> serde_json::V
             "video_dropped": st.video_dropped,
             "audio_dropped": st.audio_dropped,
             "reconnects": st.reconnects,
+            "events_dropped": st.events_dropped,
         },
         "events": s.events.iter().map(|(t, e)| json!({
             "ago_s": tenths(now.duration_since(*t).as_secs_f64()),

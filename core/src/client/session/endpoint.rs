@@ -8,7 +8,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use crossbeam_channel::{Receiver, Sender, TrySendError};
+use crossbeam_channel::{Receiver, Sender};
 use parking_lot::{Condvar, Mutex};
 
 use super::super::driver::{Endpoint, Flow};
@@ -189,6 +189,10 @@ pub(super) struct SessionEndpoint {
     /// The only sender of the events: dropped with the endpoint, which ends
     /// [`Session::next_event`]'s waits.
     events: Sender<SessionEvent>,
+    /// The most events queued for the user ([`super::SessionConfig::event_queue`]); the
+    /// oldest is dropped beyond. Kept here rather than by a bounded channel, whose slots are
+    /// all allocated and touched up front: tens of kilobytes per idle session.
+    event_cap: usize,
     waiting: HashMap<RequestId, Waiter>,
     last_stats: Option<Instant>,
     /// The channels whose counters the last refresh of the shared counters wrote.
@@ -292,12 +296,14 @@ impl SessionEndpoint {
         cmd: Receiver<Cmd>,
         shared: Arc<Shared>,
         events: Sender<SessionEvent>,
+        event_cap: usize,
     ) -> SessionEndpoint {
         SessionEndpoint {
             sup,
             cmd,
             shared,
             events,
+            event_cap: event_cap.max(1),
             waiting: HashMap::new(),
             last_stats: None,
             stats_channels: 0,
@@ -358,19 +364,16 @@ impl SessionEndpoint {
     fn emit(&mut self, ev: SessionEvent) {
         self.news = true;
         let (tx, rx) = (&self.events, &self.shared.events);
-        let mut ev = ev;
-        loop {
-            match tx.try_send(ev) {
-                Ok(()) => return,
-                Err(TrySendError::Full(back)) => {
-                    if rx.try_recv().is_ok() {
-                        self.shared.events_dropped.fetch_add(1, Ordering::Relaxed);
-                    }
-                    ev = back;
-                }
-                Err(TrySendError::Disconnected(_)) => return,
+        // Only this endpoint sends, so the queue cannot grow between the check and the send;
+        // the user may take events meanwhile, which only makes room.
+        while tx.len() >= self.event_cap {
+            if rx.try_recv().is_err() {
+                break;
             }
+            self.shared.events_dropped.fetch_add(1, Ordering::Relaxed);
         }
+        // Unbounded: never full; disconnected only once the user's side is gone.
+        let _ = tx.send(ev);
     }
 
     fn failure(&self, error: Failure) -> Error {

@@ -89,6 +89,9 @@ pub struct SessionStats {
     pub audio_dropped: u64,
     /// Successful reconnections (the protocol counters restart with each).
     pub reconnects: u64,
+    /// Events dropped, oldest first, because more than [`SessionConfig::event_queue`] were
+    /// waiting for the user.
+    pub events_dropped: u64,
 }
 
 impl SessionStats {
@@ -174,7 +177,7 @@ impl Session {
     pub fn start(config: SessionConfig) -> Result<Session> {
         let cc = config.controller_config()?;
         let uid = cc.conn.uid.clone();
-        let (events_tx, events_rx) = bounded(config.event_queue);
+        let (events_tx, events_rx) = unbounded();
         let (cmd_tx, cmd_rx) = unbounded();
         let shared = Arc::new(Shared::new(&config, events_rx, cmd_rx.clone(), None));
         let sup = Supervisor::new(
@@ -184,7 +187,8 @@ impl Session {
             },
             super::now(),
         );
-        let endpoint = SessionEndpoint::new(sup, cmd_rx, shared.clone(), events_tx);
+        let endpoint =
+            SessionEndpoint::new(sup, cmd_rx, shared.clone(), events_tx, config.event_queue);
         let driver = config
             .driver
             .clone()
@@ -264,6 +268,7 @@ impl Session {
             video_dropped: self.shared.video_dropped.load(Ordering::Relaxed),
             audio_dropped: self.shared.audio_dropped.load(Ordering::Relaxed),
             reconnects: self.shared.reconnects.load(Ordering::Relaxed),
+            events_dropped: self.shared.events_dropped.load(Ordering::Relaxed),
         }
     }
 
