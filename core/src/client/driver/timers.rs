@@ -10,12 +10,15 @@
 //! A deadline far ahead (a keepalive, a liveness check) is rounded up to a grid of
 //! [`FAR_GRAIN`] (or the grain given to [`Timers::with_grain`]) so that those of many sessions
 //! fall on the same instants and share a wake-up; near ones (retransmissions, ACK flushes,
-//! coalescing) stay exact. Far entries sit in a heap of their own, so that a thread resting
-//! while its sessions only keep alive may serve them a little late
-//! ([`Timers::next_allowing`]) instead of cutting every rest short.
+//! coalescing) stay exact. Far entries sit apart, so that a thread resting while its sessions
+//! only keep alive may serve them a little late ([`Timers::next_allowing`]) instead of cutting
+//! every rest short. Since they share grid points, they are kept in one bucket per point
+//! (sorted by point) rather than in a heap: the keepalives of a thousand idle sessions, each
+//! re-armed about once a second, then cost a push and a pop each instead of two sift walks
+//! through a heap of a thousand entries.
 
 use std::cmp::Reverse;
-use std::collections::BinaryHeap;
+use std::collections::{BTreeMap, BinaryHeap};
 use std::time::{Duration, Instant};
 
 /// Deadlines at least this far ahead are rounded up to the grid.
@@ -23,13 +26,20 @@ pub(super) const FAR: Duration = Duration::from_millis(250);
 /// The default grid of far deadlines: at most this late, under 7 % of [`FAR`].
 pub(super) const FAR_GRAIN: Duration = Duration::from_millis(16);
 
+/// Emptied buckets kept for reuse, at most.
+const MAX_SPARE: usize = 64;
+
 /// Deadlines of the endpoints of one I/O thread.
 #[derive(Debug)]
 pub struct Timers {
     /// Entries armed less than [`FAR`] ahead.
     near: BinaryHeap<Entry>,
-    /// Entries armed [`FAR`] or more ahead.
-    far: BinaryHeap<Entry>,
+    /// Entries armed [`FAR`] or more ahead, by deadline: `(slot, key)`.
+    far: BTreeMap<Instant, Vec<(usize, u64)>>,
+    /// Entries in `far`.
+    far_len: usize,
+    /// Emptied buckets of `far`, kept to reuse their allocations.
+    spare: Vec<Vec<(usize, u64)>>,
     /// Origin of the grid of far deadlines.
     epoch: Instant,
     /// Its step (zero: no grid, every deadline exact).
@@ -54,7 +64,9 @@ impl Timers {
     pub fn with_grain(epoch: Instant, grain: Duration) -> Self {
         Timers {
             near: BinaryHeap::new(),
-            far: BinaryHeap::new(),
+            far: BTreeMap::new(),
+            far_len: 0,
+            spare: Vec::new(),
             epoch,
             grain: grain.min(FAR),
         }
@@ -77,8 +89,17 @@ impl Timers {
         let d = self.coarsen(d, now);
         if armed.0.is_none_or(|a| d < a) {
             armed.0 = Some(d);
-            let heap = if far { &mut self.far } else { &mut self.near };
-            heap.push(Reverse((d, slot, key)));
+            if far {
+                let spare = &mut self.spare;
+                let bucket = self
+                    .far
+                    .entry(d)
+                    .or_insert_with(|| spare.pop().unwrap_or_default());
+                bucket.push((slot, key));
+                self.far_len += 1;
+            } else {
+                self.near.push(Reverse((d, slot, key)));
+            }
         }
     }
 
@@ -104,23 +125,30 @@ impl Timers {
     /// rest.
     pub fn next_allowing(&self, late: Duration) -> Option<Instant> {
         let near = self.near.peek().map(|Reverse((d, _, _))| *d);
-        let far = self.far.peek().map(|Reverse((d, _, _))| *d + late);
+        let far = self.far.keys().next().map(|d| *d + late);
         crate::proto::earliest(near, far)
     }
 
     /// Pops the next entry due at `now`, earliest first: `(slot, key, armed_at)`. The caller
     /// checks the key and passes the slot's [`Armed`] to [`Timers::fired`].
     pub fn pop_due(&mut self, now: Instant) -> Option<(usize, u64, Instant)> {
-        let top = |h: &BinaryHeap<Entry>| h.peek().map(|Reverse((d, _, _))| *d);
-        let heap = match (top(&self.near), top(&self.far)) {
-            (Some(a), Some(b)) if b < a => &mut self.far,
-            (Some(_), _) => &mut self.near,
-            (None, Some(_)) => &mut self.far,
-            (None, None) => return None,
-        };
-        match heap.peek() {
-            Some(Reverse((d, _, _))) if *d <= now => {
-                let Reverse((d, slot, key)) = heap.pop()?;
+        let near = self.near.peek().map(|Reverse((d, _, _))| *d);
+        let far = self.far.keys().next().copied();
+        match (near, far) {
+            (n, Some(f)) if f <= now && n.is_none_or(|n| f < n) => {
+                let mut bucket = self.far.first_entry()?;
+                let (slot, key) = bucket.get_mut().pop()?;
+                self.far_len -= 1;
+                if bucket.get().is_empty() {
+                    let emptied = bucket.remove();
+                    if self.spare.len() < MAX_SPARE {
+                        self.spare.push(emptied);
+                    }
+                }
+                Some((slot, key, f))
+            }
+            (Some(n), _) if n <= now => {
+                let Reverse((d, slot, key)) = self.near.pop()?;
                 Some((slot, key, d))
             }
             _ => None,
@@ -140,7 +168,7 @@ impl Timers {
 
     /// Entries in the heap (live and stale).
     pub fn len(&self) -> usize {
-        self.near.len() + self.far.len()
+        self.near.len() + self.far_len
     }
 
     /// True when no entry is armed.
@@ -267,6 +295,38 @@ mod tests {
             std::iter::from_fn(|| t.pop_due(ms(2000)).map(|(s, _, _)| s)).collect();
         assert_eq!(order, vec![0, 1]);
         assert!(t.is_empty());
+    }
+
+    #[test]
+    fn far_entries_sharing_a_grid_point_all_pop_once_and_buckets_are_reused() {
+        let t0 = Instant::now();
+        let mut t = Timers::new(t0);
+        let mut armed = vec![Armed::default(); 1000];
+        for round in 0..3u64 {
+            let now = t0 + Duration::from_secs(2 * round);
+            for (slot, a) in armed.iter_mut().enumerate() {
+                // A second ahead, within one grain: a handful of grid points.
+                let d = now + Duration::from_secs(1) + Duration::from_micros(slot as u64 * 20);
+                t.arm(a, slot, 7, Some(d), now);
+            }
+            assert_eq!(t.len(), 1000);
+            assert!(t.far.len() <= 3, "{} grid points", t.far.len());
+            assert_eq!(t.pop_due(now), None, "nothing is due yet");
+            let mut popped = vec![false; 1000];
+            let mut last = now;
+            while let Some((slot, key, at)) = t.pop_due(now + Duration::from_secs(2)) {
+                assert!(at >= last, "earliest first");
+                last = at;
+                assert_eq!(key, 7);
+                assert!(!popped[slot], "slot {slot} popped twice");
+                popped[slot] = true;
+                assert!(Timers::fired(&mut armed[slot], at));
+            }
+            assert!(popped.iter().all(|&p| p));
+            assert!(t.is_empty());
+            assert_eq!(t.next(), None);
+        }
+        assert!(!t.spare.is_empty(), "emptied buckets are kept for reuse");
     }
 
     #[test]
