@@ -1,4 +1,4 @@
-//! The timer heap of an I/O thread: one armed deadline per endpoint, earliest first. Sans-IO.
+//! The timers of an I/O thread: one armed deadline per endpoint, earliest first. Sans-IO.
 //!
 //! An endpoint's deadline changes after almost every datagram; pushing each change would grow
 //! the heap without bound. Instead each endpoint remembers the deadline it has armed and a new
@@ -36,8 +36,6 @@ pub struct Timers {
     near: BinaryHeap<Entry>,
     /// Entries armed [`FAR`] or more ahead, by deadline: `(slot, key)`.
     far: BTreeMap<Instant, Vec<(usize, u64)>>,
-    /// Entries in `far`.
-    far_len: usize,
     /// Emptied buckets of `far`, kept to reuse their allocations.
     spare: Vec<Vec<(usize, u64)>>,
     /// Origin of the grid of far deadlines.
@@ -65,7 +63,6 @@ impl Timers {
         Timers {
             near: BinaryHeap::new(),
             far: BTreeMap::new(),
-            far_len: 0,
             spare: Vec::new(),
             epoch,
             grain: grain.min(FAR),
@@ -96,7 +93,6 @@ impl Timers {
                     .entry(d)
                     .or_insert_with(|| spare.pop().unwrap_or_default());
                 bucket.push((slot, key));
-                self.far_len += 1;
             } else {
                 self.near.push(Reverse((d, slot, key)));
             }
@@ -138,7 +134,6 @@ impl Timers {
             (n, Some(f)) if f <= now && n.is_none_or(|n| f < n) => {
                 let mut bucket = self.far.first_entry()?;
                 let (slot, key) = bucket.get_mut().pop()?;
-                self.far_len -= 1;
                 if bucket.get().is_empty() {
                     let emptied = bucket.remove();
                     if self.spare.len() < MAX_SPARE {
@@ -166,9 +161,9 @@ impl Timers {
         }
     }
 
-    /// Entries in the heap (live and stale).
+    /// Entries armed (live and stale).
     pub fn len(&self) -> usize {
-        self.near.len() + self.far_len
+        self.near.len() + self.far.values().map(Vec::len).sum::<usize>()
     }
 
     /// True when no entry is armed.

@@ -189,8 +189,8 @@ pub(super) struct SessionEndpoint {
     /// The only sender of the events: dropped with the endpoint, which ends
     /// [`Session::next_event`]'s waits.
     events: Sender<SessionEvent>,
-    /// The most events queued for the user ([`super::SessionConfig::event_queue`]); the
-    /// oldest is dropped beyond. Kept here rather than by a bounded channel, whose slots are
+    /// The most events queued for the user ([`super::SessionConfig::event_queue`], at least
+    /// one: checked by `SessionConfig::controller_config`); the oldest is dropped beyond. Kept here rather than by a bounded channel, whose slots are
     /// all allocated and touched up front: tens of kilobytes per idle session.
     event_cap: usize,
     waiting: HashMap<RequestId, Waiter>,
@@ -303,7 +303,7 @@ impl SessionEndpoint {
             cmd,
             shared,
             events,
-            event_cap: event_cap.max(1),
+            event_cap,
             waiting: HashMap::new(),
             last_stats: None,
             stats_channels: 0,
