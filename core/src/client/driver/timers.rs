@@ -82,6 +82,11 @@ impl Timers {
         let Some(d) = deadline else {
             return; // an earlier entry may stay: firing early is harmless
         };
+        // The common case (a keepalive pushed later by a datagram) ends here: rounding up
+        // cannot bring a deadline at or after the armed one before it.
+        if armed.0.is_some_and(|a| d >= a) {
+            return;
+        }
         let far = d >= now + FAR;
         let d = self.coarsen(d, now);
         if armed.0.is_none_or(|a| d < a) {
@@ -104,11 +109,12 @@ impl Timers {
         if deadline < now + FAR || self.grain.is_zero() {
             return deadline;
         }
-        let grain = self.grain.as_nanos();
-        let since = deadline.saturating_duration_since(self.epoch).as_nanos();
+        // In nanoseconds on 64 bits (584 years): a 128-bit remainder is a library call.
+        let nanos = |d: Duration| u64::try_from(d.as_nanos()).unwrap_or(u64::MAX);
+        let grain = nanos(self.grain);
+        let since = nanos(deadline.saturating_duration_since(self.epoch));
         let up = (grain - since % grain) % grain;
-        // `up` < `grain` <= 250 ms: the cast cannot truncate.
-        deadline + Duration::from_nanos(up as u64)
+        deadline + Duration::from_nanos(up)
     }
 
     /// The earliest deadline, if any.
