@@ -138,25 +138,28 @@ pub enum Event {
 
 /// A [`Controller`] with reconnection and resume.
 #[derive(Debug)]
+// What a keepalive touches first (`repr(C)`), then the [`Controller`], which starts with its
+// own (docs/architecture.md, "Cold sessions").
+#[repr(C)]
 pub struct Supervisor {
-    config: SupervisorConfig,
-    controller: Controller,
-    reconnect: Option<Reconnector>,
-    /// The operation that started the video the user wants, replayed after a reconnection.
-    want_video: Option<Op>,
+    closed: bool,
     want_audio: bool,
     logged_in: bool,
-    connected_once: bool,
+    /// The operation that started the video the user wants, replayed after a reconnection.
+    want_video: Option<Op>,
     /// The user's login under way.
     user_login: Option<RequestId>,
     /// A login of our own after a reconnection is under way.
     relogin: Option<RequestId>,
+    events: VecDeque<Event>,
+    reconnect: Option<Reconnector>,
+    controller: Controller,
+    config: SupervisorConfig,
+    connected_once: bool,
     /// Ids of controllers before the current one: ids stay unique across reconnections.
     id_floor: u64,
-    closed: bool,
     /// Why the session ends when that is not the transport's reason.
     end_reason: Option<CloseReason>,
-    events: VecDeque<Event>,
 }
 
 impl Supervisor {

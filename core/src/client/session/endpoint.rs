@@ -182,7 +182,18 @@ fn controller_error(e: ControllerError) -> Error {
 }
 
 /// The session on its I/O thread.
+// What a keepalive touches first (`repr(C)`), then the supervisor, which starts with its own
+// (docs/architecture.md, "Cold sessions").
+#[repr(C)]
 pub(super) struct SessionEndpoint {
+    waiting: HashMap<RequestId, Waiter>,
+    last_stats: Option<Instant>,
+    /// The channels whose counters the last refresh of the shared counters wrote.
+    stats_channels: u8,
+    /// Something was queued for the user since the last notify.
+    news: bool,
+    /// The supervisor's events of one publish (kept to reuse its allocation).
+    events_out: Vec<supervisor::Event>,
     sup: Supervisor,
     cmd: Receiver<Cmd>,
     shared: Arc<Shared>,
@@ -193,14 +204,6 @@ pub(super) struct SessionEndpoint {
     /// one: checked by `SessionConfig::controller_config`); the oldest is dropped beyond. Kept here rather than by a bounded channel, whose slots are
     /// all allocated and touched up front: tens of kilobytes per idle session.
     event_cap: usize,
-    waiting: HashMap<RequestId, Waiter>,
-    last_stats: Option<Instant>,
-    /// The channels whose counters the last refresh of the shared counters wrote.
-    stats_channels: u8,
-    /// The supervisor's events of one publish (kept to reuse its allocation).
-    events_out: Vec<supervisor::Event>,
-    /// Something was queued for the user since the last notify.
-    news: bool,
 }
 
 impl SansIo for SessionEndpoint {

@@ -58,40 +58,43 @@ pub const MAX_QUEUED_PACKET_BYTES: usize = 4 * 1024 * 1024;
 
 /// Configuration of a [`Conn`].
 #[derive(Clone, Debug)]
+// The durations a connected session's deadline reads first: [`Conn`] keeps its hot fields
+// just before its configuration.
+#[repr(C)]
 pub struct ConnConfig {
-    /// The device to connect to.
-    pub uid: Uid,
-    /// Where the LAN search goes: unicast addresses and/or broadcast addresses, port 32108 by
-    /// default. Must not be empty.
-    pub targets: Vec<SocketAddr>,
-    /// Some targets are broadcast addresses: a search answer is taken from any address (the
-    /// first wins; later ones for the same UID are duplicates). `false` (the default): every
-    /// target is unicast and answers count only from the targets' IP addresses. A target of
-    /// 255.255.255.255 implies a broadcast search whatever this says.
-    pub broadcast: bool,
-    /// PSK to use, or `Auto` to detect it.
-    pub psk: PskChoice,
-    /// Interval between LAN search rounds.
-    pub search_interval: Duration,
-    /// Interval between PUNCH_PKT echoes while waiting for P2P_RDY.
-    pub punch_interval: Duration,
-    /// Give up when no session is established after this long.
-    pub connect_timeout: Duration,
     /// Send ALIVE after this long without sending or receiving anything. A device that sends
     /// its own ALIVEs more often than this is only answered (docs/protocol.md §7.3).
     pub alive_interval: Duration,
     /// Declare the device dead after this long without hearing from it.
     pub dead_after: Duration,
+    /// Give up when no session is established after this long.
+    pub connect_timeout: Duration,
+    /// Interval between LAN search rounds.
+    pub search_interval: Duration,
+    /// Interval between PUNCH_PKT echoes while waiting for P2P_RDY.
+    pub punch_interval: Duration,
     /// How long `close()` waits for unacknowledged data before sending CLOSE.
     pub close_linger: Duration,
-    /// Also send the iLnk LAN_SEARCH_EXT (0x32) in each search round.
-    pub lan_search_ext: bool,
     /// Channel 0 skips an index that stays missing (devices that never send it) after this
     /// long, or after twice the channel's retransmission timeout when that is longer (a lost
     /// packet gets time to be resent). `None`: never skip. Keep it well below the command
     /// timeout, or a command answered behind the gap times out first
     /// ([`DEFAULT_COMMAND_SKIP_AFTER`] is what the client uses).
     pub command_skip_after: Option<Duration>,
+    /// Some targets are broadcast addresses: a search answer is taken from any address (the
+    /// first wins; later ones for the same UID are duplicates). `false` (the default): every
+    /// target is unicast and answers count only from the targets' IP addresses. A target of
+    /// 255.255.255.255 implies a broadcast search whatever this says.
+    pub broadcast: bool,
+    /// Also send the iLnk LAN_SEARCH_EXT (0x32) in each search round.
+    pub lan_search_ext: bool,
+    /// The device to connect to.
+    pub uid: Uid,
+    /// Where the LAN search goes: unicast addresses and/or broadcast addresses, port 32108 by
+    /// default. Must not be empty.
+    pub targets: Vec<SocketAddr>,
+    /// PSK to use, or `Auto` to detect it.
+    pub psk: PskChoice,
     /// DRW tunables.
     pub drw: DrwConfig,
 }
@@ -229,33 +232,29 @@ enum State {
 
 /// The controller's transport state machine.
 #[derive(Debug)]
+// Fields in this order (`repr(C)`): what a keepalive touches (the datagram, the answer, the
+// deadline, the quiet check) first, then the configuration, whose first fields the deadline
+// reads, then the rest. An idle session is cold when its keepalive comes, and every cache
+// line it touches is a miss (docs/architecture.md, "Cold sessions").
+#[repr(C)]
 pub struct Conn {
-    config: ConnConfig,
-    ch0: DrwConfig,
-    did: WireDid,
-    state: State,
     now: Instant,
-    started: Instant,
-    candidates: Vec<Cipher>,
-    cipher: Option<Cipher>,
-    peer: Option<SocketAddr>,
-    duplicates: Vec<SocketAddr>,
-    /// When the search answer that made `peer` was taken ([`Conn::hears_strangers`]).
-    found_at: Option<Instant>,
-    next_probe: Option<Instant>,
-    connected_at: Option<Instant>,
-    got_data: bool,
-    /// A CLOSE was taken as part of the handshake: the device does "CLOSE then P2P_RDY", and
-    /// network copies of that CLOSE may still arrive.
-    handshake_close: bool,
     last_rx: Instant,
     last_tx: Instant,
     /// The last data either way (a DRW, DRW_ACK or unreliable packet; keepalives do not
     /// count): [`Conn::is_quiet`] waits [`QUIET_AFTER`] from it.
     last_data: Option<Instant>,
     closing_deadline: Option<Instant>,
-    senders: Vec<DrwSender>,
-    receivers: Vec<DrwReceiver>,
+    /// When the search answer that made `peer` was taken ([`Conn::hears_strangers`]).
+    found_at: Option<Instant>,
+    state: State,
+    peer: Option<SocketAddr>,
+    cipher: Option<Cipher>,
+    /// Control datagrams, already sealed.
+    control: VecDeque<(SocketAddr, Vec<u8>)>,
+    events: VecDeque<ConnEvent>,
+    stats: Counters,
+    duplicates: Vec<SocketAddr>,
     readable_flags: u8,
     /// Channels whose sender or receiver may have work (data in flight or queued, ACKs owed,
     /// a stall): the scans done after every datagram skip the others, so an idle session
@@ -264,18 +263,28 @@ pub struct Conn {
     active: u8,
     /// Channels that ever carried anything: [`Conn::stats`] copies only theirs.
     used: u8,
-    /// Control datagrams, already sealed.
-    control: VecDeque<(SocketAddr, Vec<u8>)>,
-    events: VecDeque<ConnEvent>,
+    got_data: bool,
+    /// The channel the next DRW scan starts at (round robin).
+    rr: usize,
+    config: ConnConfig,
+    ch0: DrwConfig,
+    did: WireDid,
+    started: Instant,
+    candidates: Vec<Cipher>,
+    next_probe: Option<Instant>,
+    connected_at: Option<Instant>,
+    /// A CLOSE was taken as part of the handshake: the device does "CLOSE then P2P_RDY", and
+    /// network copies of that CLOSE may still arrive.
+    handshake_close: bool,
+    senders: Vec<DrwSender>,
+    receivers: Vec<DrwReceiver>,
     /// [`ConnEvent::Packet`]s in `events`, and their bytes.
     queued_packets: (usize, usize),
     /// Index of the next unreliable packet sent, per channel.
     packet_index: [u16; CHANNELS],
-    stats: Counters,
     scratch: Vec<u8>,
     /// The plaintext of the datagram being handled (kept to reuse its allocation).
     plain: Vec<u8>,
-    rr: usize,
 }
 
 /// A CLOSE this soon after connecting belongs to a "CLOSE then RDY" handshake that arrived

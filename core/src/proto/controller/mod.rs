@@ -219,34 +219,37 @@ pub struct ControllerStats {
 
 /// The application-layer state machine.
 #[derive(Debug)]
+// What a keepalive touches first (`repr(C)`), then the [`Conn`], which starts with its own:
+// together, a few adjacent cache lines (docs/architecture.md, "Cold sessions").
+#[repr(C)]
 pub struct Controller {
-    config: ControllerConfig,
-    conn: Conn,
-    family: &'static Family,
     now: Instant,
-    next_id: u64,
     pending: VecDeque<Pending>,
+    events: VecDeque<Event>,
+    groups: HashMap<RequestId, Group>,
+    /// A session is being re-established for the next login attempt.
+    reconnecting: bool,
+    talk: Talk,
+    probe: Option<Probe>,
+    conn: Conn,
+    config: ControllerConfig,
+    family: &'static Family,
+    next_id: u64,
     /// Requests that timed out, oldest first: their replies may still arrive (channel 0 is
     /// reliable) and must not be taken for the answer to a later request, in any dialect.
     expired: VecDeque<LateKey>,
     blocks: BlockDecoder,
     media: Media,
-    events: VecDeque<Event>,
     stats: Counters,
-    talk: Talk,
     /// The dialect in use and how it was decided (`None`: unknown until a login is answered).
     dialect: Option<(Dialect, DialectSource)>,
     /// A login answer confirmed the dialect.
     dialect_confirmed: bool,
     /// The dialect was reported in an [`Event::Dialect`].
     dialect_announced: bool,
-    probe: Option<Probe>,
     /// iLnk session ticket from the login reply.
     ticket: [u8; 4],
     last_ptz: Option<PtzDirection>,
-    groups: HashMap<RequestId, Group>,
-    /// A session is being re-established for the next login attempt.
-    reconnecting: bool,
 }
 
 impl Controller {
