@@ -26,10 +26,8 @@ done
 out=target/bench
 mkdir -p "$out"
 echo "building (release): pppp, libpppp, the Python package" >&2
-cargo build -q --release -p pppp-cli -p pppp-ffi
-scripts/install-c.sh --no-build --profile release --prefix "$PWD/$out/prefix" >/dev/null
-cc -O2 -std=c11 -o "$out/c_sessions" benches/c_sessions.c \
-    -I"$out/prefix/include" -L"$out/prefix/lib" -Wl,-rpath,"$PWD/$out/prefix/lib" -lpppp -lpthread
+. benches/common.sh
+build_c_client "$out"
 venv=target/bench-venv
 [ -x "$venv/bin/python" ] || python3 -m venv "$venv"
 "$venv/bin/pip" install -q --disable-pip-version-check "maturin>=1.9.4,<2"
