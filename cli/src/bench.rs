@@ -12,6 +12,9 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use parking_lot::{Condvar, Mutex};
 use pppp::client::{Driver, DriverConfig, Session, SessionConfig, SessionEvent};
+
+/// The driver's default idle rest, in microseconds.
+const DEFAULT_IDLE_REST_US: u64 = pppp::client::DEFAULT_IDLE_REST.as_micros() as u64;
 use pppp::proto::ops::Op;
 use pppp::proto::psk::PskChoice;
 
@@ -54,7 +57,7 @@ pub struct Args {
     timer_slack_us: u64,
     /// Idle rest of the driver in microseconds: how long it rests between reads while every
     /// session only keeps alive (0: never).
-    #[arg(long, default_value_t = 100_000)]
+    #[arg(long, default_value_t = DEFAULT_IDLE_REST_US)]
     idle_rest_us: u64,
     /// Whether sessions share their I/O thread's socket (0: a socket per session).
     #[arg(long, default_value_t = 1)]

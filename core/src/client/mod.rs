@@ -27,7 +27,7 @@ use std::time::Instant;
 
 pub use choices::{parse_dialect, parse_family, parse_psk};
 pub use discover::{discover, discover_with, DiscoverOptions, Discovery};
-pub use driver::{Driver, DriverConfig};
+pub use driver::{Driver, DriverConfig, DEFAULT_IDLE_REST};
 #[cfg(feature = "sim")]
 pub use emulator::{CameraServer, CameraServerConfig};
 pub use raw::{RawConfig, RawInfo, RawSession, RawState, ReadOutcome, MAX_PACKET};

@@ -312,7 +312,7 @@ impl Loop {
                     if !self.coalesce.is_zero() {
                         self.pause();
                     }
-                } else if self.noisy == 0 && self.live > 0 && !self.idle_rest.is_zero() {
+                } else if self.noisy == 0 && rest_gathers(self.live, self.idle_rest) {
                     self.rest();
                 }
             }
@@ -709,6 +709,13 @@ fn deliver(
     }
 }
 
+/// True when a rest of `rest` can gather [`super::REST_GATHERS_AT_LEAST`] keepalives of
+/// `live` quiet endpoints, each keeping alive about once a second.
+fn rest_gathers(live: usize, rest: Duration) -> bool {
+    let expected = rest.as_secs_f64() * live as f64;
+    !rest.is_zero() && expected >= f64::from(super::REST_GATHERS_AT_LEAST)
+}
+
 /// Hands a datagram `(at, local, from, data)` of the shared socket to the endpoint claiming
 /// `from`, else to each listener in turn until one claims it (its search found its camera
 /// there). Returns whether the endpoint it went to last was quiet, `None` when it went to
@@ -800,8 +807,22 @@ fn send(slot: &Slot, out: &[Transmit], scratch: &mut Vec<u8>) {
 
 #[cfg(test)]
 mod tests {
-    use super::arrival;
+    use super::{arrival, rest_gathers};
     use std::time::Duration;
+
+    #[test]
+    fn a_thread_rests_only_when_a_rest_gathers_two_keepalives() {
+        let ms = Duration::from_millis;
+        // The default rest, 200 ms: from 10 quiet endpoints on.
+        assert!(!rest_gathers(1, ms(200)));
+        assert!(!rest_gathers(9, ms(200)));
+        assert!(rest_gathers(10, ms(200)));
+        assert!(rest_gathers(1000, ms(200)));
+        // A longer rest gathers as much from fewer endpoints; none rests for nothing.
+        assert!(rest_gathers(1, Duration::from_secs(2)));
+        assert!(!rest_gathers(0, Duration::from_secs(600)));
+        assert!(!rest_gathers(1000, Duration::ZERO));
+    }
 
     #[test]
     fn a_datagram_is_dated_by_its_kernel_stamp_within_the_time_since_the_last_read() {

@@ -54,7 +54,7 @@ pub const TIMER_SLACK_ENV: &str = "PPPP_TIMER_SLACK_US";
 /// Environment variable: the grid of far deadlines of the global driver, in microseconds
 /// (default 16000; 0 keeps every deadline exact).
 pub const TIMER_GRAIN_ENV: &str = "PPPP_TIMER_GRAIN_US";
-/// Environment variable: the idle rest of the global driver, in microseconds (default 100000;
+/// Environment variable: the idle rest of the global driver, in microseconds (default 200000;
 /// 0 reads every datagram as soon as it arrives, idle or not).
 pub const IDLE_REST_ENV: &str = "PPPP_IDLE_REST_US";
 /// Environment variable: `0` gives every session of the global driver a socket of its own
@@ -62,7 +62,12 @@ pub const IDLE_REST_ENV: &str = "PPPP_IDLE_REST_US";
 pub const SHARED_SOCKET_ENV: &str = "PPPP_SHARED_SOCKET";
 
 /// The default [`DriverConfig::idle_rest`].
-pub const DEFAULT_IDLE_REST: Duration = Duration::from_millis(100);
+pub const DEFAULT_IDLE_REST: Duration = Duration::from_millis(200);
+/// A thread rests only when a rest can gather at least this many keepalives, counting one a
+/// second per endpoint (a camera's keepalive period, docs/protocol.md §7.3): with fewer
+/// endpoints, each keepalive wakes the thread anyway, and resting would only delay a quiet
+/// camera's alarm. With the default rest, from 10 endpoints on.
+pub const REST_GATHERS_AT_LEAST: u32 = 2;
 /// The longest [`DriverConfig::idle_rest`] [`DriverConfig::from_env`] accepts: far inside the
 /// seconds a camera waits for an answer to its keepalive (docs/protocol.md §7.3).
 pub const MAX_IDLE_REST: Duration = Duration::from_millis(500);
@@ -89,7 +94,8 @@ pub struct DriverConfig {
     /// thread rests this long after each read before polling again, so that keepalives
     /// arriving one by one are read and answered together, with one wake-up. A command from
     /// the user ends the rest at once; a camera's own message to an idle session (an alarm)
-    /// waits up to this long. Zero: never rest.
+    /// waits up to this long. A thread with too few endpoints for a rest to gather
+    /// [`REST_GATHERS_AT_LEAST`] keepalives does not rest. Zero: never rest.
     pub idle_rest: Duration,
     /// Sessions share one UDP socket per I/O thread (demultiplexed by the camera's address),
     /// so that the keepalives of many idle cameras are read with one `recvmmsg` and answered
@@ -568,6 +574,18 @@ mod tests {
         w2.wake();
         woken.recv_timeout(Duration::from_secs(60)).unwrap();
         w2.wake();
+        woken.recv_timeout(Duration::from_secs(60)).unwrap();
+        assert_eq!(d.idle_rests(), 0);
+    }
+
+    #[test]
+    fn a_thread_with_one_quiet_endpoint_does_not_rest_by_default() {
+        // One keepalive a second: every one wakes the thread anyway; a rest would only delay.
+        let d = driver(DEFAULT_IDLE_REST);
+        let (w, woken) = add(&d, true);
+        w.wake();
+        woken.recv_timeout(Duration::from_secs(60)).unwrap();
+        w.wake();
         woken.recv_timeout(Duration::from_secs(60)).unwrap();
         assert_eq!(d.idle_rests(), 0);
     }
