@@ -201,8 +201,9 @@ pub(super) struct SessionEndpoint {
     /// [`Session::next_event`]'s waits.
     events: Sender<SessionEvent>,
     /// The most events queued for the user ([`super::SessionConfig::event_queue`], at least
-    /// one: checked by `SessionConfig::controller_config`); the oldest is dropped beyond. Kept here rather than by a bounded channel, whose slots are
-    /// all allocated and touched up front: tens of kilobytes per idle session.
+    /// one: checked by `SessionConfig::controller_config`); the oldest is dropped beyond.
+    /// Kept here rather than by a bounded channel, whose slots are all allocated and touched
+    /// up front: tens of kilobytes per idle session.
     event_cap: usize,
 }
 
